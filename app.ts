@@ -1,0 +1,85 @@
+/**
+ * @module
+ * Builds Vigil's web app: middleware in the order that keeps it safe, then every route module.
+ */
+import { Hono } from "hono";
+import type { MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { csrfGuard, requireUser, securityHeaders, sessionMiddleware } from "./lib/auth/mod.ts";
+import type { AppContext, AppEnv } from "./lib/context.ts";
+import * as staticFiles from "./routes/static.ts";
+import * as health from "./routes/api/health.ts";
+import * as login from "./routes/login.tsx";
+import * as logout from "./routes/logout.ts";
+import * as adminUsers from "./routes/admin/users.tsx";
+import * as adminSessions from "./routes/admin/sessions.tsx";
+import * as adminAudit from "./routes/admin/audit.tsx";
+import * as adminClients from "./routes/admin/clients.tsx";
+import * as ws from "./routes/ws.ts";
+import * as events from "./routes/api/events.ts";
+import * as frames from "./routes/frames.ts";
+import * as viewer from "./routes/index.tsx";
+import * as history from "./routes/history.tsx";
+import * as alarm from "./routes/alarm.tsx";
+
+type RouteModule = { register(app: Hono<AppEnv>, ctx: AppContext): void };
+
+const ROUTES: RouteModule[] = [
+  staticFiles,
+  health,
+  login,
+  logout,
+  ws,
+  events,
+  frames,
+  viewer,
+  history,
+  alarm,
+  adminClients,
+  adminUsers,
+  adminSessions,
+  adminAudit,
+];
+
+/** Reachable without a session; everything else needs one (default deny). */
+function isPublic(path: string): boolean {
+  return path === "/login" || path === "/api/health" || path.startsWith("/static/");
+}
+
+/** Programs (API, WebSocket, images) get 401; people get the login page. */
+function isApi(path: string): boolean {
+  return path.startsWith("/api/") || path.startsWith("/frames/") || path === "/ws";
+}
+
+function requireSession(): MiddlewareHandler<AppEnv> {
+  const page = requireUser("page");
+  const api = requireUser("api");
+  return (c, next) => {
+    const path = c.req.path;
+    if (isPublic(path)) return next();
+    return (isApi(path) ? api : page)(c, next);
+  };
+}
+
+export function createApp(ctx: AppContext): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use("*", securityHeaders());
+  app.use("*", sessionMiddleware(ctx.auth));
+  app.use("*", csrfGuard());
+  app.use("*", requireSession());
+  for (const route of ROUTES) route.register(app, ctx);
+
+  app.notFound((c) => {
+    const body = { error: "not found" };
+    return isApi(c.req.path) ? c.json(body, 404) : c.text("Not found", 404);
+  });
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse();
+    // Only unexpected failures are logged; the client never sees the details.
+    console.error(`${c.req.method} ${c.req.path} failed:`, err);
+    return isApi(c.req.path)
+      ? c.json({ error: "internal error" }, 500)
+      : c.text("Something went wrong. Please try again.", 500);
+  });
+  return app;
+}

@@ -1,0 +1,123 @@
+/**
+ * Measures the running server on the demo scene (issue 2): latency from a frame's arrival
+ * from ffmpeg to the WebSocket client, CPU of the server and of its ffmpeg, server RSS, and
+ * bytes per second to one client in detect mode, idle and during motion.
+ *
+ *   deno run -A bench/server_load.ts [--seconds 60] [--mode detect|live]
+ *
+ * Latency is taken on the client (same machine) as receipt time minus the frame's `ts`, which
+ * the capture stamps when the frame arrives from ffmpeg: it bounds arrival-to-send from above.
+ */
+import { parseArgs } from "node:util";
+import { login, startVigil } from "../tests/helpers/server.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { seconds: { type: "string", default: "60" }, mode: { type: "string", default: "detect" } },
+});
+const seconds = Number(values.seconds);
+const CLK_TCK = 100;
+
+function cpuTicks(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+function rssKiB(pid: number): number {
+  const m = Deno.readTextFileSync(`/proc/${pid}/status`).match(/VmRSS:\s+(\d+)/);
+  return m ? Number(m[1]) : 0;
+}
+
+function childrenNamed(ppid: number, name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const ppidOf = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppidOf === ppid && comm === name) pids.push(Number(entry.name));
+    } catch { /* process ended */ }
+  }
+  return pids;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p / 100 * sorted.length))];
+}
+
+const vigil = await startVigil({ source: "demo" });
+try {
+  const cookie = await login(vigil.url, vigil.password);
+  // Let ffmpeg and the detector settle before measuring.
+  await new Promise((r) => setTimeout(r, 3000));
+  const ffmpeg = childrenNamed(vigil.pid, "ffmpeg");
+
+  const wsUrl = `${vigil.url.replace(/^http/, "ws")}/ws?mode=${values.mode}`;
+  const ws = new WebSocket(wsUrl, { headers: { cookie, origin: vigil.url } });
+  ws.binaryType = "arraybuffer";
+  const latencies: number[] = [];
+  let inMotion = false;
+  let motionMs = 0, idleMs = 0, motionBytes = 0, idleBytes = 0, since = 0, frames = 0;
+  const flip = (now: number, motion: boolean) => {
+    if (inMotion) motionMs += now - since;
+    else idleMs += now - since;
+    since = now;
+    inMotion = motion;
+  };
+  ws.onmessage = (e) => {
+    const now = Date.now();
+    if (typeof e.data === "string") {
+      const msg = JSON.parse(e.data);
+      if (msg.type === "event") flip(now, msg.phase === "start");
+      if (inMotion) motionBytes += e.data.length;
+      else idleBytes += e.data.length;
+      return;
+    }
+    const buf = new Uint8Array(e.data as ArrayBuffer);
+    const n = new DataView(buf.buffer).getUint32(0);
+    const header = JSON.parse(new TextDecoder().decode(buf.subarray(4, 4 + n)));
+    latencies.push(now - header.ts);
+    frames++;
+    if (inMotion) motionBytes += buf.length;
+    else idleBytes += buf.length;
+  };
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = () => reject(new Error("WebSocket failed"));
+  });
+
+  const t0 = performance.now();
+  since = Date.now();
+  const cpu0 = [cpuTicks(vigil.pid), ...ffmpeg.map(cpuTicks)];
+  let maxRss = 0;
+  for (let s = 0; s < seconds; s++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    maxRss = Math.max(maxRss, rssKiB(vigil.pid));
+  }
+  const cpu1 = [cpuTicks(vigil.pid), ...ffmpeg.map(cpuTicks)];
+  const wall = (performance.now() - t0) / 1000;
+  flip(Date.now(), inMotion);
+  ws.close();
+
+  const pct = (i: number) => (100 * (cpu1[i] - cpu0[i]) / CLK_TCK / wall).toFixed(1);
+  latencies.sort((a, b) => a - b);
+  const report = {
+    seconds: Math.round(wall),
+    mode: values.mode,
+    framesReceived: frames,
+    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+    cpuPercent: { server: Number(pct(0)), ffmpeg: ffmpeg.map((_, i) => Number(pct(i + 1))) },
+    serverRssMiB: Math.round(maxRss / 1024),
+    bytesPerSecond: {
+      idle: Math.round(idleBytes / Math.max(0.001, idleMs / 1000)),
+      motion: Math.round(motionBytes / Math.max(0.001, motionMs / 1000)),
+    },
+    motionSeconds: Math.round(motionMs / 1000),
+  };
+  console.log(JSON.stringify(report, null, 2));
+} finally {
+  await vigil.close();
+}

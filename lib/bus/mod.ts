@@ -1,0 +1,8 @@
+/**
+ * @module
+ * The in-process message bus between cameras, storage and browsers: frames are latest-wins
+ * per subscriber, other messages are queued up to a bound past which the subscriber is dropped.
+ */
+export { Bus, Subscription } from "./bus.ts";
+export type { CloseReason, SubscribeOptions } from "./bus.ts";
+export type * from "./messages.ts";

@@ -1,0 +1,242 @@
+import { parseArgs } from "node:util";
+import { detectorSettingsFromConfig } from "../motion/mod.ts";
+import type { DetectorSettings } from "../motion/mod.ts";
+
+/** One camera as configured: where frames come from and how motion is found in them. */
+export interface CameraConfig {
+  id: string;
+  name: string;
+  source: string;
+  /** Wanted capture size and rate; undefined lets the source decide (demo: 640x480 at 15 fps). */
+  width?: number;
+  height?: number;
+  fps?: number;
+  /** Extra capture settings from the config file, handed to lib/capture as they are. */
+  capture: Record<string, unknown>;
+  detector: DetectorSettings;
+}
+
+export interface RetentionConfig {
+  /** Events older than this are deleted. */
+  maxAgeDays: number;
+  /** When the stored frames exceed this, the oldest events are deleted first. */
+  maxDiskMB: number;
+}
+
+export interface VigilConfig {
+  port: number;
+  host: string;
+  data: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  cameras: CameraConfig[];
+  retention: RetentionConfig;
+}
+
+/** A bad flag, environment variable or config file: the message says what to fix. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export const USAGE = `Usage: deno task start [-- FLAGS]
+
+  --port N          HTTP port (0 = pick a free one)            env PORT, default 8000
+  --host H          address to bind                            env HOST, default 0.0.0.0
+  --data DIR        motion frames and the SQLite index         env VIGIL_DATA, default ./frames
+  --source SPEC     demo, /dev/videoN, rtsp://…, http(s)://…, or a video file
+                                                               env VIGIL_SOURCE, default /dev/video0 if present, else demo
+  --config FILE     JSON file: several cameras, detector settings, retention
+                                                               env VIGIL_CONFIG
+  --tls-cert FILE   serve HTTPS with this certificate (PEM)    env VIGIL_TLS_CERT
+  --tls-key FILE    … and this private key (PEM)               env VIGIL_TLS_KEY
+  --help            this text
+
+  VIGIL_ADMIN_PASSWORD  password of the first user 'admin' (else one is generated and printed once)
+`;
+
+const CAMERA_ID = /^[a-z0-9_-]{1,32}$/;
+const CAMERA_KEYS = new Set(["id", "name", "source", "width", "height", "fps", "detector"]);
+
+export interface LoadDeps {
+  readTextFile(path: string): string;
+  exists(path: string): boolean;
+}
+
+const realDeps: LoadDeps = {
+  readTextFile: (path) => Deno.readTextFileSync(path),
+  exists: (path) => {
+    try {
+      Deno.statSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+
+/**
+ * Builds the configuration from command-line flags, then environment variables, then the
+ * config file, then defaults (first found wins). Returns `"help"` for `--help`.
+ * Throws ConfigError with a message for the user.
+ */
+export function loadConfig(
+  args: string[],
+  env: Record<string, string | undefined>,
+  deps: LoadDeps = realDeps,
+): VigilConfig | "help" {
+  let flags;
+  try {
+    flags = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        data: { type: "string" },
+        source: { type: "string" },
+        config: { type: "string" },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  if (flags.help) return "help";
+
+  const configPath = flags.config ?? env.VIGIL_CONFIG;
+  const file = configPath ? readConfigFile(configPath, deps) : {};
+
+  const port = parsePort(flags.port ?? env.PORT ?? file.port ?? 8000);
+  const host = String(flags.host ?? env.HOST ?? file.host ?? "0.0.0.0");
+  const data = String(flags.data ?? env.VIGIL_DATA ?? file.data ?? "./frames");
+  const tlsCert = flags["tls-cert"] ?? env.VIGIL_TLS_CERT ?? optionalString(file.tlsCert, "tlsCert");
+  const tlsKey = flags["tls-key"] ?? env.VIGIL_TLS_KEY ?? optionalString(file.tlsKey, "tlsKey");
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) {
+    throw new ConfigError("HTTPS needs both --tls-cert and --tls-key");
+  }
+
+  const source = flags.source ?? env.VIGIL_SOURCE;
+  let cameras: CameraConfig[];
+  if (source !== undefined) {
+    // A source on the command line replaces the file's cameras with one camera,
+    // which still takes the file's detector settings.
+    cameras = [parseCamera({ ...firstCamera(file), id: "cam1", name: "Camera", source }, file, 0)];
+  } else if (Array.isArray(file.cameras) && file.cameras.length > 0) {
+    cameras = file.cameras.map((raw: unknown, i: number) => parseCamera(raw, file, i));
+  } else {
+    const fallback = deps.exists("/dev/video0") ? "/dev/video0" : "demo";
+    cameras = [parseCamera({ id: "cam1", name: "Camera", source: fallback }, file, 0)];
+  }
+  const ids = new Set<string>();
+  for (const cam of cameras) {
+    if (ids.has(cam.id)) throw new ConfigError(`camera id "${cam.id}" is used twice`);
+    ids.add(cam.id);
+  }
+
+  const retention = file.retention ?? {};
+  return {
+    port,
+    host,
+    data,
+    tlsCert,
+    tlsKey,
+    cameras,
+    retention: {
+      maxAgeDays: positiveNumber(retention.maxAgeDays ?? 30, "retention.maxAgeDays"),
+      maxDiskMB: positiveNumber(retention.maxDiskMB ?? 2048, "retention.maxDiskMB"),
+    },
+  };
+}
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+function readConfigFile(path: string, deps: LoadDeps): Json {
+  let text;
+  try {
+    text = deps.readTextFile(path);
+  } catch (err) {
+    throw new ConfigError(`Cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`Config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new ConfigError(`Config file ${path} must hold a JSON object`);
+  }
+  return json;
+}
+
+function firstCamera(file: Json): Json {
+  const cam = Array.isArray(file.cameras) ? file.cameras[0] : undefined;
+  return typeof cam === "object" && cam !== null ? cam : {};
+}
+
+function parseCamera(raw: Json, file: Json, index: number): CameraConfig {
+  const where = `cameras[${index}]`;
+  if (typeof raw !== "object" || raw === null) throw new ConfigError(`${where} must be an object`);
+  const id = String(raw.id ?? `cam${index + 1}`);
+  if (!CAMERA_ID.test(id)) {
+    throw new ConfigError(`${where}.id "${id}" must be 1-32 characters of a-z, 0-9, _ and -`);
+  }
+  if (typeof raw.source !== "string" || raw.source === "") {
+    throw new ConfigError(`${where}.source must be a string such as "demo" or "/dev/video0"`);
+  }
+  const capture: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!CAMERA_KEYS.has(key)) capture[key] = value;
+  }
+  // The detector reads its settings from the same file shape, so both merge alike.
+  const withThisCamera = { ...file, cameras: [raw] };
+  let detector: DetectorSettings;
+  try {
+    detector = detectorSettingsFromConfig(withThisCamera, 0);
+  } catch (err) {
+    throw new ConfigError(`${where}.detector: ${(err as Error).message}`);
+  }
+  return {
+    id,
+    name: typeof raw.name === "string" && raw.name ? raw.name : id,
+    source: raw.source,
+    width: optionalInt(raw.width, `${where}.width`, 16, 8192),
+    height: optionalInt(raw.height, `${where}.height`, 16, 8192),
+    fps: optionalInt(raw.fps, `${where}.fps`, 1, 120),
+    capture,
+    detector,
+  };
+}
+
+function parsePort(value: unknown): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`--port must be a whole number from 0 to 65535, not "${value}"`);
+  }
+  return port;
+}
+
+function optionalInt(value: unknown, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`);
+  }
+  return value as number;
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw new ConfigError(`${name} must be a string`);
+  return value;
+}
+
+function positiveNumber(value: unknown, name: string): number {
+  if (typeof value !== "number" || !(value > 0)) {
+    throw new ConfigError(`${name} must be a number above 0`);
+  }
+  return value;
+}

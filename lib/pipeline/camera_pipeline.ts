@@ -1,0 +1,209 @@
+import type { Box, Bus, CameraState } from "../bus/mod.ts";
+import type { CameraConfig } from "../config/mod.ts";
+import type { CameraInfo } from "../context.ts";
+import { EventTracker, MotionDetector } from "../motion/mod.ts";
+import type { FrameResult } from "../motion/mod.ts";
+
+/** One frame from a capture: small gray pixels for the detector, the JPEG for people. */
+export interface PipelineFrame {
+  ts: number;
+  gray: Uint8Array;
+  jpeg: Uint8Array;
+}
+
+/** What the pipeline needs of a capture (lib/capture's CameraCapture, or a fake in tests). */
+export interface CaptureLike {
+  onFrame: (frame: PipelineFrame) => void;
+  onState: (state: CameraState, message: string) => void;
+  readonly state: CameraState;
+  readonly message: string;
+  readonly fps: number;
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
+  readonly detectWidth: number;
+  readonly detectHeight: number;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Where motion events are recorded (lib/store's Store). */
+export interface Recorder {
+  startEvent(camera: string, ts: number): number;
+  addFrame(
+    eventId: number,
+    camera: string,
+    ts: number,
+    jpeg: Uint8Array,
+    boxes: Box[],
+    score: number,
+  ): void;
+  endEvent(eventId: number, ts: number): void;
+}
+
+export interface PipelineDeps {
+  bus: Bus;
+  recorder: Recorder;
+  capture: CaptureLike;
+  now?: () => number;
+}
+
+interface PendingFrame {
+  ts: number;
+  jpeg: Uint8Array;
+  boxes: Box[];
+  score: number;
+  zones: string[];
+}
+
+/**
+ * One camera from frames to events: runs the detector on each captured frame, opens and
+ * closes motion events, records their frames, and publishes everything on the bus.
+ */
+export class CameraPipeline {
+  readonly config: CameraConfig;
+  readonly #bus: Bus;
+  readonly #recorder: Recorder;
+  readonly #capture: CaptureLike;
+  readonly #now: () => number;
+  readonly #tracker: EventTracker;
+  #detector: MotionDetector | null = null;
+  #eventId: number | null = null;
+  /** Motion frames seen before the event is confirmed (fewer than minFrames in a row). */
+  #pending: PendingFrame[] = [];
+  #lastMotion: number | null = null;
+  /** Source size the detector was built for; a change (new camera mode) rebuilds it. */
+  #sourceSize = "";
+  #ticker: number | undefined;
+
+  constructor(config: CameraConfig, deps: PipelineDeps) {
+    this.config = config;
+    this.#bus = deps.bus;
+    this.#recorder = deps.recorder;
+    this.#capture = deps.capture;
+    this.#now = deps.now ?? Date.now;
+    this.#tracker = new EventTracker({
+      minFrames: config.detector.minFrames,
+      gapMs: config.detector.eventGapMs,
+    });
+    this.#capture.onFrame = (frame) => this.#onFrame(frame);
+    this.#capture.onState = (state, message) => {
+      this.#bus.publish({ type: "status", camera: config.id, state, message, ts: this.#now() });
+    };
+  }
+
+  start(): void {
+    this.#capture.start();
+    // Closes an event whose gap passed while no frames arrive (camera unplugged, ffmpeg dead).
+    this.#ticker = setInterval(() => {
+      if (this.#tracker.tick(this.#now())) this.#endEvent(this.#lastMotion ?? this.#now());
+    }, 1000);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#ticker);
+    await this.#capture.stop();
+    if (this.#eventId !== null) this.#endEvent(this.#lastMotion ?? this.#now());
+  }
+
+  info(): CameraInfo {
+    const c = this.#capture;
+    return {
+      id: this.config.id,
+      name: this.config.name,
+      state: c.state,
+      message: c.message,
+      fps: Math.round(c.fps * 10) / 10,
+      width: c.sourceWidth,
+      height: c.sourceHeight,
+      lastMotion: this.#lastMotion,
+    };
+  }
+
+  #detectorFor(frame: PipelineFrame): MotionDetector {
+    const c = this.#capture;
+    const d = this.#detector;
+    if (
+      d && d.mask.length === frame.gray.length && this.#sourceSize === `${c.sourceWidth}x${c.sourceHeight}`
+    ) {
+      return d;
+    }
+    this.#sourceSize = `${c.sourceWidth}x${c.sourceHeight}`;
+    this.#detector = new MotionDetector({
+      width: c.detectWidth,
+      height: c.detectHeight,
+      sourceWidth: c.sourceWidth,
+      sourceHeight: c.sourceHeight,
+      settings: this.config.detector,
+    });
+    return this.#detector;
+  }
+
+  #onFrame(frame: PipelineFrame): void {
+    const result: FrameResult = this.#detectorFor(frame).process(frame.gray);
+    const step = this.#tracker.update(frame.ts, result.motion);
+    const camera = this.config.id;
+    const boxes = result.boxes.map((b) => [...b] as Box);
+
+    if (step.start) {
+      this.#eventId = this.#recorder.startEvent(camera, this.#pending[0]?.ts ?? frame.ts);
+      this.#bus.publish({
+        type: "event",
+        phase: "start",
+        camera,
+        eventId: this.#eventId,
+        ts: frame.ts,
+      });
+      for (const p of this.#pending) this.#record(p);
+      this.#pending = [];
+    }
+    const inEvent = this.#eventId !== null && result.motion;
+    if (result.motion) {
+      const frameRecord = {
+        ts: frame.ts,
+        jpeg: frame.jpeg,
+        boxes,
+        score: result.score,
+        zones: [...result.zones],
+      };
+      if (inEvent) this.#record(frameRecord);
+      else this.#pending.push(frameRecord);
+    } else if (this.#eventId === null) {
+      this.#pending = [];
+    }
+    this.#bus.publish({
+      type: "frame",
+      camera,
+      ts: frame.ts,
+      jpeg: frame.jpeg,
+      boxes: inEvent ? boxes : [],
+      motion: inEvent,
+      eventId: this.#eventId,
+      score: result.score,
+    });
+    if (step.end) this.#endEvent(this.#lastMotion ?? frame.ts);
+  }
+
+  #record(p: PendingFrame): void {
+    const eventId = this.#eventId!;
+    this.#lastMotion = p.ts;
+    this.#recorder.addFrame(eventId, this.config.id, p.ts, p.jpeg, p.boxes, p.score);
+    this.#bus.publish({
+      type: "motion",
+      camera: this.config.id,
+      ts: p.ts,
+      eventId,
+      score: p.score,
+      boxes: p.boxes,
+      zones: p.zones,
+    });
+  }
+
+  #endEvent(ts: number): void {
+    const eventId = this.#eventId;
+    if (eventId === null) return;
+    this.#eventId = null;
+    this.#pending = [];
+    this.#recorder.endEvent(eventId, ts);
+    this.#bus.publish({ type: "event", phase: "end", camera: this.config.id, eventId, ts });
+  }
+}

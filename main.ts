@@ -1,0 +1,143 @@
+/**
+ * @module
+ * Starts Vigil: reads the settings, opens storage and accounts, starts one pipeline per
+ * camera and serves the web app until SIGINT/SIGTERM.
+ */
+import { join } from "node:path";
+import { createApp } from "./app.ts";
+import { Auth } from "./lib/auth/mod.ts";
+import { Bus } from "./lib/bus/mod.ts";
+import { CameraCapture } from "./lib/capture/mod.ts";
+import { ClientRegistry } from "./lib/clients/mod.ts";
+import { ConfigError, loadConfig, USAGE } from "./lib/config/mod.ts";
+import type { CameraConfig, VigilConfig } from "./lib/config/mod.ts";
+import type { AppContext, CameraRegistry } from "./lib/context.ts";
+import { detectionSize } from "./lib/motion/mod.ts";
+import { CameraPipeline } from "./lib/pipeline/mod.ts";
+import { Store } from "./lib/store/mod.ts";
+
+const HOUR = 3_600_000;
+
+function createCapture(cam: CameraConfig): CameraCapture {
+  return new CameraCapture({
+    id: cam.id,
+    source: cam.source,
+    width: cam.width,
+    height: cam.height,
+    fps: cam.fps,
+    ...cam.capture,
+    detectSize: (w: number, h: number) => detectionSize(cam.detector, w, h),
+  });
+}
+
+/** A running Vigil; `stop()` ends everything it started. */
+export interface Running {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function start(config: VigilConfig, env: Record<string, string | undefined>) {
+  await Deno.mkdir(config.data, { recursive: true });
+  const store = Store.open(config.data, {
+    maxAgeMs: config.retention.maxAgeDays * 24 * HOUR,
+    maxBytes: config.retention.maxDiskMB * 1024 * 1024,
+  });
+  const auth = Auth.open(join(config.data, "vigil.db"));
+  const admin = auth.ensureAdmin(env.VIGIL_ADMIN_PASSWORD);
+  if (admin.generatedPassword) {
+    console.log(
+      `vigil: created user 'admin' with password ${admin.generatedPassword}\n` +
+        `       (shown once; change it with: deno task user passwd admin)`,
+    );
+  } else if (admin.created) {
+    console.log("vigil: created user 'admin' with the password from VIGIL_ADMIN_PASSWORD");
+  }
+
+  const bus = new Bus();
+  const pipelines = config.cameras.map((cam) =>
+    new CameraPipeline(cam, { bus, recorder: store, capture: createCapture(cam) })
+  );
+  const cameras: CameraRegistry = {
+    list: () => pipelines.map((p) => p.info()),
+    get: (id) => pipelines.find((p) => p.config.id === id)?.info(),
+  };
+  const ctx: AppContext = {
+    config,
+    bus,
+    store,
+    auth,
+    cameras,
+    clients: new ClientRegistry(),
+    startedAt: Date.now(),
+  };
+  const app = createApp(ctx);
+
+  const tls = config.tlsCert && config.tlsKey
+    ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
+    : {};
+  const { promise: listening, resolve } = Promise.withResolvers<string>();
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.host,
+    ...tls,
+    onListen: ({ hostname, port }) => {
+      const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+      resolve(`${config.tlsCert ? "https" : "http"}://${host}:${port}`);
+    },
+  }, app.fetch);
+  const url = await listening;
+  console.log(`vigil listening on ${url}`);
+
+  for (const p of pipelines) p.start();
+  const retention = () =>
+    store.enforceRetention(Date.now()).catch((err) =>
+      console.error(`vigil: retention failed: ${err.message}`)
+    );
+  retention();
+  const retentionTimer = setInterval(retention, HOUR);
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    stopping ??= (async () => {
+      clearInterval(retentionTimer);
+      await Promise.all(pipelines.map((p) => p.stop()));
+      await server.shutdown();
+      await store.close();
+      auth.close();
+    })();
+  return { url, stop } satisfies Running;
+}
+
+/** Runs Vigil as the `start` task does: exits 2 on bad settings, stops cleanly on signals. */
+export async function main(args: string[], env: Record<string, string | undefined>) {
+  let config;
+  try {
+    config = loadConfig(args, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`vigil: ${err.message}`);
+    Deno.exit(2);
+  }
+  if (config === "help") {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  const write = await Deno.permissions.query({ name: "write", path: config.data });
+  if (write.state !== "granted") {
+    console.error(
+      `vigil: may not write to the data folder ${config.data}: ` +
+        `run with --allow-write=${config.data} (deno task start allows only ./frames)`,
+    );
+    Deno.exit(2);
+  }
+  const vigil = await start(config, env);
+  const shutdown = async () => {
+    console.log("vigil: stopping");
+    await vigil.stop();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", shutdown);
+  Deno.addSignalListener("SIGTERM", shutdown);
+}
+
+if (import.meta.main) await main(Deno.args, Deno.env.toObject());

@@ -1,0 +1,102 @@
+/**
+ * @module
+ * Starts the real Vigil server (`main.ts`, as `deno task start` does) in a subprocess on a free
+ * port with its own temporary data folder, for end-to-end and browser tests.
+ */
+import { buildIslands } from "../../lib/web/build.ts";
+
+export interface VigilProcess {
+  url: string;
+  pid: number;
+  password: string;
+  dataDir: string;
+  /** Everything the server printed so far (stdout and stderr). */
+  output(): string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  source?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  /** Set to false to start without VIGIL_ADMIN_PASSWORD (the server then generates one). */
+  password?: string | false;
+}
+
+const ROOT = new URL("../../", import.meta.url);
+let built: Promise<void> | null = null;
+
+export async function startVigil(opts: StartOptions = {}): Promise<VigilProcess> {
+  await (built ??= buildIslands());
+  const dataDir = await Deno.makeTempDir({ prefix: "vigil-test-" });
+  const password = opts.password ?? crypto.randomUUID();
+  const env: Record<string, string> = { ...opts.env };
+  if (password) env.VIGIL_ADMIN_PASSWORD = password;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "main.ts",
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+      "--data",
+      dataDir,
+      "--source",
+      opts.source ?? "demo",
+      ...(opts.args ?? []),
+    ],
+    cwd: ROOT,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+
+  let text = "";
+  const { promise: listening, resolve, reject } = Promise.withResolvers<string>();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      const m = text.match(/vigil listening on (\S+)/);
+      if (m) resolve(m[1]);
+    }
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const status = child.status;
+  status.then((s) => reject(new Error(`vigil exited with ${s.code} before listening:\n${text}`)));
+  const timer = setTimeout(() => reject(new Error(`vigil did not start in 30 s:\n${text}`)), 30_000);
+
+  const close = async () => {
+    clearTimeout(timer);
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    await status;
+    await pumps;
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  };
+  let url: string;
+  try {
+    url = await listening;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  clearTimeout(timer);
+  return { url, pid: child.pid, password: password || "", dataDir, output: () => text, close };
+}
+
+/** Logs in through the real form and returns the session cookie (`name=value`). */
+export async function login(url: string, password: string, username = "admin"): Promise<string> {
+  const res = await fetch(`${url}/login`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: url },
+    body: new URLSearchParams({ username, password }),
+    redirect: "manual",
+  });
+  await res.body?.cancel();
+  const cookie = res.headers.get("set-cookie")?.split(";")[0];
+  if (res.status !== 303 || !cookie) throw new Error(`login failed: ${res.status}`);
+  return cookie;
+}

@@ -43,12 +43,14 @@ const ROUTES: RouteModule[] = [
 
 /** Reachable without a session; everything else needs one (default deny). */
 function isPublic(path: string): boolean {
-  return path === "/login" || path === "/api/health" || path.startsWith("/static/");
+  return path === "/login" || path === "/api/health" ||
+    path.startsWith("/static/");
 }
 
 /** Programs (API, WebSocket, images) get 401; people get the login page. */
 function isApi(path: string): boolean {
-  return path.startsWith("/api/") || path.startsWith("/frames/") || path === "/ws";
+  return path.startsWith("/api/") || path.startsWith("/frames/") ||
+    path === "/ws";
 }
 
 function requireSession(): MiddlewareHandler<AppEnv> {

@@ -36,7 +36,10 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function start(config: VigilConfig, env: Record<string, string | undefined>) {
+export async function start(
+  config: VigilConfig,
+  env: Record<string, string | undefined>,
+) {
   await Deno.mkdir(config.data, { recursive: true });
   const store = Store.open(config.data, {
     maxAgeMs: config.retention.maxAgeDays * 24 * HOUR,
@@ -50,12 +53,18 @@ export async function start(config: VigilConfig, env: Record<string, string | un
         `       (shown once; change it with: deno task user passwd admin)`,
     );
   } else if (admin.created) {
-    console.log("vigil: created user 'admin' with the password from VIGIL_ADMIN_PASSWORD");
+    console.log(
+      "vigil: created user 'admin' with the password from VIGIL_ADMIN_PASSWORD",
+    );
   }
 
   const bus = new Bus();
   const pipelines = config.cameras.map((cam) =>
-    new CameraPipeline(cam, { bus, recorder: store, capture: createCapture(cam) })
+    new CameraPipeline(cam, {
+      bus,
+      recorder: store,
+      capture: createCapture(cam),
+    })
   );
   const cameras: CameraRegistry = {
     list: () => pipelines.map((p) => p.info()),
@@ -73,7 +82,10 @@ export async function start(config: VigilConfig, env: Record<string, string | un
   const app = createApp(ctx);
 
   const tls = config.tlsCert && config.tlsKey
-    ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
+    ? {
+      cert: await Deno.readTextFile(config.tlsCert),
+      key: await Deno.readTextFile(config.tlsKey),
+    }
     : {};
   const { promise: listening, resolve } = Promise.withResolvers<string>();
   const server = Deno.serve({
@@ -109,7 +121,10 @@ export async function start(config: VigilConfig, env: Record<string, string | un
 }
 
 /** Runs Vigil as the `start` task does: exits 2 on bad settings, stops cleanly on signals. */
-export async function main(args: string[], env: Record<string, string | undefined>) {
+export async function main(
+  args: string[],
+  env: Record<string, string | undefined>,
+) {
   let config;
   try {
     config = loadConfig(args, env);
@@ -122,7 +137,10 @@ export async function main(args: string[], env: Record<string, string | undefine
     console.log(USAGE);
     Deno.exit(0);
   }
-  const write = await Deno.permissions.query({ name: "write", path: config.data });
+  const write = await Deno.permissions.query({
+    name: "write",
+    path: config.data,
+  });
   if (write.state !== "granted") {
     console.error(
       `vigil: may not write to the data folder ${config.data}: ` +

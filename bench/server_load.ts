@@ -9,11 +9,14 @@
  * the capture stamps when the frame arrives from ffmpeg: it bounds arrival-to-send from above.
  */
 import { parseArgs } from "node:util";
-import { login, startVigil } from "../tests/helpers/server.ts";
+import { login, openWebSocket, startVigil } from "../tests/helpers/server.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { seconds: { type: "string", default: "60" }, mode: { type: "string", default: "detect" } },
+  options: {
+    seconds: { type: "string", default: "60" },
+    mode: { type: "string", default: "detect" },
+  },
 });
 const seconds = Number(values.seconds);
 const CLK_TCK = 100;
@@ -25,7 +28,9 @@ function cpuTicks(pid: number): number {
 }
 
 function rssKiB(pid: number): number {
-  const m = Deno.readTextFileSync(`/proc/${pid}/status`).match(/VmRSS:\s+(\d+)/);
+  const m = Deno.readTextFileSync(`/proc/${pid}/status`).match(
+    /VmRSS:\s+(\d+)/,
+  );
   return m ? Number(m[1]) : 0;
 }
 
@@ -36,7 +41,9 @@ function childrenNamed(ppid: number, name: string): number[] {
     try {
       const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
       const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const ppidOf = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const ppidOf = Number(
+        stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1],
+      );
       if (ppidOf === ppid && comm === name) pids.push(Number(entry.name));
     } catch { /* process ended */ }
   }
@@ -45,7 +52,9 @@ function childrenNamed(ppid: number, name: string): number[] {
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p / 100 * sorted.length))];
+  return sorted[
+    Math.min(sorted.length - 1, Math.floor(p / 100 * sorted.length))
+  ];
 }
 
 const vigil = await startVigil({ source: "demo" });
@@ -56,11 +65,15 @@ try {
   const ffmpeg = childrenNamed(vigil.pid, "ffmpeg");
 
   const wsUrl = `${vigil.url.replace(/^http/, "ws")}/ws?mode=${values.mode}`;
-  const ws = new WebSocket(wsUrl, { headers: { cookie, origin: vigil.url } });
-  ws.binaryType = "arraybuffer";
+  const ws = openWebSocket(wsUrl, { cookie, origin: vigil.url });
   const latencies: number[] = [];
   let inMotion = false;
-  let motionMs = 0, idleMs = 0, motionBytes = 0, idleBytes = 0, since = 0, frames = 0;
+  let motionMs = 0,
+    idleMs = 0,
+    motionBytes = 0,
+    idleBytes = 0,
+    since = 0,
+    frames = 0;
   const flip = (now: number, motion: boolean) => {
     if (inMotion) motionMs += now - since;
     else idleMs += now - since;
@@ -108,8 +121,14 @@ try {
     seconds: Math.round(wall),
     mode: values.mode,
     framesReceived: frames,
-    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
-    cpuPercent: { server: Number(pct(0)), ffmpeg: ffmpeg.map((_, i) => Number(pct(i + 1))) },
+    latencyMs: {
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+    },
+    cpuPercent: {
+      server: Number(pct(0)),
+      ffmpeg: ffmpeg.map((_, i) => Number(pct(i + 1))),
+    },
     serverRssMiB: Math.round(maxRss / 1024),
     bytesPerSecond: {
       idle: Math.round(idleBytes / Math.max(0.001, idleMs / 1000)),

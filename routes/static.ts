@@ -53,7 +53,9 @@ export function register(app: Hono<AppEnv>, _ctx: AppContext): void {
       "cache-control": "no-cache",
       etag,
     };
-    if (c.req.header("if-none-match") === etag) return c.body(null, 304, headers);
+    if (c.req.header("if-none-match") === etag) {
+      return c.body(null, 304, headers);
+    }
     return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
   });
 }

@@ -55,7 +55,15 @@ export const USAGE = `Usage: deno task start [-- FLAGS]
 `;
 
 const CAMERA_ID = /^[a-z0-9_-]{1,32}$/;
-const CAMERA_KEYS = new Set(["id", "name", "source", "width", "height", "fps", "detector"]);
+const CAMERA_KEYS = new Set([
+  "id",
+  "name",
+  "source",
+  "width",
+  "height",
+  "fps",
+  "detector",
+]);
 
 export interface LoadDeps {
   readTextFile(path: string): string;
@@ -112,8 +120,10 @@ export function loadConfig(
   const port = parsePort(flags.port ?? env.PORT ?? file.port ?? 8000);
   const host = String(flags.host ?? env.HOST ?? file.host ?? "0.0.0.0");
   const data = String(flags.data ?? env.VIGIL_DATA ?? file.data ?? "./frames");
-  const tlsCert = flags["tls-cert"] ?? env.VIGIL_TLS_CERT ?? optionalString(file.tlsCert, "tlsCert");
-  const tlsKey = flags["tls-key"] ?? env.VIGIL_TLS_KEY ?? optionalString(file.tlsKey, "tlsKey");
+  const tlsCert = flags["tls-cert"] ?? env.VIGIL_TLS_CERT ??
+    optionalString(file.tlsCert, "tlsCert");
+  const tlsKey = flags["tls-key"] ?? env.VIGIL_TLS_KEY ??
+    optionalString(file.tlsKey, "tlsKey");
   if (Boolean(tlsCert) !== Boolean(tlsKey)) {
     throw new ConfigError("HTTPS needs both --tls-cert and --tls-key");
   }
@@ -123,16 +133,26 @@ export function loadConfig(
   if (source !== undefined) {
     // A source on the command line replaces the file's cameras with one camera,
     // which still takes the file's detector settings.
-    cameras = [parseCamera({ ...firstCamera(file), id: "cam1", name: "Camera", source }, file, 0)];
+    cameras = [
+      parseCamera(
+        { ...firstCamera(file), id: "cam1", name: "Camera", source },
+        file,
+        0,
+      ),
+    ];
   } else if (Array.isArray(file.cameras) && file.cameras.length > 0) {
     cameras = file.cameras.map((raw: unknown, i: number) => parseCamera(raw, file, i));
   } else {
     const fallback = deps.exists("/dev/video0") ? "/dev/video0" : "demo";
-    cameras = [parseCamera({ id: "cam1", name: "Camera", source: fallback }, file, 0)];
+    cameras = [
+      parseCamera({ id: "cam1", name: "Camera", source: fallback }, file, 0),
+    ];
   }
   const ids = new Set<string>();
   for (const cam of cameras) {
-    if (ids.has(cam.id)) throw new ConfigError(`camera id "${cam.id}" is used twice`);
+    if (ids.has(cam.id)) {
+      throw new ConfigError(`camera id "${cam.id}" is used twice`);
+    }
     ids.add(cam.id);
   }
 
@@ -145,8 +165,14 @@ export function loadConfig(
     tlsKey,
     cameras,
     retention: {
-      maxAgeDays: positiveNumber(retention.maxAgeDays ?? 30, "retention.maxAgeDays"),
-      maxDiskMB: positiveNumber(retention.maxDiskMB ?? 2048, "retention.maxDiskMB"),
+      maxAgeDays: positiveNumber(
+        retention.maxAgeDays ?? 30,
+        "retention.maxAgeDays",
+      ),
+      maxDiskMB: positiveNumber(
+        retention.maxDiskMB ?? 2048,
+        "retention.maxDiskMB",
+      ),
     },
   };
 }
@@ -159,13 +185,17 @@ function readConfigFile(path: string, deps: LoadDeps): Json {
   try {
     text = deps.readTextFile(path);
   } catch (err) {
-    throw new ConfigError(`Cannot read config file ${path}: ${(err as Error).message}`);
+    throw new ConfigError(
+      `Cannot read config file ${path}: ${(err as Error).message}`,
+    );
   }
   let json;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`Config file ${path} is not valid JSON: ${(err as Error).message}`);
+    throw new ConfigError(
+      `Config file ${path} is not valid JSON: ${(err as Error).message}`,
+    );
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new ConfigError(`Config file ${path} must hold a JSON object`);
@@ -180,13 +210,19 @@ function firstCamera(file: Json): Json {
 
 function parseCamera(raw: Json, file: Json, index: number): CameraConfig {
   const where = `cameras[${index}]`;
-  if (typeof raw !== "object" || raw === null) throw new ConfigError(`${where} must be an object`);
+  if (typeof raw !== "object" || raw === null) {
+    throw new ConfigError(`${where} must be an object`);
+  }
   const id = String(raw.id ?? `cam${index + 1}`);
   if (!CAMERA_ID.test(id)) {
-    throw new ConfigError(`${where}.id "${id}" must be 1-32 characters of a-z, 0-9, _ and -`);
+    throw new ConfigError(
+      `${where}.id "${id}" must be 1-32 characters of a-z, 0-9, _ and -`,
+    );
   }
   if (typeof raw.source !== "string" || raw.source === "") {
-    throw new ConfigError(`${where}.source must be a string such as "demo" or "/dev/video0"`);
+    throw new ConfigError(
+      `${where}.source must be a string such as "demo" or "/dev/video0"`,
+    );
   }
   const capture: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
@@ -215,22 +251,36 @@ function parseCamera(raw: Json, file: Json, index: number): CameraConfig {
 function parsePort(value: unknown): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`--port must be a whole number from 0 to 65535, not "${value}"`);
+    throw new ConfigError(
+      `--port must be a whole number from 0 to 65535, not "${value}"`,
+    );
   }
   return port;
 }
 
-function optionalInt(value: unknown, name: string, min: number, max: number): number | undefined {
+function optionalInt(
+  value: unknown,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`);
+  if (
+    !Number.isInteger(value) || (value as number) < min ||
+    (value as number) > max
+  ) {
+    throw new ConfigError(
+      `${name} must be a whole number from ${min} to ${max}`,
+    );
   }
   return value as number;
 }
 
 function optionalString(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "string") throw new ConfigError(`${name} must be a string`);
+  if (typeof value !== "string") {
+    throw new ConfigError(`${name} must be a string`);
+  }
   return value;
 }
 

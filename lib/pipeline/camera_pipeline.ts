@@ -1,15 +1,12 @@
 import type { Box, Bus, CameraState } from "../bus/mod.ts";
+import type { CapturedFrame } from "../capture/mod.ts";
 import type { CameraConfig } from "../config/mod.ts";
 import type { CameraInfo } from "../context.ts";
 import { EventTracker, MotionDetector } from "../motion/mod.ts";
 import type { FrameResult } from "../motion/mod.ts";
 
 /** One frame from a capture: small gray pixels for the detector, the JPEG for people. */
-export interface PipelineFrame {
-  ts: number;
-  gray: Uint8Array;
-  jpeg: Uint8Array;
-}
+export type PipelineFrame = CapturedFrame;
 
 /** What the pipeline needs of a capture (lib/capture's CameraCapture, or a fake in tests). */
 export interface CaptureLike {
@@ -73,7 +70,7 @@ export class CameraPipeline {
   #lastMotion: number | null = null;
   /** Source size the detector was built for; a change (new camera mode) rebuilds it. */
   #sourceSize = "";
-  #ticker: number | undefined;
+  #ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(config: CameraConfig, deps: PipelineDeps) {
     this.config = config;
@@ -87,7 +84,13 @@ export class CameraPipeline {
     });
     this.#capture.onFrame = (frame) => this.#onFrame(frame);
     this.#capture.onState = (state, message) => {
-      this.#bus.publish({ type: "status", camera: config.id, state, message, ts: this.#now() });
+      this.#bus.publish({
+        type: "status",
+        camera: config.id,
+        state,
+        message,
+        ts: this.#now(),
+      });
     };
   }
 
@@ -95,7 +98,9 @@ export class CameraPipeline {
     this.#capture.start();
     // Closes an event whose gap passed while no frames arrive (camera unplugged, ffmpeg dead).
     this.#ticker = setInterval(() => {
-      if (this.#tracker.tick(this.#now())) this.#endEvent(this.#lastMotion ?? this.#now());
+      if (this.#tracker.tick(this.#now())) {
+        this.#endEvent(this.#lastMotion ?? this.#now());
+      }
     }, 1000);
   }
 
@@ -123,7 +128,8 @@ export class CameraPipeline {
     const c = this.#capture;
     const d = this.#detector;
     if (
-      d && d.mask.length === frame.gray.length && this.#sourceSize === `${c.sourceWidth}x${c.sourceHeight}`
+      d && d.mask.length === frame.gray.length &&
+      this.#sourceSize === `${c.sourceWidth}x${c.sourceHeight}`
     ) {
       return d;
     }
@@ -145,7 +151,10 @@ export class CameraPipeline {
     const boxes = result.boxes.map((b) => [...b] as Box);
 
     if (step.start) {
-      this.#eventId = this.#recorder.startEvent(camera, this.#pending[0]?.ts ?? frame.ts);
+      this.#eventId = this.#recorder.startEvent(
+        camera,
+        this.#pending[0]?.ts ?? frame.ts,
+      );
       this.#bus.publish({
         type: "event",
         phase: "start",
@@ -186,7 +195,14 @@ export class CameraPipeline {
   #record(p: PendingFrame): void {
     const eventId = this.#eventId!;
     this.#lastMotion = p.ts;
-    this.#recorder.addFrame(eventId, this.config.id, p.ts, p.jpeg, p.boxes, p.score);
+    this.#recorder.addFrame(
+      eventId,
+      this.config.id,
+      p.ts,
+      p.jpeg,
+      p.boxes,
+      p.score,
+    );
     this.#bus.publish({
       type: "motion",
       camera: this.config.id,
@@ -204,6 +220,12 @@ export class CameraPipeline {
     this.#eventId = null;
     this.#pending = [];
     this.#recorder.endEvent(eventId, ts);
-    this.#bus.publish({ type: "event", phase: "end", camera: this.config.id, eventId, ts });
+    this.#bus.publish({
+      type: "event",
+      phase: "end",
+      camera: this.config.id,
+      eventId,
+      ts,
+    });
   }
 }

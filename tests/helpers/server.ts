@@ -26,7 +26,9 @@ export interface StartOptions {
 const ROOT = new URL("../../", import.meta.url);
 let built: Promise<void> | null = null;
 
-export async function startVigil(opts: StartOptions = {}): Promise<VigilProcess> {
+export async function startVigil(
+  opts: StartOptions = {},
+): Promise<VigilProcess> {
   await (built ??= buildIslands());
   const dataDir = await Deno.makeTempDir({ prefix: "vigil-test-" });
   const password = opts.password ?? crypto.randomUUID();
@@ -54,10 +56,13 @@ export async function startVigil(opts: StartOptions = {}): Promise<VigilProcess>
   }).spawn();
 
   let text = "";
-  const { promise: listening, resolve, reject } = Promise.withResolvers<string>();
+  const { promise: listening, resolve, reject } = Promise.withResolvers<
+    string
+  >();
   const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      text += chunk;
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
       const m = text.match(/vigil listening on (\S+)/);
       if (m) resolve(m[1]);
     }
@@ -65,7 +70,10 @@ export async function startVigil(opts: StartOptions = {}): Promise<VigilProcess>
   const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
   const status = child.status;
   status.then((s) => reject(new Error(`vigil exited with ${s.code} before listening:\n${text}`)));
-  const timer = setTimeout(() => reject(new Error(`vigil did not start in 30 s:\n${text}`)), 30_000);
+  const timer = setTimeout(
+    () => reject(new Error(`vigil did not start in 30 s:\n${text}`)),
+    30_000,
+  );
 
   const close = async () => {
     clearTimeout(timer);
@@ -84,19 +92,45 @@ export async function startVigil(opts: StartOptions = {}): Promise<VigilProcess>
     throw err;
   }
   clearTimeout(timer);
-  return { url, pid: child.pid, password: password || "", dataDir, output: () => text, close };
+  return {
+    url,
+    pid: child.pid,
+    password: password || "",
+    dataDir,
+    output: () => text,
+    close,
+  };
 }
 
 /** Logs in through the real form and returns the session cookie (`name=value`). */
-export async function login(url: string, password: string, username = "admin"): Promise<string> {
+export async function login(
+  url: string,
+  password: string,
+  username = "admin",
+): Promise<string> {
   const res = await fetch(`${url}/login`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", origin: url },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      origin: url,
+    },
     body: new URLSearchParams({ username, password }),
     redirect: "manual",
   });
   await res.body?.cancel();
   const cookie = res.headers.get("set-cookie")?.split(";")[0];
-  if (res.status !== 303 || !cookie) throw new Error(`login failed: ${res.status}`);
+  if (res.status !== 303 || !cookie) {
+    throw new Error(`login failed: ${res.status}`);
+  }
   return cookie;
+}
+
+/**
+ * A WebSocket with request headers (cookie, Origin), as Deno allows; the DOM typings the
+ * islands need do not know that constructor, hence the cast.
+ */
+export function openWebSocket(url: string, headers: Record<string, string>): WebSocket {
+  const ws = new WebSocket(url, { headers } as unknown as string[]);
+  ws.binaryType = "arraybuffer";
+  return ws;
 }

@@ -1,0 +1,35 @@
+/** Shared formatting for pages and islands (same output on server and browser). */
+
+function pad(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+/** `HH:MM:SS` in local time. */
+export function formatClock(ts: number): string {
+  const d = new Date(ts);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in local time. */
+export function formatDateTime(ts: number): string {
+  const d = new Date(ts);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatClock(ts)}`;
+}
+
+/** A short duration: `850 ms`, `12 s`, `3 min 4 s`, `2 h 5 min`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+  const h = Math.floor(m / 60);
+  return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+}
+
+/** `just now`, `12 s ago`, `3 min ago`, … */
+export function formatAgo(ts: number, now: number): string {
+  const d = now - ts;
+  if (d < 2000) return "just now";
+  return `${formatDuration(d).replace(/ \d+ s$/, "")} ago`;
+}

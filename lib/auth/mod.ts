@@ -1,0 +1,59 @@
+/**
+ * @module
+ * Accounts, sessions and the server's defences: users with roles in SQLite (scrypt hashes),
+ * hashed session tokens with idle/absolute expiry, login throttling, an audit log, and Hono
+ * middleware for sessions, roles, CSRF, WebSocket origins, security headers (CSP nonce) and
+ * body limits; plus safe path joining and TLS file loading.
+ */
+export {
+  Auth,
+  AuthInputError,
+  MIN_PASSWORD_LENGTH,
+  ROLES,
+  validateNewPassword,
+  validateRole,
+  validateUsername,
+} from "./auth.ts";
+export type {
+  AuditEntry,
+  AuditEvent,
+  AuthOptions,
+  ClientMeta,
+  LoginResult,
+  Role,
+  Session,
+  User,
+  UserRecord,
+} from "./auth.ts";
+export {
+  bodyLimit,
+  checkWebSocketOrigin,
+  clearSessionCookie,
+  clientAddress,
+  contentSecurityPolicy,
+  currentSession,
+  csrfGuard,
+  isHttps,
+  requireAdmin,
+  requireUser,
+  securityHeaders,
+  SESSION_COOKIE,
+  sessionMiddleware,
+  sessionToken,
+  setSessionCookie,
+} from "./middleware.ts";
+export type { AuthContext, AuthEnv, OriginOptions } from "./middleware.ts";
+export { badRequest, intParam, readForm } from "./form.ts";
+export { resolveInside, safeJoin } from "./paths.ts";
+export { loadTls } from "./tls.ts";
+export type { TlsFiles } from "./tls.ts";
+export {
+  DEFAULT_KDF,
+  generatePassword,
+  hashPassword,
+  hashPasswordSync,
+  verifyPassword,
+} from "./password.ts";
+export type { KdfParams } from "./password.ts";
+export type { ThrottleOptions } from "./throttle.ts";
+export { authPage, fmtTime, messagePage } from "./pages.tsx";

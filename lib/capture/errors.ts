@@ -1,0 +1,131 @@
+/** Turning ffmpeg's exit and last stderr lines into one message that says what to do. */
+
+import { redactSource, sourceKind } from "./ffmpeg_args.ts";
+
+/** A capture run that ended badly: the exit code, ffmpeg's last stderr lines, and advice. */
+export class CaptureError extends Error {
+  override name = "CaptureError";
+  constructor(
+    message: string,
+    readonly code: number | null,
+    readonly stderr: string[],
+  ) {
+    super(message);
+  }
+}
+
+export const FFMPEG_MISSING =
+  "ffmpeg was not found: install it (Debian, Ubuntu, Raspberry Pi OS: " +
+  "`sudo apt install ffmpeg`) or set ffmpegPath to where it is";
+
+interface Rule {
+  test: RegExp;
+  advice: (source: string) => string;
+}
+
+const RULES: Rule[] = [
+  {
+    test: /Permission denied/i,
+    advice: (s) =>
+      sourceKind(s) === "v4l2"
+        ? `Cannot open ${s}: permission denied (add the user to the 'video' group: ` +
+          "`sudo usermod -aG video $USER`, then log in again)"
+        : `Cannot open ${s}: permission denied (check the file's permissions)`,
+  },
+  {
+    test: /Device or resource busy/i,
+    advice: (s) =>
+      `Cannot open ${s}: the device is busy (another program is using the camera; ` +
+      `find it with \`fuser ${s}\` and stop it)`,
+  },
+  {
+    test: /Inappropriate ioctl|Not a video capture device|Not a video4linux/i,
+    advice: (s) =>
+      `${s} is not a video capture device (list the cameras and their formats with ` +
+      "`v4l2-ctl --list-devices` or `ffmpeg -f v4l2 -list_formats all -i /dev/videoN`)",
+  },
+  {
+    test: /Cannot find a proper format|Invalid argument.*video_size|ioctl\(VIDIOC_S_FMT\)/i,
+    advice: (s) =>
+      `${s} does not support the requested format, size or frame rate (see what it offers ` +
+      `with \`ffmpeg -f v4l2 -list_formats all -i ${s}\`, then set inputFormat, width, height, fps)`,
+  },
+  {
+    test: /401 Unauthorized|403 Forbidden|authorization failed|Unauthorized/i,
+    advice: (s) =>
+      `${s} refused the credentials (401/403: put the right user and password in the URL, ` +
+      "e.g. rtsp://user:password@host/path)",
+  },
+  {
+    test: /404 Not Found|Server returned 404|method DESCRIBE failed: 404/i,
+    advice: (s) => `${s} does not exist on the server (404: check the stream path in the URL)`,
+  },
+  {
+    test: /Connection refused/i,
+    advice: (s) =>
+      `Cannot connect to ${s}: connection refused (is the camera or server on, and the port right?)`,
+  },
+  {
+    test: /Connection timed out|timed out|Network is unreachable|No route to host/i,
+    advice: (s) =>
+      `Cannot reach ${s}: no answer (check that the camera is powered and on the network, ` +
+      "and the address)",
+  },
+  {
+    test:
+      /Name or service not known|Failed to resolve hostname|Temporary failure in name resolution/i,
+    advice: (s) =>
+      `Cannot resolve the host name of ${s} (check the address or use the camera's IP)`,
+  },
+  {
+    test: /No such file or directory/i,
+    advice: (s) =>
+      sourceKind(s) === "v4l2"
+        ? `Cannot open ${s}: no such device (is the camera plugged in? list cameras with ` +
+          "`ls /dev/video*`)"
+        : `Cannot open ${s}: no such file`,
+  },
+  {
+    test:
+      /Protocol not found|Unknown input format|Invalid data found when processing input|could not find codec parameters|does not contain any stream|Unsupported codec|Output file #0 does not contain any stream|matches no streams/i,
+    advice: (s) =>
+      `${s} is not a video ffmpeg can read (unsupported format or not a video stream; ` +
+      "try it with `ffplay`, and for HTTP use an MJPEG URL)",
+  },
+  {
+    test: /Stream ends prematurely|End of file|Connection reset|Broken pipe|Server returned 5\d\d/i,
+    advice: (s) => `The stream from ${s} ended (the camera or server closed it); retrying`,
+  },
+];
+
+/**
+ * The user-facing message for a run that ended: which source, what went wrong and what to do,
+ * followed by ffmpeg's last stderr line.
+ */
+export function explainExit(
+  source: string,
+  code: number | null,
+  signal: string | null,
+  stderr: string[],
+): string {
+  const shown = redactSource(source);
+  const text = stderr.join("\n");
+  const last = lastMeaningfulLine(stderr);
+  for (const rule of RULES) {
+    if (rule.test.test(text)) return withLast(rule.advice(shown), last);
+  }
+  const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  return withLast(`ffmpeg ${how} while reading ${shown}`, last);
+}
+
+function lastMeaningfulLine(lines: string[]): string {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i].trim();
+    if (line && !/^Exiting normally|^Conversion failed!?$/.test(line)) return redactSource(line);
+  }
+  return "";
+}
+
+function withLast(message: string, last: string): string {
+  return last ? `${message} — ffmpeg: ${last}` : message;
+}

@@ -1,0 +1,134 @@
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig } from "./mod.ts";
+import type { LoadDeps, VigilConfig } from "./mod.ts";
+
+function deps(
+  files: Record<string, string> = {},
+  devices: string[] = [],
+): LoadDeps {
+  return {
+    readTextFile(path) {
+      if (!(path in files)) {
+        throw new Deno.errors.NotFound(`no such file ${path}`);
+      }
+      return files[path];
+    },
+    exists: (path) => devices.includes(path),
+  };
+}
+
+function load(args: string[], env = {}, d = deps()): VigilConfig {
+  const config = loadConfig(args, env, d);
+  assert.notEqual(config, "help");
+  return config as VigilConfig;
+}
+
+Deno.test("loadConfig() uses the contract's defaults", () => {
+  const config = load([]);
+  assert.equal(config.port, 8000);
+  assert.equal(config.host, "0.0.0.0");
+  assert.equal(config.data, "./frames");
+  assert.equal(config.cameras.length, 1);
+  assert.equal(config.cameras[0].source, "demo");
+  assert.equal(config.cameras[0].id, "cam1");
+});
+
+Deno.test("loadConfig() prefers /dev/video0 when it exists", () => {
+  assert.equal(
+    load([], {}, deps({}, ["/dev/video0"])).cameras[0].source,
+    "/dev/video0",
+  );
+});
+
+Deno.test("loadConfig() takes flags over env over the file", () => {
+  const file = JSON.stringify({ port: 1, host: "h-file", data: "d-file" });
+  const d = deps({ "v.json": file });
+  const env = { PORT: "2", HOST: "h-env", VIGIL_CONFIG: "v.json" };
+  const config = load(["--port", "3"], env, d);
+  assert.equal(config.port, 3);
+  assert.equal(config.host, "h-env");
+  assert.equal(config.data, "d-file");
+});
+
+Deno.test("loadConfig() reads several cameras from the file", () => {
+  const file = JSON.stringify({
+    cameras: [
+      { id: "door", name: "Front door", source: "rtsp://x/y", fps: 10 },
+      { id: "garage", source: "/dev/video1", inputFormat: "mjpeg" },
+    ],
+  });
+  const config = load(["--config", "v.json"], {}, deps({ "v.json": file }));
+  assert.deepEqual(config.cameras.map((c) => c.id), ["door", "garage"]);
+  assert.equal(config.cameras[0].name, "Front door");
+  assert.equal(config.cameras[0].fps, 10);
+  assert.equal(config.cameras[1].name, "garage");
+  assert.deepEqual(config.cameras[1].capture, { inputFormat: "mjpeg" });
+});
+
+Deno.test("loadConfig() --source replaces the file's cameras with one", () => {
+  const file = JSON.stringify({
+    cameras: [{ id: "a", source: "demo" }, { id: "b", source: "demo" }],
+  });
+  const config = load(
+    ["--config", "v.json", "--source", "x.mp4"],
+    {},
+    deps({ "v.json": file }),
+  );
+  assert.equal(config.cameras.length, 1);
+  assert.equal(config.cameras[0].source, "x.mp4");
+});
+
+Deno.test("loadConfig() returns 'help' for --help", () => {
+  assert.equal(loadConfig(["--help"], {}, deps()), "help");
+});
+
+Deno.test("loadConfig() rejects bad input with a clear ConfigError", () => {
+  const cases: [
+    string[],
+    Record<string, string>,
+    Record<string, string>,
+    RegExp,
+  ][] = [
+    [["--frobnicate"], {}, {}, /frobnicate/],
+    [["--port", "http"], {}, {}, /--port must be a whole number/],
+    [["--port", "70000"], {}, {}, /--port/],
+    [["stray"], {}, {}, /stray|positional/i],
+    [
+      ["--config", "missing.json"],
+      {},
+      {},
+      /Cannot read config file missing.json/,
+    ],
+    [["--config", "bad.json"], {}, { "bad.json": "{" }, /not valid JSON/],
+    [
+      ["--config", "arr.json"],
+      {},
+      { "arr.json": "[]" },
+      /must hold a JSON object/,
+    ],
+    [["--config", "c.json"], {}, {
+      "c.json": JSON.stringify({ cameras: [{ id: "Bad Id", source: "demo" }] }),
+    }, /cameras\[0\]\.id/],
+    [["--config", "c.json"], {}, {
+      "c.json": JSON.stringify({ cameras: [{ id: "a" }] }),
+    }, /cameras\[0\]\.source/],
+    [["--config", "c.json"], {}, {
+      "c.json": JSON.stringify({
+        cameras: [{ id: "a", source: "demo" }, { id: "a", source: "demo" }],
+      }),
+    }, /used twice/],
+    [["--config", "c.json"], {}, {
+      "c.json": JSON.stringify({
+        cameras: [{ id: "a", source: "demo", fps: "fast" }],
+      }),
+    }, /fps/],
+    [["--tls-cert", "c.pem"], {}, {}, /both --tls-cert and --tls-key/],
+  ];
+  for (const [args, env, files, message] of cases) {
+    assert.throws(() => loadConfig(args, env, deps(files)), (err: Error) => {
+      assert.ok(err instanceof ConfigError, `${args.join(" ")}: ${err}`);
+      assert.match(err.message, message);
+      return true;
+    });
+  }
+});

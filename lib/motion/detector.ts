@@ -1,0 +1,611 @@
+import { bitGeometry, dilate3, dilateCross, erode3, erodeCross } from "./_morphology.ts";
+import type { BitGeometry } from "./_morphology.ts";
+import { rasterizePolygon } from "./_polygon.ts";
+import type { DetectorSettings } from "./settings.ts";
+
+/** `[x, y, w, h]` in the camera's pixels (integers). */
+export type Box = [number, number, number, number];
+
+/** What {@link MotionDetector.process} found in one frame. */
+export interface FrameResult {
+  /** This frame has motion: boxes survived every filter, and the frame is not a lightswitch. */
+  motion: boolean;
+  /** Motion score: percent (0-100) of the frame's watched (unmasked) area in motion, 2 decimals. */
+  score: number;
+  /** Motion boxes in the camera's pixels, in scan order of their top-left blob. */
+  boxes: Box[];
+  /** Names of the configured zones that the motion touched, in configuration order. */
+  zones: string[];
+}
+
+export interface MotionDetectorOptions {
+  /** Detection frame size: the size of the gray frames given to process() (see detectionSize()). */
+  width: number;
+  height: number;
+  /** Camera frame size: boxes are reported, and polygons given, in these pixels. */
+  sourceWidth: number;
+  sourceHeight: number;
+  settings: DetectorSettings;
+}
+
+const MAX_BOXES = 64;
+/** Frames after start (or a lightswitch) during which moving pixels learn at the warm-up rate 1/(n+1). */
+const WARMUP_FOREGROUND_FRAMES = 10;
+/** Tiles of 16 that a lightswitch must touch. */
+const LIGHTSWITCH_TILES = 12;
+const NOISE_BINS = 1024;
+const NOISE_BIN_SCALE = 4;
+/** Widest per-pixel threshold a flickering pixel can learn, in gray levels. */
+const MAX_PIXEL_THRESHOLD = 60;
+
+/**
+ * Finds motion in small grayscale frames: an adaptive per-pixel background (running mean and
+ * variance, selective update), global brightness/contrast compensation, automatic noise level,
+ * blur, threshold, despeckle, connected components, box filters and merging, masks, zones and
+ * a lightswitch guard. Buffers are allocated once in the constructor; process() allocates
+ * nothing and is deterministic.
+ */
+export class MotionDetector {
+  readonly width: number;
+  readonly height: number;
+  readonly sourceWidth: number;
+  readonly sourceHeight: number;
+  readonly settings: DetectorSettings;
+  /** Binary mask (0 still / 255 motion) of the last frame at detection size. */
+  readonly mask: Uint8Array;
+  /** Estimated noise level (sigma, gray levels) of the difference to the background. */
+  get noise(): number {
+    return this.#noise;
+  }
+  /** The last frame was taken as a scene change (lightswitch) and the background re-learnt. */
+  get lightswitch(): boolean {
+    return this.#lightswitch;
+  }
+
+  readonly #n: number;
+  readonly #frame: Uint8Array;
+  readonly #blurTmp: Uint16Array;
+  readonly #mean: Float32Array;
+  readonly #var: Float32Array;
+  readonly #bits: BitGeometry;
+  readonly #fgA: Int32Array;
+  readonly #fgB: Int32Array;
+  readonly #fgC: Int32Array;
+  readonly #ignore: Uint8Array;
+  readonly #active: number;
+  readonly #zoneBits: Uint32Array | null;
+  readonly #noiseHist: Int32Array;
+  readonly #ab = new Float64Array(2);
+  readonly #tiles = new Int32Array(16);
+  // run-length connected components
+  readonly #runStart: Int32Array;
+  readonly #runEnd: Int32Array;
+  readonly #runRow: Int32Array;
+  readonly #runParent: Int32Array;
+  readonly #compArea: Int32Array;
+  readonly #compX0: Int32Array;
+  readonly #compY0: Int32Array;
+  readonly #compX1: Int32Array;
+  readonly #compY1: Int32Array;
+  readonly #compSlot: Int32Array;
+  readonly #boxX0: Int32Array;
+  readonly #boxY0: Int32Array;
+  readonly #boxX1: Int32Array;
+  readonly #boxY1: Int32Array;
+  readonly #boxPool: Box[];
+  readonly #result: FrameResult;
+  readonly #minAreaPx: number;
+  readonly #maxAreaPx: number;
+  readonly #mergePx: number;
+  readonly #sx: number;
+  readonly #sy: number;
+  #frames = 0;
+  #noise = 0;
+  #lightswitch = false;
+
+  constructor(opts: MotionDetectorOptions) {
+    const { width, height, sourceWidth, sourceHeight, settings } = opts;
+    for (const [k, v] of Object.entries({ width, height, sourceWidth, sourceHeight })) {
+      if (!Number.isInteger(v) || v < 1) {
+        throw new RangeError(`MotionDetector: ${k} must be a positive integer, not ${v}`);
+      }
+    }
+    this.width = width;
+    this.height = height;
+    this.sourceWidth = sourceWidth;
+    this.sourceHeight = sourceHeight;
+    this.settings = settings;
+    const n = width * height;
+    this.#n = n;
+    this.mask = new Uint8Array(n);
+    this.#frame = new Uint8Array(n);
+    this.#blurTmp = new Uint16Array(n);
+    this.#mean = new Float32Array(n);
+    this.#var = new Float32Array(n);
+    this.#bits = bitGeometry(width, height);
+    const words = this.#bits.wpr * height;
+    this.#fgA = new Int32Array(words);
+    this.#fgB = new Int32Array(words);
+    this.#fgC = new Int32Array(words);
+    this.#noiseHist = new Int32Array(NOISE_BINS);
+    const sx = width / sourceWidth, sy = height / sourceHeight;
+    this.#sx = sx;
+    this.#sy = sy;
+
+    this.#ignore = new Uint8Array(n);
+    for (const poly of settings.masks) {
+      rasterizePolygon(poly, sx, sy, width, height, this.#ignore, 1);
+    }
+    let active = 0;
+    for (let i = 0; i < n; i++) active += this.#ignore[i] ^ 1;
+    this.#active = Math.max(1, active);
+
+    if (settings.zones.length > 0) {
+      this.#zoneBits = new Uint32Array(n);
+      settings.zones.forEach((z, k) =>
+        rasterizePolygon(z.polygon, sx, sy, width, height, this.#zoneBits!, (1 << k) >>> 0)
+      );
+    } else {
+      this.#zoneBits = null;
+    }
+
+    const maxRuns = Math.ceil(width / 2) * height + 1;
+    this.#runStart = new Int32Array(maxRuns);
+    this.#runEnd = new Int32Array(maxRuns);
+    this.#runRow = new Int32Array(maxRuns);
+    this.#runParent = new Int32Array(maxRuns);
+    this.#compArea = new Int32Array(maxRuns);
+    this.#compX0 = new Int32Array(maxRuns);
+    this.#compY0 = new Int32Array(maxRuns);
+    this.#compX1 = new Int32Array(maxRuns);
+    this.#compY1 = new Int32Array(maxRuns);
+    this.#compSlot = new Int32Array(maxRuns);
+    this.#boxX0 = new Int32Array(maxRuns);
+    this.#boxY0 = new Int32Array(maxRuns);
+    this.#boxX1 = new Int32Array(maxRuns);
+    this.#boxY1 = new Int32Array(maxRuns);
+    this.#boxPool = Array.from({ length: MAX_BOXES }, () => [0, 0, 0, 0] as Box);
+    this.#result = { motion: false, score: 0, boxes: [], zones: [] };
+    // Pre-size the result arrays so filling them later does not grow them.
+    for (let i = 0; i < MAX_BOXES; i++) this.#result.boxes.push(this.#boxPool[i]);
+    this.#result.boxes.length = 0;
+    for (const z of settings.zones) this.#result.zones.push(z.name);
+    this.#result.zones.length = 0;
+
+    this.#minAreaPx = Math.max(1, Math.ceil((settings.minArea / 100) * n));
+    this.#maxAreaPx = (settings.maxArea / 100) * n;
+    this.#mergePx = Math.round((settings.mergeDistance / 100) * width);
+  }
+
+  /**
+   * Analyses one frame. `gray` holds width×height bytes, row-major. Synchronous, allocates
+   * nothing; the returned object (and its arrays) is reused by the next call.
+   */
+  process(gray: Uint8Array): FrameResult {
+    const n = this.#n, w = this.width, h = this.height;
+    if (gray.length < n) {
+      throw new RangeError(
+        `MotionDetector.process: frame has ${gray.length} bytes, expected ${w}x${h} = ${n}`,
+      );
+    }
+    const s = this.settings;
+    const result = this.#result;
+    result.boxes.length = 0;
+    result.zones.length = 0;
+    result.motion = false;
+    result.score = 0;
+    this.#lightswitch = false;
+
+    // 1. blur
+    let frame = this.#frame;
+    if (s.blur > 0) {
+      this.#blur(gray, frame);
+      for (let p = 1; p < s.blur; p++) this.#blur(frame, frame);
+    } else {
+      frame = gray;
+    }
+
+    const mean = this.#mean, vari = this.#var;
+    if (this.#frames === 0) {
+      for (let i = 0; i < n; i++) mean[i] = frame[i];
+      vari.fill(0);
+      this.mask.fill(0);
+      this.#frames = 1;
+      return result;
+    }
+
+    // 2. global brightness/contrast compensation and noise level
+    this.#compensate(frame);
+
+    // 3. difference, threshold, selective background update
+    const k2 = s.noiseFactor * s.noiseFactor;
+    const tGlobal = Math.max(s.minThreshold, s.noiseFactor * this.#noise);
+    const t2 = tGlobal * tGlobal;
+    const maxVar = (MAX_PIXEL_THRESHOLD * MAX_PIXEL_THRESHOLD) / k2;
+    const warm = 1 / (this.#frames + 1);
+    const aBg = Math.max(s.learningRate, warm);
+    // Moving pixels learn at the warm-up rate only in the very first frames (so a scene that
+    // starts with objects in it clears soon), then slowly: trails and slow movers stay visible.
+    const aFg = this.#frames < WARMUP_FOREGROUND_FRAMES
+      ? Math.max(s.foregroundLearningRate, warm)
+      : s.foregroundLearningRate;
+    const ignore = this.#ignore;
+    const fg = this.#fgA;
+    let count = 0;
+    let word = 0;
+    for (let y = 0; y < h; y++) {
+      const rowEnd = (y + 1) * w;
+      let i = y * w;
+      while (i < rowEnd) {
+        const end = i + 32 < rowEnd ? i + 32 : rowEnd;
+        let bits = 0, bit = 1;
+        for (; i < end; i++, bit <<= 1) {
+          // the model may leave 0..255 (a saturated area under rising exposure); compare with
+          // what the camera can show, and keep the unclipped value for when exposure falls
+          const m = mean[i];
+          const d = frame[i] - (m > 255 ? 255 : m < 0 ? 0 : m);
+          const d2 = d * d;
+          let v = vari[i];
+          const t = k2 * v > t2 ? k2 * v : t2;
+          if (d2 > t && ignore[i] === 0) {
+            bits |= bit;
+            count++;
+            mean[i] = m + aFg * d;
+          } else {
+            mean[i] = m + aBg * d;
+            v += aBg * (d2 - v);
+            vari[i] = v > maxVar ? maxVar : v;
+          }
+        }
+        fg[word++] = bits;
+      }
+    }
+    this.#frames++;
+
+    // 4. lightswitch: too much of the frame changed at once: re-learn, report nothing
+    if (s.lightswitch > 0 && count > (s.lightswitch / 100) * this.#active && this.#spread(fg)) {
+      for (let i = 0; i < n; i++) mean[i] = frame[i];
+      this.#frames = 1;
+      this.#lightswitch = true;
+      this.mask.fill(0);
+      return result;
+    }
+
+    // 5. despeckle
+    let src = fg;
+    const tmp = this.#fgC, g = this.#bits;
+    for (let c = 0; c < s.despeckle.length; c++) {
+      const dst = src === this.#fgA ? this.#fgB : this.#fgA;
+      switch (s.despeckle.charCodeAt(c)) {
+        case 69: // E
+          erode3(src, dst, tmp, g);
+          break;
+        case 101: // e
+          erodeCross(src, dst, tmp, g);
+          break;
+        case 68: // D
+          dilate3(src, dst, tmp, g);
+          break;
+        default: // d
+          dilateCross(src, dst, tmp, g);
+      }
+      src = dst;
+    }
+
+    // 6. components, area filter, mask, zones, boxes
+    this.#components(src);
+    return result;
+  }
+
+  /**
+   * The change covers most of the frame: at least LIGHTSWITCH_TILES of the 4×4 tiles have
+   * more than 5% of their pixels changed (a big object near the camera covers a few tiles only).
+   */
+  #spread(fg: Int32Array): boolean {
+    const tiles = this.#tiles, wpr = this.#bits.wpr, h = this.height;
+    tiles.fill(0);
+    for (let y = 0; y < h; y++) {
+      const ty = ((y * 4) / h) | 0;
+      for (let k = 0; k < wpr; k++) {
+        const v = fg[y * wpr + k];
+        if (v !== 0) tiles[ty * 4 + (((k * 4) / wpr) | 0)] += popcount(v);
+      }
+    }
+    const tilePixels = this.#n / 16;
+    let covered = 0;
+    for (let t = 0; t < 16; t++) if (tiles[t] > 0.05 * tilePixels) covered++;
+    return covered >= LIGHTSWITCH_TILES;
+  }
+
+  /** Records run r = [start, end) of row y and joins it with the touching runs of the previous row. */
+  #addRun(start: number, end: number, y: number, r: number, p: number, prevTo: number): number {
+    const rs = this.#runStart, re = this.#runEnd, parent = this.#runParent;
+    rs[r] = start;
+    re[r] = end;
+    this.#runRow[r] = y;
+    parent[r] = r;
+    while (p < prevTo && re[p] < start) p++;
+    for (let q = p; q < prevTo && rs[q] <= end; q++) union(parent, q, r);
+    return p;
+  }
+
+  #blur(src: Uint8Array, dst: Uint8Array): void {
+    const w = this.width, h = this.height, n = this.#n;
+    const t = this.#blurTmp;
+    if (w < 2 || h < 2) {
+      if (src !== dst) dst.set(src.subarray(0, n));
+      return;
+    }
+    for (let row = 0; row < n; row += w) {
+      const last = row + w - 1;
+      t[row] = 3 * src[row] + src[row + 1];
+      for (let i = row + 1; i < last; i++) t[i] = src[i - 1] + 2 * src[i] + src[i + 1];
+      t[last] = src[last - 1] + 3 * src[last];
+    }
+    for (let i = 0; i < w; i++) dst[i] = (3 * t[i] + t[i + w] + 8) >> 4;
+    const end = n - w;
+    for (let i = w; i < end; i++) dst[i] = (t[i - w] + 2 * t[i] + t[i + w] + 8) >> 4;
+    for (let i = end; i < n; i++) dst[i] = (t[i - w] + 3 * t[i] + 8) >> 4;
+  }
+
+  /**
+   * Fits frame ≈ a·background + b over sampled still pixels (robustly, in two passes), maps the
+   * background through it when it moved (so global light changes are re-learnt at once, not
+   * reported), and updates the noise estimate from the median residual.
+   */
+  #compensate(frame: Uint8Array): void {
+    const w = this.width, h = this.height;
+    const mean = this.#mean, prev = this.mask, ignore = this.#ignore;
+    const hist = this.#noiseHist;
+    const normalize = this.settings.normalize;
+    let a = 1, b = 0;
+    let mm = 0, sdm = 0;
+    if (normalize) {
+      let c = 0, sm = 0, sx = 0, smm = 0, sxm = 0;
+      for (let y = 0; y < h; y += 2) {
+        for (let i = y * w, end = i + w; i < end; i += 2) {
+          if (prev[i] !== 0 || ignore[i] !== 0) continue;
+          const m = mean[i], x = frame[i];
+          c++;
+          sm += m;
+          sx += x;
+          smm += m * m;
+          sxm += x * m;
+        }
+      }
+      if (c > 16) {
+        fit(c, sm, sx, smm, sxm, this.#ab);
+        a = this.#ab[0];
+        b = this.#ab[1];
+        // second pass without outliers (moving things not yet in the mask)
+        const tau = Math.max(15, 3 * this.#noise);
+        c =
+          sm =
+          sx =
+          smm =
+          sxm =
+            0;
+        for (let y = 0; y < h; y += 2) {
+          for (let i = y * w, end = i + w; i < end; i += 2) {
+            if (prev[i] !== 0 || ignore[i] !== 0) continue;
+            const m = mean[i], x = frame[i];
+            const r = x - (a * m + b);
+            if (r > tau || r < -tau) continue;
+            c++;
+            sm += m;
+            sx += x;
+            smm += m * m;
+            sxm += x * m;
+          }
+        }
+        if (c > 16) {
+          fit(c, sm, sx, smm, sxm, this.#ab);
+          a = this.#ab[0];
+          b = this.#ab[1];
+          mm = sm / c;
+          sdm = Math.sqrt(Math.max(0, smm / c - mm * mm));
+        } else {
+          a = 1;
+          b = 0;
+        }
+      }
+    }
+    // apply the mapping to the background when it shifts typical gray levels noticeably
+    const lo = Math.max(0, mm - 2 * sdm), hi = Math.min(255, mm + 2 * sdm);
+    const shift = Math.max(Math.abs((a - 1) * lo + b), Math.abs((a - 1) * hi + b));
+    if (normalize && shift > 0.5) {
+      const vari = this.#var, a2 = a * a, n = this.#n;
+      for (let i = 0; i < n; i++) {
+        mean[i] = a * mean[i] + b;
+        vari[i] *= a2;
+      }
+    }
+    // noise: median absolute residual of sampled still pixels
+    hist.fill(0);
+    let c = 0;
+    for (let y = 0; y < h; y += 2) {
+      for (let i = y * w, end = i + w; i < end; i += 2) {
+        if (prev[i] !== 0 || ignore[i] !== 0) continue;
+        let r = frame[i] - mean[i];
+        if (r < 0) r = -r;
+        let bin = (r * NOISE_BIN_SCALE) | 0;
+        if (bin >= NOISE_BINS) bin = NOISE_BINS - 1;
+        hist[bin]++;
+        c++;
+      }
+    }
+    if (c > 0) {
+      const half = c / 2;
+      let acc = 0, bin = 0;
+      while (bin < NOISE_BINS - 1 && acc + hist[bin] < half) acc += hist[bin++];
+      const median = (bin + 0.5) / NOISE_BIN_SCALE;
+      const sigma = 1.4826 * median;
+      this.#noise = this.#frames <= 2 ? sigma : this.#noise + 0.1 * (sigma - this.#noise);
+    }
+  }
+
+  #components(fg: Int32Array): void {
+    const w = this.width, h = this.height, wpr = this.#bits.wpr;
+    const rs = this.#runStart, re = this.#runEnd, rr = this.#runRow, parent = this.#runParent;
+    // label runs row by row, union with 8-connected runs of the previous row
+    let runs = 0, prevFrom = 0, prevTo = 0;
+    for (let y = 0; y < h; y++) {
+      const from = runs;
+      let p = prevFrom;
+      let start = -1, carry = 0;
+      for (let k = 0; k < wpr; k++) {
+        const v = fg[y * wpr + k];
+        // bits where a pixel differs from its left neighbour: run starts and ends
+        let t = v ^ ((v << 1) | carry);
+        carry = v >>> 31;
+        while (t !== 0) {
+          const low = t & -t;
+          t ^= low;
+          const x = k * 32 + 31 - Math.clz32(low);
+          if (start < 0) {
+            start = x;
+            continue;
+          }
+          p = this.#addRun(start, x, y, runs++, p, prevTo);
+          start = -1;
+        }
+      }
+      if (start >= 0) p = this.#addRun(start, w, y, runs++, p, prevTo);
+      prevFrom = from;
+      prevTo = runs;
+    }
+
+    // component statistics, indexed by root (the smallest run index of the component)
+    const area = this.#compArea,
+      cx0 = this.#compX0,
+      cy0 = this.#compY0,
+      cx1 = this.#compX1,
+      cy1 = this.#compY1;
+    for (let r = 0; r < runs; r++) {
+      const root = find(parent, r);
+      parent[r] = root;
+      const len = re[r] - rs[r];
+      if (root === r) {
+        area[r] = len;
+        cx0[r] = rs[r];
+        cx1[r] = re[r] - 1;
+        cy0[r] = cy1[r] = rr[r];
+      } else {
+        area[root] += len;
+        if (rs[r] < cx0[root]) cx0[root] = rs[r];
+        if (re[r] - 1 > cx1[root]) cx1[root] = re[r] - 1;
+        if (rr[r] > cy1[root]) cy1[root] = rr[r];
+      }
+    }
+
+    // keep components of at least minArea; fill the mask with them
+    const mask = this.mask;
+    mask.fill(0);
+    const slot = this.#compSlot;
+    const bx0 = this.#boxX0, by0 = this.#boxY0, bx1 = this.#boxX1, by1 = this.#boxY1;
+    const zoneBits = this.#zoneBits;
+    let boxes = 0, pixels = 0, zones = 0;
+    for (let r = 0; r < runs; r++) {
+      const root = parent[r];
+      if (area[root] < this.#minAreaPx) continue;
+      if (root === r) {
+        slot[r] = boxes;
+        bx0[boxes] = cx0[r];
+        by0[boxes] = cy0[r];
+        bx1[boxes] = cx1[r];
+        by1[boxes] = cy1[r];
+        boxes++;
+        pixels += area[r];
+      }
+      const from = rr[r] * w + rs[r], to = rr[r] * w + re[r];
+      mask.fill(255, from, to);
+      if (zoneBits !== null) { for (let i = from; i < to; i++) zones |= zoneBits[i]; }
+    }
+
+    // merge boxes closer than mergeDistance
+    const gap = this.#mergePx;
+    let merged = true;
+    while (merged && boxes > 1) {
+      merged = false;
+      for (let i = 0; i < boxes; i++) {
+        for (let j = i + 1; j < boxes; j++) {
+          if (
+            bx0[j] - bx1[i] <= gap + 1 && bx0[i] - bx1[j] <= gap + 1 &&
+            by0[j] - by1[i] <= gap + 1 && by0[i] - by1[j] <= gap + 1
+          ) {
+            if (bx0[j] < bx0[i]) bx0[i] = bx0[j];
+            if (by0[j] < by0[i]) by0[i] = by0[j];
+            if (bx1[j] > bx1[i]) bx1[i] = bx1[j];
+            if (by1[j] > by1[i]) by1[i] = by1[j];
+            boxes--;
+            bx0[j] = bx0[boxes];
+            by0[j] = by0[boxes];
+            bx1[j] = bx1[boxes];
+            by1[j] = by1[boxes];
+            merged = true;
+            j--;
+          }
+        }
+      }
+    }
+
+    // report in camera pixels
+    const result = this.#result;
+    const sx = this.#sx, sy = this.#sy, sw = this.sourceWidth, sh = this.sourceHeight;
+    for (let i = 0; i < boxes && result.boxes.length < MAX_BOXES; i++) {
+      const bw = bx1[i] - bx0[i] + 1, bh = by1[i] - by0[i] + 1;
+      if (bw * bh > this.#maxAreaPx) continue;
+      const x0 = Math.max(0, Math.floor(bx0[i] / sx));
+      const y0 = Math.max(0, Math.floor(by0[i] / sy));
+      const x1 = Math.min(sw, Math.ceil((bx1[i] + 1) / sx));
+      const y1 = Math.min(sh, Math.ceil((by1[i] + 1) / sy));
+      const box = this.#boxPool[result.boxes.length];
+      box[0] = x0;
+      box[1] = y0;
+      box[2] = x1 - x0;
+      box[3] = y1 - y0;
+      result.boxes.push(box);
+    }
+    result.motion = result.boxes.length > 0;
+    result.score = Math.round((pixels / this.#active) * 10000) / 100;
+    if (zones !== 0) {
+      const names = this.settings.zones;
+      for (let k = 0; k < names.length; k++) if (zones & (1 << k)) result.zones.push(names[k].name);
+    }
+  }
+}
+
+function fit(c: number, sm: number, sx: number, smm: number, sxm: number, out: Float64Array): void {
+  const mm = sm / c, mx = sx / c;
+  const cov = sxm / c - mm * mx;
+  const varm = smm / c - mm * mm;
+  // regularised toward a = 1 so flat scenes fit an offset only
+  let a = (cov + 4) / (varm + 4);
+  if (!(a > 0.2)) a = 0.2;
+  if (a > 5) a = 5;
+  out[0] = a;
+  out[1] = mx - a * mm;
+}
+
+function find(parent: Int32Array, r: number): number {
+  let root = r;
+  while (parent[root] !== root) root = parent[root];
+  while (parent[r] !== root) {
+    const next = parent[r];
+    parent[r] = root;
+    r = next;
+  }
+  return root;
+}
+
+function union(parent: Int32Array, a: number, b: number): void {
+  const ra = find(parent, a), rb = find(parent, b);
+  if (ra < rb) parent[rb] = ra;
+  else if (rb < ra) parent[ra] = rb;
+}
+
+function popcount(v: number): number {
+  v = v - ((v >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+}

@@ -1,0 +1,325 @@
+import assert from "node:assert/strict";
+import { MotionDetector } from "./detector.ts";
+import type { Box, FrameResult } from "./detector.ts";
+import { DEFAULT_DETECTOR_SETTINGS, detectionSize, parseDetectorSettings } from "./settings.ts";
+import type { DetectorSettings } from "./settings.ts";
+import { Scene } from "./_scene.ts";
+import type { FrameSpec, SceneObject } from "./_scene.ts";
+
+const W = 320, H = 240;
+
+function detector(settings: DetectorSettings = DEFAULT_DETECTOR_SETTINGS, source = { w: W, h: H }) {
+  const size = detectionSize(settings, source.w, source.h);
+  return new MotionDetector({
+    width: size.width,
+    height: size.height,
+    sourceWidth: source.w,
+    sourceHeight: source.h,
+    settings,
+  });
+}
+
+/** Runs `count` frames of `scene` as `spec(i)` and returns a copy of each result. */
+function run(
+  det: MotionDetector,
+  scene: Scene,
+  count: number,
+  spec: (i: number) => FrameSpec,
+): FrameResult[] {
+  const out: FrameResult[] = [];
+  const buf = new Uint8Array(scene.width * scene.height);
+  for (let i = 0; i < count; i++) {
+    const r = det.process(scene.render(spec(i), buf));
+    out.push({
+      motion: r.motion,
+      score: r.score,
+      boxes: r.boxes.map((b) => [...b] as Box),
+      zones: [...r.zones],
+    });
+  }
+  return out;
+}
+
+function union(boxes: Box[]): Box {
+  const x0 = Math.min(...boxes.map((b) => b[0])), y0 = Math.min(...boxes.map((b) => b[1]));
+  const x1 = Math.max(...boxes.map((b) => b[0] + b[2])),
+    y1 = Math.max(...boxes.map((b) => b[1] + b[3]));
+  return [x0, y0, x1 - x0, y1 - y0];
+}
+
+function assertBoxNear(actual: Box, expected: Box, tol: number, what: string) {
+  const [ax, ay, aw, ah] = actual, [ex, ey, ew, eh] = expected;
+  const edges = [ax - ex, ay - ey, ax + aw - (ex + ew), ay + ah - (ey + eh)];
+  assert.ok(
+    edges.every((d) => Math.abs(d) <= tol),
+    `${what}: box ${JSON.stringify(actual)} differs from truth ${
+      JSON.stringify(expected)
+    } by more than ${tol} px`,
+  );
+}
+
+const still = (noise = 2): (i: number) => FrameSpec => () => ({ noise });
+
+Deno.test("MotionDetector.process() finds a moving square's box within 2 px", () => {
+  const scene = new Scene(W, H, 1);
+  const det = detector();
+  run(det, scene, 30, still());
+  const sq = (i: number): SceneObject => ({ x: 40 + 4 * i, y: 100, w: 24, h: 24, value: 250 });
+  const results = run(det, scene, 40, (i) => ({ noise: 2, objects: [sq(i)] }));
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    assert.ok(r.motion, `frame ${i}: no motion`);
+    assert.equal(r.boxes.length, 1, `frame ${i}: boxes ${JSON.stringify(r.boxes)}`);
+    const s = sq(i);
+    assertBoxNear(r.boxes[0], [s.x, s.y, s.w, s.h], 2, `frame ${i}`);
+    assert.ok(
+      r.score > 0.5 && r.score < 1.5,
+      `frame ${i}: score ${r.score} for a 576 px square in 76800 px`,
+    );
+  }
+});
+
+Deno.test("MotionDetector.process() reports boxes in camera pixels when detecting at a smaller size", () => {
+  // camera 640x480, detection 320x240: the truth in camera pixels is twice the scene's
+  const scene = new Scene(W, H, 3);
+  const det = detector(DEFAULT_DETECTOR_SETTINGS, { w: 640, h: 480 });
+  assert.equal(det.width, 320);
+  assert.equal(det.height, 240);
+  run(det, scene, 30, still());
+  const results = run(
+    det,
+    scene,
+    20,
+    (i) => ({ noise: 2, objects: [{ x: 200 - 3 * i, y: 60, w: 30, h: 20, value: 10 }] }),
+  );
+  for (let i = 2; i < results.length; i++) {
+    assert.equal(results[i].boxes.length, 1, `frame ${i}: ${JSON.stringify(results[i].boxes)}`);
+    assertBoxNear(results[i].boxes[0], [2 * (200 - 3 * i), 120, 60, 40], 4, `frame ${i}`);
+  }
+});
+
+Deno.test("MotionDetector.process() gives no motion for a whole-frame brightness step", () => {
+  for (const [gain, offset] of [[1, 40], [1, -35], [1.35, 0], [0.6, 10]]) {
+    const scene = new Scene(W, H, 5);
+    const det = detector();
+    run(det, scene, 40, still());
+    const after = run(det, scene, 40, () => ({ noise: 2, gain, offset }));
+    const moving = after.findIndex((r) => r.motion);
+    assert.equal(
+      moving,
+      -1,
+      `gain ${gain} offset ${offset}: motion at frame ${moving} ${JSON.stringify(after[moving])}`,
+    );
+  }
+});
+
+Deno.test("MotionDetector.process() still catches motion in the frame where the lights change", () => {
+  const scene = new Scene(W, H, 7);
+  const det = detector();
+  run(det, scene, 40, still());
+  const person: SceneObject = { x: 150, y: 60, w: 30, h: 80, value: 20 };
+  const r = run(det, scene, 1, () => ({ noise: 2, gain: 1.2, offset: 10, objects: [person] }))[0];
+  assert.ok(r.motion, "motion missed during the light change");
+  assertBoxNear(union(r.boxes), [150, 60, 30, 80], 2, "person");
+});
+
+Deno.test("MotionDetector.process() treats a scene change (IR mode) as a lightswitch and re-learns", () => {
+  // IR night mode: same scene, dark, and materials' brightness no longer in the same order
+  const scene = new Scene(W, H, 11);
+  const night: FrameSpec = { noise: 3, gain: -0.4, offset: 120 };
+  const det = detector();
+  run(det, scene, 40, still());
+  const switched = run(det, scene, 1, () => night)[0];
+  assert.equal(det.lightswitch, true);
+  assert.equal(switched.motion, false);
+  const settle = run(det, scene, 20, () => night);
+  assert.equal(
+    settle.findIndex((r) => r.motion),
+    -1,
+    "motion reported while the new scene settles",
+  );
+  const intruder = run(
+    det,
+    scene,
+    10,
+    (i) => ({ ...night, objects: [{ x: 20 + 5 * i, y: 100, w: 20, h: 50, value: 250 }] }),
+  );
+  assert.ok(intruder.every((r) => r.motion), "motion missed after the re-learn");
+});
+
+Deno.test("MotionDetector.process() gives no motion for slow exposure drift", () => {
+  const scene = new Scene(W, H, 13);
+  const det = detector();
+  run(det, scene, 30, still());
+  const drift = run(
+    det,
+    scene,
+    200,
+    (i) => ({ noise: 2, gain: 1 + 0.5 * Math.sin(i / 40) ** 2, offset: -5 * Math.sin(i / 25) }),
+  );
+  const moving = drift.findIndex((r) => r.motion);
+  assert.equal(moving, -1, `motion at drift frame ${moving}`);
+});
+
+Deno.test("MotionDetector.process() gives no motion for sensor noise, and estimates its level", () => {
+  for (const sigma of [1, 4, 8, 12]) {
+    const scene = new Scene(W, H, 17);
+    const det = detector();
+    const results = run(det, scene, 150, still(sigma));
+    const moving = results.findIndex((r) => r.motion);
+    assert.equal(
+      moving,
+      -1,
+      `noise sigma ${sigma}: motion at frame ${moving}: ${JSON.stringify(results[moving])}`,
+    );
+    assert.ok(det.noise > 0, `noise sigma ${sigma}: no noise estimate`);
+  }
+});
+
+Deno.test("MotionDetector.process() catches a small slow mover in noise", () => {
+  const scene = new Scene(W, H, 19);
+  const det = detector();
+  run(det, scene, 40, still(3));
+  const obj = (i: number): SceneObject => ({ x: 100 + 0.25 * i, y: 150, w: 8, h: 8, value: 240 });
+  const results = run(det, scene, 120, (i) => ({ noise: 3, objects: [obj(i)] }));
+  const hits = results.filter((r, i) => {
+    const o = obj(i);
+    return r.motion && r.boxes.some((b) => Math.abs(b[0] - o.x) <= 3 && Math.abs(b[1] - o.y) <= 3);
+  }).length;
+  assert.ok(
+    hits >= 0.95 * results.length,
+    `slow mover found in ${hits} of ${results.length} frames`,
+  );
+});
+
+Deno.test("MotionDetector.process() catches a dim person in a dark, noisy indoor scene", () => {
+  const scene = new Scene(W, H, 23, { dark: true });
+  const det = detector();
+  const quiet = run(det, scene, 60, still(4));
+  assert.equal(quiet.slice(5).findIndex((r) => r.motion), -1, "false motion in the dark scene");
+  const person = (i: number): SceneObject => ({ x: 300 - 4 * i, y: 80, w: 24, h: 70, value: 60 });
+  const results = run(det, scene, 40, (i) => ({ noise: 4, objects: [person(i)] }));
+  for (let i = 3; i < 40; i++) {
+    const p = person(i);
+    assert.ok(results[i].motion, `frame ${i}: person missed`);
+    assertBoxNear(
+      union(results[i].boxes),
+      [p.x, p.y, Math.min(p.w, W - p.x), p.h],
+      3,
+      `frame ${i}`,
+    );
+  }
+});
+
+Deno.test("MotionDetector.process() ignores motion inside a mask polygon", () => {
+  const settings = parseDetectorSettings({ masks: [[[0, 0], [160, 0], [160, 240], [0, 240]]] });
+  const scene = new Scene(W, H, 29);
+  const det = detector(settings);
+  run(det, scene, 30, still());
+  const masked = run(
+    det,
+    scene,
+    20,
+    (i) => ({ noise: 2, objects: [{ x: 20 + 3 * i, y: 50, w: 30, h: 30, value: 250 }] }),
+  );
+  assert.equal(masked.findIndex((r) => r.motion), -1, "motion reported inside the mask");
+  assert.ok(
+    det.mask.every((v, i) => v === 0 || i % W >= 160),
+    "mask has pixels inside the masked area",
+  );
+  const outside = run(
+    det,
+    scene,
+    5,
+    (i) => ({ noise: 2, objects: [{ x: 200 + 3 * i, y: 50, w: 30, h: 30, value: 250 }] }),
+  );
+  assert.ok(outside.every((r) => r.motion), "motion outside the mask missed");
+});
+
+Deno.test("MotionDetector.process() reports the zones motion touched", () => {
+  const settings = parseDetectorSettings({
+    zones: [
+      { name: "door", polygon: [[0, 0], [100, 0], [100, 240], [0, 240]] },
+      { name: "window", polygon: [[220, 0], [320, 0], [320, 240], [220, 240]] },
+    ],
+  });
+  const scene = new Scene(W, H, 31);
+  const det = detector(settings);
+  run(det, scene, 30, still());
+  const obj = (x: number): FrameSpec => ({
+    noise: 2,
+    objects: [{ x, y: 100, w: 20, h: 20, value: 250 }],
+  });
+  assert.deepEqual(run(det, scene, 1, () => obj(30))[0].zones, ["door"]);
+  assert.deepEqual(run(det, scene, 1, () => obj(150))[0].zones, []);
+  assert.deepEqual(run(det, scene, 1, () => obj(210))[0].zones, ["window"]);
+  const both = run(
+    det,
+    scene,
+    1,
+    () => ({ noise: 2, objects: [...obj(30).objects!, ...obj(260).objects!] }),
+  )[0];
+  assert.deepEqual(both.zones, ["door", "window"]);
+});
+
+Deno.test("MotionDetector.process() drops blobs under minArea and boxes over maxArea", () => {
+  const scene = new Scene(W, H, 37);
+  const small = detector(parseDetectorSettings({ minArea: 0.5 })); // 384 px
+  run(small, scene, 30, still());
+  const r = run(
+    small,
+    scene,
+    3,
+    (i) => ({ noise: 2, objects: [{ x: 50 + 3 * i, y: 50, w: 12, h: 12, value: 250 }] }),
+  );
+  assert.ok(r.every((x) => !x.motion), "a 144 px blob passed minArea 0.5%");
+  const big = detector(parseDetectorSettings({ maxArea: 1 })); // 768 px
+  run(big, scene, 30, still());
+  const r2 = run(
+    big,
+    scene,
+    3,
+    (i) => ({ noise: 2, objects: [{ x: 50 + 3 * i, y: 50, w: 60, h: 60, value: 250 }] }),
+  );
+  assert.ok(r2.every((x) => !x.motion), "a 3600 px box passed maxArea 1%");
+});
+
+Deno.test("MotionDetector.process() merges nearby boxes and keeps far ones apart", () => {
+  const scene = new Scene(W, H, 41);
+  const det = detector();
+  run(det, scene, 30, still());
+  const r = run(det, scene, 1, () => ({
+    noise: 2,
+    objects: [
+      { x: 40, y: 40, w: 20, h: 20, value: 250 },
+      { x: 62, y: 40, w: 20, h: 20, value: 250 }, // 2 px apart: merged
+      { x: 200, y: 150, w: 20, h: 20, value: 250 },
+    ],
+  }))[0];
+  assert.equal(r.boxes.length, 2, JSON.stringify(r.boxes));
+  assertBoxNear(r.boxes[0], [40, 40, 42, 20], 2, "merged");
+  assertBoxNear(r.boxes[1], [200, 150, 20, 20], 2, "apart");
+});
+
+Deno.test("MotionDetector.process() is deterministic and reuses its result object", () => {
+  const scene = new Scene(W, H, 43);
+  const a = detector(), b = detector();
+  const buf = new Uint8Array(W * H);
+  let first: FrameResult | null = null;
+  for (let i = 0; i < 60; i++) {
+    const f = scene.render({
+      noise: 5,
+      objects: i > 20 ? [{ x: i * 3, y: 90, w: 15, h: 40, value: 200 }] : [],
+    }, buf);
+    const ra = a.process(f), rb = b.process(f);
+    first ??= ra;
+    assert.equal(ra, first);
+    assert.deepEqual(ra, rb);
+    assert.deepEqual(a.mask, b.mask);
+  }
+});
+
+Deno.test("MotionDetector.process() rejects a frame of the wrong size", () => {
+  const det = detector();
+  assert.throws(() => det.process(new Uint8Array(100)), RangeError);
+});

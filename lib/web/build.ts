@@ -1,0 +1,141 @@
+/**
+ * Builds the browser bundles: `deno bundle --code-splitting` over the island runtime
+ * (lib/web/client.ts), every `islands/<Name>.tsx`, and uPlot's stylesheet, into
+ * `static/islands/`. Shared code (Preact, signals) lands in `chunk-*.js` files imported by
+ * every island, so all islands on a page share one Preact. Skips the work when the outputs are
+ * newer than every source. Run as `deno task build` (add `--force` to rebuild anyway).
+ */
+
+const ROOT = new URL("../../", import.meta.url);
+const OUT = new URL("static/islands/", ROOT);
+const STAMP = new URL(".stamp", OUT);
+const LOCK = new URL(".lock", OUT);
+
+/** Folders and files whose changes call for a rebuild. */
+const SOURCES = ["islands/", "components/", "lib/web/", "deno.json", "deno.lock"];
+
+export interface BuildOptions {
+  /** Rebuild even when the outputs look fresh. */
+  force?: boolean;
+  /** Print what happened (default: false). */
+  log?: (line: string) => void;
+}
+
+async function newestMtime(url: URL): Promise<number> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(url);
+  } catch {
+    return 0;
+  }
+  if (!info.isDirectory) return info.mtime?.getTime() ?? 0;
+  let newest = info.mtime?.getTime() ?? 0;
+  const dir = url.href.endsWith("/") ? url : new URL(url.href + "/");
+  for await (const e of Deno.readDir(dir)) {
+    if (e.name.startsWith(".")) continue;
+    const child = new URL(e.isDirectory ? `${e.name}/` : e.name, dir);
+    newest = Math.max(newest, await newestMtime(child));
+  }
+  return newest;
+}
+
+/** True when `static/islands/` was built after the last change to any source. */
+export async function islandsFresh(): Promise<boolean> {
+  let built: number;
+  try {
+    built = (await Deno.stat(STAMP)).mtime?.getTime() ?? 0;
+  } catch {
+    return false;
+  }
+  for (const s of SOURCES) {
+    if (await newestMtime(new URL(s, ROOT)) > built) return false;
+  }
+  return true;
+}
+
+/** The island names found in `islands/` (PascalCase `.tsx` files). */
+export async function islandNames(): Promise<string[]> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(new URL("islands/", ROOT))) {
+    const m = e.isFile ? e.name.match(/^([A-Z][A-Za-z0-9]*)\.tsx$/) : null;
+    if (m) names.push(m[1]);
+  }
+  return names.sort();
+}
+
+async function acquireLock(): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (true) {
+    try {
+      (await Deno.open(LOCK, { write: true, createNew: true })).close();
+      return;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    }
+    try {
+      const age = Date.now() - ((await Deno.stat(LOCK)).mtime?.getTime() ?? 0);
+      if (age > 120_000) await Deno.remove(LOCK); // left behind by a killed build
+    } catch { /* gone meanwhile */ }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting for another island build (remove ${LOCK.pathname})`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Builds `static/islands/` unless it is already fresh. Safe to call from several processes at
+ * once (a lock file serialises them). Throws with deno bundle's output when bundling fails.
+ */
+export async function buildIslands(opts: BuildOptions = {}): Promise<void> {
+  const log = opts.log ?? (() => {});
+  if (!opts.force && await islandsFresh()) {
+    log("islands: up to date");
+    return;
+  }
+  await Deno.mkdir(OUT, { recursive: true });
+  await acquireLock();
+  try {
+    if (!opts.force && await islandsFresh()) return; // another process built it meanwhile
+    const t0 = performance.now();
+    for await (const e of Deno.readDir(OUT)) {
+      if (e.name !== ".lock") await Deno.remove(new URL(e.name, OUT), { recursive: true });
+    }
+    const names = await islandNames();
+    const entries = [
+      "lib/web/client.ts",
+      "lib/web/uplot_css.ts",
+      ...names.map((n) => `islands/${n}.tsx`),
+    ];
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--platform",
+        "browser",
+        "--format",
+        "esm",
+        "--minify",
+        "--code-splitting",
+        "--outdir",
+        OUT.pathname,
+        ...entries,
+      ],
+      cwd: ROOT.pathname,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const text = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
+    if (!out.success) {
+      throw new Error(`Building the island bundles failed (deno bundle):\n${text.trim()}`);
+    }
+    await Deno.writeTextFile(STAMP, new Date().toISOString());
+    log(`islands: built ${names.join(", ")} in ${Math.round(performance.now() - t0)} ms`);
+  } finally {
+    await Deno.remove(LOCK).catch(() => {});
+  }
+}
+
+if (import.meta.main) {
+  await buildIslands({ force: Deno.args.includes("--force"), log: console.log });
+}

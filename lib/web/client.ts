@@ -1,0 +1,30 @@
+/**
+ * @module
+ * The browser half of the island runtime: finds the `[data-island]` markers written by
+ * `island()`, imports each island's bundle and hydrates it with its serialized props.
+ * Bundled (with code splitting, so every island shares one Preact) by `lib/web/build.ts`.
+ */
+import { type ComponentType, h, hydrate } from "preact";
+
+/** Where `build.ts` puts `islands/<Name>.tsx` once bundled. */
+export const ISLAND_BASE = "/static/islands/islands/";
+
+/** Hydrates every island on the page; resolves when all are hydrated (failures are logged). */
+export async function boot(base: string = ISLAND_BASE): Promise<void> {
+  const els = Array.from(document.querySelectorAll<HTMLElement>("[data-island]"));
+  await Promise.all(els.map(async (el) => {
+    const name = el.dataset.island ?? "";
+    try {
+      const data = document.getElementById(`${el.id}-props`)?.textContent;
+      const props = data ? JSON.parse(data) : {};
+      const mod = await import(`${base}${name}.js`) as {
+        default: ComponentType<Record<string, unknown>>;
+      };
+      hydrate(h(mod.default, props), el);
+      el.dataset.hydrated = "true";
+    } catch (err) {
+      el.dataset.hydrated = "failed";
+      console.error(`Island ${name} could not start (run "deno task build"):`, err);
+    }
+  }));
+}

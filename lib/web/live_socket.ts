@@ -1,0 +1,200 @@
+/**
+ * @module
+ * Browser side of `/ws` (CONTRACT.md): parses binary frames, watches heartbeats (offline after
+ * `staleMs` without any message or when the socket closes) and reconnects with capped backoff.
+ * Used by the Viewer and Alarm islands; free of Preact so it can be tested on its own.
+ */
+import type { Box, CameraState } from "../bus/messages.ts";
+
+export type Mode = "live" | "detect" | "off";
+export const MODES: readonly Mode[] = ["detect", "live", "off"];
+
+/** The JSON header of a binary frame message. */
+export interface FrameHeader {
+  camera: string;
+  ts: number;
+  boxes: Box[];
+}
+
+/** Text messages the server sends. */
+export type ServerMessage =
+  | { type: "hello"; camera: string; mode: Mode; cameras: unknown[] }
+  | { type: "heartbeat"; ts: number }
+  | {
+    type: "motion";
+    camera: string;
+    ts: number;
+    eventId: number;
+    score: number;
+    boxes: Box[];
+  }
+  | { type: "event"; phase: "start" | "end"; camera: string; eventId: number; ts: number }
+  | { type: "status"; camera: string; state: CameraState; message: string }
+  | { type: "error"; message: string };
+
+const decoder = new TextDecoder();
+
+/**
+ * Splits a binary frame: 4-byte big-endian header length N, N bytes of UTF-8 JSON, then the JPEG.
+ * Throws a TypeError on a malformed message.
+ */
+export function parseFrame(data: ArrayBuffer): { header: FrameHeader; jpeg: Uint8Array } {
+  if (data.byteLength < 4) throw new TypeError("Frame message shorter than its 4-byte header");
+  const n = new DataView(data).getUint32(0, false);
+  if (4 + n > data.byteLength) {
+    throw new TypeError(`Frame header length ${n} exceeds the message (${data.byteLength} bytes)`);
+  }
+  const header = JSON.parse(decoder.decode(new Uint8Array(data, 4, n))) as FrameHeader;
+  if (typeof header?.camera !== "string" || !Array.isArray(header.boxes)) {
+    throw new TypeError("Frame header lacks camera or boxes");
+  }
+  return { header, jpeg: new Uint8Array(data, 4 + n) };
+}
+
+/** The `/ws` URL on the page's own origin. */
+export function socketUrl(loc: { protocol: string; host: string }, camera: string, mode: Mode) {
+  const proto = loc.protocol === "https:" ? "wss:" : "ws:";
+  const q = new URLSearchParams();
+  if (camera) q.set("camera", camera);
+  q.set("mode", mode);
+  return `${proto}//${loc.host}/ws?${q}`;
+}
+
+export interface LiveSocketOptions {
+  /** Called on every (re)connect, so it can reflect the current camera and mode. */
+  url: () => string;
+  onMessage?: (msg: ServerMessage) => void;
+  onFrame?: (header: FrameHeader, jpeg: Uint8Array) => void;
+  onOnline?: (online: boolean) => void;
+  /** Offline after this long without any message (default 5000 ms). */
+  staleMs?: number;
+  /** First reconnect delay (default 500 ms), doubled up to `maxBackoffMs` (default 10 s). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  WebSocket?: typeof WebSocket;
+}
+
+/** A self-healing `/ws` connection. */
+export class LiveSocket {
+  online = false;
+  #opts: LiveSocketOptions;
+  #ws: WebSocket | null = null;
+  #lastMessage = 0;
+  #connectedAt = 0;
+  #backoff: number;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #stopped = true;
+
+  constructor(opts: LiveSocketOptions) {
+    this.#opts = opts;
+    this.#backoff = opts.backoffMs ?? 500;
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    const stale = this.#opts.staleMs ?? 5000;
+    this.#watchdog = setInterval(() => {
+      // Nothing for too long (also: connected but never a word): report offline, reconnect.
+      if (this.#ws && Date.now() - Math.max(this.#lastMessage, this.#connectedAt) > stale) {
+        this.#setOnline(false);
+        this.#ws.close();
+      }
+    }, Math.min(1000, stale / 2));
+    this.#connect();
+  }
+
+  /** Sends a JSON message when connected; returns whether it was sent. */
+  send(msg: unknown): boolean {
+    if (this.#ws?.readyState !== 1) return false;
+    this.#ws.send(JSON.stringify(msg));
+    return true;
+  }
+
+  /** Drops the connection and connects again at once (e.g. another camera). */
+  reconnect(): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#retry);
+    this.#detach();
+    this.#backoff = this.#opts.backoffMs ?? 500;
+    this.#connect();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#retry);
+    clearInterval(this.#watchdog);
+    this.#detach();
+    this.#setOnline(false);
+  }
+
+  #detach(): void {
+    const ws = this.#ws;
+    this.#ws = null;
+    if (ws) {
+      ws.onopen =
+        ws.onmessage =
+        ws.onclose =
+        ws.onerror =
+          null;
+      ws.close();
+    }
+  }
+
+  #connect(): void {
+    const WS = this.#opts.WebSocket ?? WebSocket;
+    let ws: WebSocket;
+    try {
+      ws = new WS(this.#opts.url());
+    } catch {
+      this.#scheduleRetry();
+      return;
+    }
+    ws.binaryType = "arraybuffer";
+    this.#ws = ws;
+    this.#connectedAt = Date.now();
+    ws.onmessage = (e) => {
+      this.#lastMessage = Date.now();
+      this.#backoff = this.#opts.backoffMs ?? 500;
+      this.#setOnline(true);
+      if (typeof e.data === "string") {
+        let msg: ServerMessage;
+        try {
+          msg = JSON.parse(e.data);
+        } catch {
+          return;
+        }
+        this.#opts.onMessage?.(msg);
+      } else if (e.data instanceof ArrayBuffer) {
+        let frame;
+        try {
+          frame = parseFrame(e.data);
+        } catch {
+          return;
+        }
+        this.#opts.onFrame?.(frame.header, frame.jpeg);
+      }
+    };
+    ws.onclose = () => {
+      if (this.#ws !== ws) return;
+      this.#ws = null;
+      this.#setOnline(false);
+      this.#scheduleRetry();
+    };
+    ws.onerror = () => {/* onclose follows */};
+  }
+
+  #scheduleRetry(): void {
+    if (this.#stopped) return;
+    const delay = this.#backoff;
+    this.#backoff = Math.min(delay * 2, this.#opts.maxBackoffMs ?? 10_000);
+    this.#retry = setTimeout(() => this.#connect(), delay);
+  }
+
+  #setOnline(online: boolean): void {
+    if (this.online === online) return;
+    this.online = online;
+    this.#opts.onOnline?.(online);
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * @module
+ * Server-rendered pages with Fresh-style islands, without Fresh.
+ *
+ * - `renderPage(c, <Page/>, { title })` renders the whole document (header nav, stylesheet) and,
+ *   only when islands are on the page, one nonce'd `<script type="module">` boot script.
+ * - `island(Component, "Name")` wraps `islands/Name.tsx` for pages: the server renders the
+ *   component inside `<div data-island="Name" id="island-N">` followed by its props as a
+ *   `<script type="application/json" id="island-N-props">` data block (`<` escaped, so no
+ *   string can close the tag; CSP allows data blocks because they never run).
+ * - `buildIslands()` runs `deno bundle --code-splitting` over `lib/web/client.ts` and every
+ *   island into `static/islands/`: Preact and signals go to shared `chunk-*.js` files, so all
+ *   islands on a page share one Preact (hooks and signals work across them). The boot script
+ *   imports `client.js`, whose `boot()` imports `/static/islands/islands/<Name>.js` for each
+ *   marker and calls Preact's `hydrate` with the parsed props.
+ */
+export { bootScript, CLIENT_URL, renderPage } from "./render.tsx";
+export type { PageOptions } from "./render.tsx";
+export { island, serializeProps } from "./island.tsx";
+export { buildIslands, islandNames, islandsFresh } from "./build.ts";
+export type { BuildOptions } from "./build.ts";

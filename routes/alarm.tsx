@@ -1,0 +1,24 @@
+import type { Hono } from "hono";
+import type { AppContext, AppEnv } from "../lib/context.ts";
+import { island, renderPage } from "../lib/web/mod.ts";
+import AlarmIsland from "../islands/Alarm.tsx";
+
+const Alarm = island(AlarmIsland, "Alarm");
+
+/** `GET /alarm`: the alarm panel (sound, vibration, notification, flashing page). */
+export function register(app: Hono<AppEnv>, ctx: AppContext): void {
+  app.get("/alarm", (c) => {
+    const cameras = ctx.cameras.list().map((k) => ({ id: k.id, name: k.name }));
+    return renderPage(
+      c,
+      <>
+        <h1 class="sr-only">Alarm</h1>
+        <Alarm cameras={cameras} />
+        <noscript>
+          <p class="card">The alarm needs JavaScript: it listens for motion in the browser.</p>
+        </noscript>
+      </>,
+      { title: "Alarm" },
+    );
+  });
+}

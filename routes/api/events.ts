@@ -1,0 +1,177 @@
+/**
+ * @module
+ * Motion events as JSON: `GET /api/events`, `GET /api/events/:id`, `GET /api/events/:id/frames`
+ * and the timeline histogram `GET /api/timeline`. All need a logged-in user (else 401 JSON).
+ */
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { requireUser } from "../../lib/auth/mod.ts";
+import type { AppContext, AppEnv } from "../../lib/context.ts";
+import { CAMERA_ID } from "../../lib/store/mod.ts";
+
+/** Most events one request returns. */
+export const MAX_LIMIT = 500;
+export const DEFAULT_LIMIT = 50;
+/** Most bars the timeline returns. */
+export const MAX_BUCKETS = 2000;
+const DAY = 86_400_000;
+const NICE_BUCKETS = [
+  1_000,
+  5_000,
+  10_000,
+  30_000,
+  60_000,
+  300_000,
+  600_000,
+  900_000,
+  1_800_000,
+  3_600_000,
+  3 * 3_600_000,
+  6 * 3_600_000,
+  12 * 3_600_000,
+  DAY,
+  7 * DAY,
+];
+
+/** A query parameter that is wrong: becomes a 400 with this message. */
+class BadRequest extends Error {}
+
+function bad(c: Context<AppEnv>, message: string, status: 400 | 404 = 400) {
+  return c.json({ error: message }, status);
+}
+
+/** Non-negative integer (digits only, no sign, exponent or fraction); undefined when absent. */
+function intParam(
+  c: Context<AppEnv>,
+  name: string,
+  what: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^\d{1,16}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new BadRequest(`${name} must be ${what}, got ${JSON.stringify(raw.slice(0, 40))}`);
+  }
+  return Number(raw);
+}
+
+function timeParam(c: Context<AppEnv>, name: string): number | undefined {
+  return intParam(c, name, "a time in epoch milliseconds (an integer)", 0, 8.64e15);
+}
+
+function cameraParam(c: Context<AppEnv>): string | undefined {
+  const raw = c.req.query("camera");
+  if (raw === undefined || raw === "") return undefined;
+  if (!CAMERA_ID.test(raw)) {
+    throw new BadRequest(
+      `camera must be a camera id (1 to 32 of a-z, 0-9, '_', '-'), got ${
+        JSON.stringify(raw.slice(0, 40))
+      }`,
+    );
+  }
+  return raw;
+}
+
+function eventIdParam(c: Context<AppEnv>): number {
+  const raw = c.req.param("id") ?? "";
+  if (!/^[1-9]\d{0,14}$/.test(raw)) {
+    throw new BadRequest(
+      `event id must be a positive integer, got ${JSON.stringify(raw.slice(0, 40))}`,
+    );
+  }
+  return Number(raw);
+}
+
+/** Runs `fn`, turning BadRequest into 400 JSON. */
+function guarded(
+  fn: (c: Context<AppEnv>) => Response,
+): (c: Context<AppEnv>) => Response {
+  return (c) => {
+    try {
+      return fn(c);
+    } catch (err) {
+      if (err instanceof BadRequest) return bad(c, err.message);
+      throw err;
+    }
+  };
+}
+
+/** The bucket used when `bucket` is not given: the smallest nice size giving at most 200 bars. */
+export function defaultBucket(spanMs: number): number {
+  for (const b of NICE_BUCKETS) if (spanMs / b <= 200) return b;
+  return Math.ceil(spanMs / 200);
+}
+
+export function register(app: Hono<AppEnv>, ctx: AppContext): void {
+  // app.ts sets c.get("user") for every request; without one these routes answer 401 JSON.
+  const auth = requireUser("api") as unknown as MiddlewareHandler<AppEnv>;
+  app.get(
+    "/api/events",
+    auth,
+    guarded((c) => {
+      const camera = cameraParam(c);
+      const since = timeParam(c, "since");
+      const until = timeParam(c, "until");
+      const limit = intParam(c, "limit", `an integer from 1 to ${MAX_LIMIT}`, 1, MAX_LIMIT) ??
+        DEFAULT_LIMIT;
+      if (since !== undefined && until !== undefined && since > until) {
+        throw new BadRequest("since must not be after until");
+      }
+      const events = ctx.store.listEvents({ camera, since, until, limit });
+      c.header("Cache-Control", "no-store");
+      return c.json(events);
+    }),
+  );
+
+  app.get(
+    "/api/events/:id",
+    auth,
+    guarded((c) => {
+      const id = eventIdParam(c);
+      const ev = ctx.store.getEvent(id);
+      if (!ev) return bad(c, `no event ${id}`, 404);
+      c.header("Cache-Control", "no-store");
+      return c.json(ev);
+    }),
+  );
+
+  app.get(
+    "/api/events/:id/frames",
+    auth,
+    guarded((c) => {
+      const id = eventIdParam(c);
+      if (!ctx.store.getEvent(id)) return bad(c, `no event ${id}`, 404);
+      const frames = ctx.store.listFrames(id).map((f) => ({
+        ts: f.ts,
+        url: f.url,
+        boxes: f.boxes,
+        score: f.score,
+      }));
+      c.header("Cache-Control", "no-store");
+      return c.json(frames);
+    }),
+  );
+
+  app.get(
+    "/api/timeline",
+    auth,
+    guarded((c) => {
+      const camera = cameraParam(c);
+      const until = timeParam(c, "until") ?? Date.now();
+      const since = timeParam(c, "since") ?? Math.max(0, until - DAY);
+      if (since >= until) throw new BadRequest("since must be before until");
+      const bucketMs =
+        intParam(c, "bucket", "a bucket size in milliseconds (≥ 1000)", 1000, 8.64e15) ??
+          defaultBucket(until - since);
+      const count = Math.ceil((until - since) / bucketMs);
+      if (count > MAX_BUCKETS) {
+        throw new BadRequest(
+          `${count} buckets asked for, at most ${MAX_BUCKETS}: use a larger bucket or a shorter span`,
+        );
+      }
+      const buckets = ctx.store.motionHistogram({ camera, since, until, bucketMs });
+      c.header("Cache-Control", "no-store");
+      return c.json({ since, until, bucket: bucketMs, buckets });
+    }),
+  );
+}

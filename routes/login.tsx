@@ -1,0 +1,126 @@
+/**
+ * `GET /login`: the login form (plain HTML, works without JavaScript).
+ * `POST /login`: form fields `username`, `password` (and `next`); success → 303 to `next` (a
+ * same-site path only) with the session cookie; wrong credentials → 401; throttled → 429 with
+ * Retry-After; malformed → 400/413/415.
+ */
+import type { Context, Hono } from "hono";
+import {
+  type AuthContext,
+  type AuthEnv,
+  authPage,
+  badRequest,
+  bodyLimit,
+  clientAddress,
+  readForm,
+  sessionToken,
+  setSessionCookie,
+} from "../lib/auth/mod.ts";
+
+/** Largest login form accepted (bytes). */
+export const LOGIN_BODY_LIMIT = 8 * 1024;
+
+/**
+ * `raw` when it is a same-site relative path ("/x…", not "//…" or "/\…", no control characters,
+ * not the login/logout pages); otherwise "/".
+ */
+export function safeNext(raw: string | undefined | null): string {
+  if (typeof raw !== "string" || raw.length === 0 || raw.length > 2000) return "/";
+  if (raw[0] !== "/" || raw[1] === "/" || raw[1] === "\\") return "/";
+  // deno-lint-ignore no-control-regex
+  if (/[\u0000-\u0020\u007f\\]/.test(raw)) return "/";
+  try {
+    const u = new URL(raw, "http://vigil.invalid");
+    if (u.origin !== "http://vigil.invalid") return "/";
+    if (u.pathname === "/login" || u.pathname === "/logout") return "/";
+  } catch {
+    return "/";
+  }
+  return raw;
+}
+
+function LoginForm(props: { next: string; username?: string; error?: string }) {
+  return (
+    <>
+      {props.error && <p class="error" role="alert">{props.error}</p>}
+      <form method="post" action="/login" class="login-form">
+        <input type="hidden" name="next" value={props.next} />
+        <label>
+          User name
+          <input
+            name="username"
+            autocomplete="username"
+            autocapitalize="none"
+            spellcheck={false}
+            required
+            maxLength={64}
+            value={props.username ?? ""}
+          />
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            required
+            maxLength={1024}
+          />
+        </label>
+        <button type="submit">Log in</button>
+      </form>
+    </>
+  );
+}
+
+function loginPage(
+  c: Context<AuthEnv>,
+  next: string,
+  status: 200 | 400 | 401 | 429 = 200,
+  extra: { username?: string; error?: string } = {},
+  headers: Record<string, string> = {},
+): Response {
+  return authPage(c, "Log in", <LoginForm next={next} {...extra} />, status, headers);
+}
+
+export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {
+  app.get("/login", (c) => {
+    const next = safeNext(c.req.query("next"));
+    if (c.get("user")) return c.redirect(next, 303);
+    return loginPage(c, next);
+  });
+
+  app.post("/login", bodyLimit(LOGIN_BODY_LIMIT), async (c) => {
+    const form = await readForm(c, ["username", "password"], ["next"]);
+    const next = safeNext(form.next);
+    const username = form.username.trim();
+    if (username === "" || form.password === "") {
+      throw badRequest("Enter both a user name and a password.");
+    }
+    if (username.length > 64) throw badRequest("User name is too long (at most 64 characters).");
+    if (form.password.length > 1024) {
+      throw badRequest("Password is too long (at most 1024 characters).");
+    }
+    const result = await ctx.auth.login(username, form.password, {
+      address: clientAddress(c),
+      userAgent: c.req.header("user-agent") ?? "",
+    });
+    if (!result.ok && result.reason === "throttled") {
+      const s = result.retryAfterSeconds;
+      return loginPage(c, next, 429, {
+        username,
+        error: `Too many failed logins. Try again in ${
+          s >= 120 ? `${Math.ceil(s / 60)} minutes` : `${s} seconds`
+        }.`,
+      }, { "retry-after": String(s) });
+    }
+    if (!result.ok) {
+      return loginPage(c, next, 401, { username, error: "Wrong user name or password." });
+    }
+    // A new session on every login (no fixation); the old one, if any, ends.
+    const old = sessionToken(c);
+    if (old) ctx.auth.revokeToken(old);
+    setSessionCookie(c, result.token, (result.session.expiresAt - result.session.lastSeen) / 1000);
+    return c.redirect(next, 303);
+  });
+}

@@ -1,0 +1,17 @@
+/** `POST /logout`: ends the session (server side) and clears the cookie; 303 to /login. */
+import type { Hono } from "hono";
+import {
+  type AuthContext,
+  type AuthEnv,
+  bodyLimit,
+  clearSessionCookie,
+  sessionToken,
+} from "../lib/auth/mod.ts";
+
+export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {
+  app.post("/logout", bodyLimit(1024), (c) => {
+    ctx.auth.revokeToken(sessionToken(c));
+    clearSessionCookie(c);
+    return c.redirect("/login", 303);
+  });
+}

@@ -1,0 +1,366 @@
+/**
+ * @module
+ * `GET /ws?camera=ID&mode=detect|live|off`: the browser's live feed over a native Deno WebSocket.
+ * The protocol is in docs/api.md (CONTRACT.md's, plus documented extensions).
+ */
+import type { Context, Hono } from "hono";
+import { checkWebSocketOrigin, clientAddress } from "../lib/auth/mod.ts";
+import type { AppContext, AppEnv } from "../lib/context.ts";
+import type { BusMessage, FrameMessage, Subscription } from "../lib/bus/mod.ts";
+import type { ClientMode } from "../lib/clients/mod.ts";
+
+export const MODES: readonly ClientMode[] = ["detect", "live", "off"];
+/** Largest message a client may send; past it the socket is closed with 1009. */
+export const MAX_CLIENT_MESSAGE_BYTES = 4096;
+
+export interface WsOptions {
+  /** A heartbeat goes out when nothing was sent for this long (ms). Default 1000. */
+  heartbeatMs?: number;
+  /** Frames are skipped while the socket has more than this many bytes unsent. Default 1.5 MiB. */
+  skipFramesAboveBytes?: number;
+  /** The client is dropped (close 1013) when this many bytes are unsent. Default 8 MiB. */
+  dropAboveBytes?: number;
+  /** Bus queue bound for this client's non-frame messages. Default 64. */
+  maxQueue?: number;
+}
+
+const encoder = new TextEncoder();
+/** Encoded binary messages, shared by every client that sends the same frame. */
+const encodedFrames = new WeakMap<FrameMessage, Uint8Array>();
+
+/**
+ * One binary frame message: 4-byte big-endian header length N, N bytes of UTF-8 JSON
+ * `{"camera","ts","boxes","eventId","score","motion"}`, then the JPEG bytes.
+ */
+export function encodeFrame(f: FrameMessage): Uint8Array {
+  let out = encodedFrames.get(f);
+  if (out) return out;
+  const header = encoder.encode(JSON.stringify({
+    camera: f.camera,
+    ts: f.ts,
+    boxes: f.boxes,
+    eventId: f.eventId,
+    score: f.score,
+    motion: f.motion,
+  }));
+  out = new Uint8Array(4 + header.length + f.jpeg.length);
+  new DataView(out.buffer).setUint32(0, header.length, false);
+  out.set(header, 4);
+  out.set(f.jpeg, 4 + header.length);
+  encodedFrames.set(f, out);
+  return out;
+}
+
+/** The frames a client of `camera` in `mode` wants. */
+export function acceptFrameFor(mode: ClientMode, camera: string): (f: FrameMessage) => boolean {
+  if (mode === "live") return (f) => f.camera === camera;
+  if (mode === "detect") return (f) => f.camera === camera && f.motion;
+  return () => false;
+}
+
+/** JSON text for a non-frame bus message, without internal fields. */
+export function toClientJson(msg: Exclude<BusMessage, FrameMessage>): string {
+  switch (msg.type) {
+    case "motion":
+      return JSON.stringify({
+        type: "motion",
+        camera: msg.camera,
+        ts: msg.ts,
+        eventId: msg.eventId,
+        score: msg.score,
+        boxes: msg.boxes,
+        zones: msg.zones,
+      });
+    case "event":
+      return JSON.stringify({
+        type: "event",
+        phase: msg.phase,
+        camera: msg.camera,
+        eventId: msg.eventId,
+        ts: msg.ts,
+      });
+    case "status":
+      return JSON.stringify({
+        type: "status",
+        camera: msg.camera,
+        state: msg.state,
+        message: msg.message,
+        ts: msg.ts,
+      });
+  }
+}
+
+function addressOf(c: Context<AppEnv>): string {
+  try {
+    return clientAddress(c);
+  } catch {
+    return "unknown";
+  }
+}
+
+/** One connected client: its bus subscription, heartbeat timer and message handling. */
+class Connection {
+  readonly id = crypto.randomUUID();
+  #mode: ClientMode;
+  readonly #camera: string;
+  readonly #socket: WebSocket;
+  readonly #ctx: AppContext;
+  readonly #opts: Required<WsOptions>;
+  readonly #user: string;
+  #sub: Subscription | null = null;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #lastSend = 0;
+  #closed = false;
+  #framesSent = 0;
+  #framesSkipped = 0;
+  /** framesSent + framesSkipped last pushed to the registry. */
+  #reported = 0;
+
+  constructor(
+    socket: WebSocket,
+    ctx: AppContext,
+    opts: Required<WsOptions>,
+    info: { camera: string; mode: ClientMode; user: string; address: string; userAgent: string },
+  ) {
+    this.#socket = socket;
+    this.#ctx = ctx;
+    this.#opts = opts;
+    this.#camera = info.camera;
+    this.#mode = info.mode;
+    this.#user = info.user;
+    socket.binaryType = "arraybuffer";
+    socket.onopen = () => {
+      ctx.clients.add({
+        id: this.id,
+        user: info.user,
+        address: info.address,
+        userAgent: info.userAgent,
+        since: Date.now(),
+        mode: this.#mode,
+        camera: this.#camera,
+        framesSent: 0,
+        framesSkipped: 0,
+      });
+      this.#start();
+    };
+    socket.onmessage = (e) => this.#onMessage(e.data);
+    socket.onclose = () => this.#cleanup();
+    socket.onerror = () => this.#cleanup();
+  }
+
+  #start(): void {
+    if (this.#closed) return;
+    this.#sub = this.#ctx.bus.subscribe({
+      maxQueue: this.#opts.maxQueue,
+      acceptFrame: acceptFrameFor(this.#mode, this.#camera),
+    });
+    this.#sendHello();
+    const cam = this.#ctx.cameras.get(this.#camera);
+    if (cam) {
+      this.#sendText(JSON.stringify({
+        type: "status",
+        camera: cam.id,
+        state: cam.state,
+        message: cam.message,
+        ts: Date.now(),
+      }));
+    }
+    const beat = Math.max(10, Math.min(250, this.#opts.heartbeatMs / 4));
+    this.#timer = setInterval(() => {
+      const now = Date.now();
+      if (now - this.#lastSend >= this.#opts.heartbeatMs) {
+        this.#sendText(`{"type":"heartbeat","ts":${now}}`);
+      }
+      if (this.#framesSent + this.#framesSkipped !== this.#reported) {
+        this.#reported = this.#framesSent + this.#framesSkipped;
+        this.#ctx.clients.update(this.id, {
+          framesSent: this.#framesSent,
+          framesSkipped: this.#framesSkipped,
+        });
+      }
+    }, beat);
+    this.#pump();
+  }
+
+  #sendHello(): void {
+    this.#sendText(JSON.stringify({
+      type: "hello",
+      camera: this.#camera,
+      mode: this.#mode,
+      cameras: this.#ctx.cameras.list(),
+      user: this.#user,
+      clientId: this.id,
+      heartbeatMs: this.#opts.heartbeatMs,
+    }));
+  }
+
+  async #pump(): Promise<void> {
+    const sub = this.#sub!;
+    while (true) {
+      const msg = await sub.next();
+      if (msg === null || this.#closed) break;
+      if (msg.type === "frame") {
+        if (!sub.acceptFrame(msg)) continue; // the mode changed while it waited
+        const buffered = this.#socket.bufferedAmount;
+        if (buffered > this.#opts.dropAboveBytes) {
+          this.#close(1013, "client too slow: too much data unsent");
+          break;
+        }
+        if (buffered > this.#opts.skipFramesAboveBytes) { // slow browser: skip, never queue
+          this.#framesSkipped++;
+          continue;
+        }
+        this.#send(encodeFrame(msg));
+        this.#framesSent++;
+      } else if (msg.camera === this.#camera) {
+        this.#sendText(toClientJson(msg));
+      }
+    }
+    if (sub.closedReason === "overflow") {
+      this.#close(1013, "client too slow: message queue overflowed, reconnect");
+    }
+  }
+
+  #onMessage(data: unknown): void {
+    if (this.#closed) return;
+    if (typeof data !== "string") {
+      const size = data instanceof ArrayBuffer ? data.byteLength : MAX_CLIENT_MESSAGE_BYTES + 1;
+      if (size > MAX_CLIENT_MESSAGE_BYTES) return this.#tooBig();
+      return this.#error("binary messages are not accepted: send JSON text");
+    }
+    if (
+      data.length > MAX_CLIENT_MESSAGE_BYTES ||
+      (data.length * 3 > MAX_CLIENT_MESSAGE_BYTES &&
+        encoder.encode(data).length > MAX_CLIENT_MESSAGE_BYTES)
+    ) {
+      return this.#tooBig();
+    }
+    let msg: unknown;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      return this.#error("message is not valid JSON");
+    }
+    if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
+      return this.#error('message must be a JSON object like {"type":"mode","mode":"live"}');
+    }
+    const { type, mode } = msg as Record<string, unknown>;
+    if (type !== "mode") {
+      return this.#error(
+        `unknown message type ${JSON.stringify(type)?.slice(0, 40) ?? "(none)"}: ` +
+          `the server accepts only {"type":"mode","mode":"live"|"detect"|"off"}`,
+      );
+    }
+    if (typeof mode !== "string" || !(MODES as readonly string[]).includes(mode)) {
+      return this.#error(
+        `unknown mode ${JSON.stringify(mode)?.slice(0, 40) ?? "(none)"}: use live, detect or off`,
+      );
+    }
+    this.#setMode(mode as ClientMode);
+  }
+
+  #setMode(mode: ClientMode): void {
+    this.#mode = mode;
+    if (this.#sub) {
+      this.#sub.acceptFrame = acceptFrameFor(mode, this.#camera);
+      this.#sub.dropFrames();
+    }
+    this.#ctx.clients.update(this.id, { mode });
+    this.#sendText(JSON.stringify({ type: "mode", camera: this.#camera, mode }));
+  }
+
+  #error(message: string): void {
+    this.#sendText(JSON.stringify({ type: "error", message }));
+  }
+
+  #tooBig(): void {
+    this.#close(1009, `message too big (at most ${MAX_CLIENT_MESSAGE_BYTES} bytes)`);
+  }
+
+  #sendText(text: string): void {
+    this.#send(text);
+  }
+
+  #send(data: string | Uint8Array): void {
+    if (this.#closed || this.#socket.readyState !== WebSocket.OPEN) return;
+    try {
+      this.#socket.send(data as string | Uint8Array<ArrayBuffer>);
+      this.#lastSend = Date.now();
+    } catch {
+      this.#cleanup();
+    }
+  }
+
+  #close(code: number, reason: string): void {
+    try {
+      this.#socket.close(code, reason);
+    } catch { /* already closing */ }
+    this.#cleanup();
+  }
+
+  #cleanup(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#sub?.close();
+    this.#ctx.clients.remove(this.id);
+  }
+}
+
+/**
+ * Registers `/ws`. Checks before the upgrade: a logged-in user (else 401), the page's own
+ * origin (else 403), valid `camera` and `mode` (else 400), an upgrade request (else 426).
+ */
+export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions = {}): void {
+  const opts: Required<WsOptions> = {
+    heartbeatMs: options.heartbeatMs ?? 1000,
+    skipFramesAboveBytes: options.skipFramesAboveBytes ?? 1.5 * 1024 * 1024,
+    dropAboveBytes: options.dropAboveBytes ?? 8 * 1024 * 1024,
+    maxQueue: options.maxQueue ?? 64,
+  };
+  app.get("/ws", (c) => {
+    const user = c.get("user");
+    if (!user) return c.json({ error: "log in first (no valid session)" }, 401);
+    if (!checkWebSocketOrigin(c)) {
+      return c.json({ error: "WebSocket connections from other sites are refused" }, 403);
+    }
+    const cameras = ctx.cameras.list();
+    const camera = c.req.query("camera") ?? cameras[0]?.id;
+    if (camera === undefined) return c.json({ error: "no camera is configured" }, 400);
+    if (!ctx.cameras.get(camera)) {
+      return c.json({
+        error: `unknown camera ${JSON.stringify(camera.slice(0, 40))} (known: ${
+          cameras.map((x) => x.id).join(", ")
+        })`,
+      }, 400);
+    }
+    const mode = c.req.query("mode") ?? "detect";
+    if (!(MODES as readonly string[]).includes(mode)) {
+      return c.json({
+        error: `mode must be live, detect or off, got ${JSON.stringify(mode.slice(0, 40))}`,
+      }, 400);
+    }
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      return c.json(
+        { error: "this is a WebSocket endpoint: connect with new WebSocket(url)" },
+        426,
+      );
+    }
+    // Everything about the request is read before the upgrade (the request is closed after it).
+    const info = {
+      camera,
+      mode: mode as ClientMode,
+      user: user.username,
+      address: addressOf(c),
+      userAgent: (c.req.header("user-agent") ?? "").slice(0, 300),
+    };
+    let upgraded;
+    try {
+      upgraded = Deno.upgradeWebSocket(c.req.raw);
+    } catch (err) {
+      return c.json({ error: `WebSocket upgrade failed: ${(err as Error).message}` }, 400);
+    }
+    new Connection(upgraded.socket, ctx, opts, info);
+    return upgraded.response;
+  });
+}

@@ -1,0 +1,307 @@
+/**
+ * Browser tests in headless Debian chromium (playwright-core).
+ *
+ * 1. Against a small app with the real pages, the real `/ws` route and synthetic frames pushed on
+ *    the bus: a motion frame appears with its box at the right place, online/offline follows the
+ *    connection, and the mode switch reaches the server.
+ * 2. Against the real server (`startVigil`, demo scene): log in, see motion frames with boxes in
+ *    detect mode, open the history and step frames (with and without JavaScript), fire the alarm.
+ *
+ * Screenshots go to $VIGIL_SCREENSHOTS (default /tmp) as vigil-<page>-<phone|desktop>.png.
+ */
+import assert from "node:assert/strict";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { makeFixture, makeJpeg } from "./browser_fixtures.ts";
+import * as ws from "../routes/ws.ts";
+import * as staticFiles from "../routes/static.ts";
+import { buildIslands } from "../lib/web/build.ts";
+import { startVigil } from "./helpers/server.ts";
+
+const SHOTS = Deno.env.get("VIGIL_SCREENSHOTS") ?? "/tmp";
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+
+async function launch(): Promise<Browser> {
+  return await chromium.launch({
+    executablePath: Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+/** Fails the test on any page error or CSP violation. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/WebSocket|ERR_CONNECTION|status of 40[13]/.test(m.text())) {
+      errors.push(`console: ${m.text()}`);
+    }
+  });
+  return errors;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  for (const [label, size] of [["phone", PHONE], ["desktop", DESKTOP]] as const) {
+    await page.setViewportSize(size);
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: `${SHOTS}/vigil-${name}-${label}.png`, fullPage: true });
+  }
+}
+
+Deno.test({
+  name: "[browser] the viewer draws a pushed motion frame with its box where it belongs",
+  sanitizeResources: false, // playwright keeps its pipe open until the browser has exited
+  sanitizeOps: false,
+  async fn() {
+    await buildIslands();
+    const fx = await makeFixture({
+      cameras: [{ id: "front", name: "Front door", width: 320, height: 240 }],
+      extra: (app, ctx) => {
+        staticFiles.register(app, ctx);
+        ws.register(app, ctx, { heartbeatMs: 500 });
+      },
+    });
+    const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, fx.app.fetch);
+    const url = `http://127.0.0.1:${server.addr.port}`;
+    const browser = await launch();
+    const jpeg = await makeJpeg(320, 240, "0x335577");
+    let ts = Date.now();
+    const pusher = setInterval(() => {
+      ts += 200;
+      fx.ctx.bus.publish({
+        type: "frame",
+        camera: "front",
+        ts,
+        jpeg,
+        boxes: [[80, 60, 160, 120]],
+        motion: true,
+        eventId: 7,
+        score: 0.4,
+      });
+      fx.ctx.bus.publish({
+        type: "motion",
+        camera: "front",
+        ts,
+        eventId: 7,
+        score: 0.4,
+        boxes: [[80, 60, 160, 120]],
+        zones: [],
+      });
+    }, 200);
+    try {
+      const page = await browser.newPage({ viewport: DESKTOP });
+      const errors = watchErrors(page);
+      await page.goto(`${url}/`);
+      await page.waitForSelector('[data-island="Viewer"][data-hydrated="true"]');
+      await page.waitForSelector('img.frame[src^="blob:"]');
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid="online"]')?.textContent?.includes("Online")
+      );
+      const img = (await page.locator("img.frame").boundingBox())!;
+      const box = (await page.locator(".boxes rect.box").first().boundingBox())!;
+      // [80,60,160,120] in a 320×240 frame: a quarter in from the left and top, half the size
+      const near = (a: number, b: number) => Math.abs(a - b) < 3;
+      assert.ok(near(box.x - img.x, img.width / 4), `box x ${box.x - img.x} vs ${img.width / 4}`);
+      assert.ok(near(box.y - img.y, img.height / 4), `box y ${box.y - img.y} vs ${img.height / 4}`);
+      assert.ok(near(box.width, img.width / 2), `box w ${box.width} vs ${img.width / 2}`);
+      assert.ok(near(box.height, img.height / 2), `box h ${box.height} vs ${img.height / 2}`);
+      assert.match(await page.textContent('[data-testid="last-motion"]') ?? "", /\d\d:\d\d:\d\d/);
+      // only one blob URL is alive at a time (old ones are revoked): the image keeps changing
+      const src1 = await page.getAttribute("img.frame", "src");
+      await page.waitForFunction(
+        (s) => document.querySelector("img.frame")?.getAttribute("src") !== s,
+        src1,
+      );
+
+      // the mode switch reaches the server (the client registry shows it)
+      await page.click('[data-mode="live"]');
+      await page.waitForFunction(() => location.search.includes("mode=live"));
+      for (let i = 0; i < 50 && fx.ctx.clients.list()[0]?.mode !== "live"; i++) {
+        await page.waitForTimeout(50);
+      }
+      assert.equal(fx.ctx.clients.list()[0]?.mode, "live");
+      await page.click('[data-mode="off"]');
+      await page.waitForSelector(".stage-empty");
+
+      // the connection goes away: the indicator turns to Offline
+      await server.shutdown().catch(() => {});
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="online"]')?.textContent?.includes("Offline"),
+        undefined,
+        { timeout: 10_000 },
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      clearInterval(pusher);
+      await browser.close();
+      await server.shutdown().catch(() => {});
+      await fx.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "[browser] log in, watch motion, step through history and fire the alarm (real server)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const vigil = await startVigil();
+    const browser = await launch();
+    try {
+      const ctx = await browser.newContext({ viewport: PHONE });
+      const page = await ctx.newPage();
+      const errors = watchErrors(page);
+
+      await t.step("log in", async () => {
+        await page.goto(`${vigil.url}/`);
+        assert.match(page.url(), /\/login/);
+        await page.fill('input[name="username"]', "admin");
+        await page.fill('input[name="password"]', vigil.password);
+        await Promise.all([page.waitForURL(`${vigil.url}/`), page.click('button[type="submit"]')]);
+      });
+
+      await t.step("the viewer shows a motion frame with its box in detect mode", async () => {
+        await page.waitForSelector('[data-island="Viewer"][data-hydrated="true"]');
+        await page.waitForFunction(
+          () => document.querySelector('[data-testid="online"]')?.textContent === "Online",
+        );
+        assert.equal(await page.getAttribute('[data-mode="detect"]', "aria-pressed"), "true");
+        await page.waitForSelector('img.frame[src^="blob:"]', { timeout: 30_000 });
+        await page.waitForSelector(".boxes rect.box", { timeout: 30_000 });
+        const box = (await page.locator(".boxes rect.box").first().boundingBox())!;
+        const img = (await page.locator("img.frame").boundingBox())!;
+        assert.ok(box.width > 2 && box.height > 2, "the box has a size");
+        assert.ok(
+          box.x >= img.x - 1 && box.x + box.width <= img.x + img.width + 1,
+          "the box lies within the frame",
+        );
+        assert.match(await page.textContent('[data-testid="last-motion"]') ?? "", /\d\d:\d\d:\d\d/);
+        await shot(page, "viewer");
+        await page.setViewportSize(PHONE);
+      });
+
+      let eventUrl = "";
+      await t.step(
+        "the history lists the event; its frames step first/prev/next/last",
+        async () => {
+          // wait until an event with at least 3 stored frames exists
+          for (let i = 0; i < 60 && !eventUrl; i++) {
+            await page.goto(`${vigil.url}/history`);
+            for (const el of await page.locator(".event-link").all()) {
+              const text = await el.textContent() ?? "";
+              const n = Number(text.match(/(\d+) frames/)?.[1] ?? 0);
+              if (n >= 3) {
+                eventUrl = vigil.url + (await el.getAttribute("href"));
+                break;
+              }
+            }
+            if (!eventUrl) await page.waitForTimeout(1000);
+          }
+          assert.ok(eventUrl, "an event with 3+ frames was stored");
+          await page.waitForSelector('[data-island="Timeline"][data-hydrated="true"]');
+          await page.waitForSelector(".timeline .uplot canvas");
+          await shot(page, "history");
+
+          await page.goto(eventUrl);
+          await page.waitForSelector('[data-island="FrameViewer"][data-hydrated="true"]');
+          const count = () => page.textContent('[data-testid="frame-count"]');
+          const total = Number((await count())!.match(/\/ (\d+)/)![1]);
+          assert.ok(total >= 3);
+          assert.equal(await count(), `1 / ${total}`);
+          assert.ok(await page.locator(".frame-viewer rect.box").count() > 0, "boxes on the frame");
+          await page.click('[data-nav="next"]');
+          assert.equal(await count(), `2 / ${total}`);
+          assert.match(page.url(), /\?frame=2$/);
+          await page.click('[data-nav="last"]');
+          assert.equal(await count(), `${total} / ${total}`);
+          await page.click('[data-nav="prev"]');
+          assert.equal(await count(), `${total - 1} / ${total}`);
+          await page.click('[data-nav="first"]');
+          assert.equal(await count(), `1 / ${total}`);
+          await page.keyboard.press("ArrowRight");
+          assert.equal(await count(), `2 / ${total}`);
+          await page.keyboard.press("End");
+          assert.equal(await count(), `${total} / ${total}`);
+          await page.keyboard.press("Home");
+          await page.waitForFunction(() =>
+            (document.querySelector("img.frame") as HTMLImageElement)?.complete
+          );
+          await shot(page, "frames");
+          await page.setViewportSize(PHONE);
+        },
+      );
+
+      await t.step("without JavaScript the history and the frame links still work", async () => {
+        const nojs = await browser.newContext({
+          javaScriptEnabled: false,
+          viewport: PHONE,
+          storageState: await ctx.storageState(),
+        });
+        const p = await nojs.newPage();
+        await p.goto(`${vigil.url}/history`);
+        assert.ok(await p.locator(".event-link").count() > 0);
+        await p.goto(eventUrl);
+        await p.click('[data-nav="next"]');
+        await p.waitForURL(/\?frame=2$/);
+        assert.match(await p.textContent('[data-testid="frame-count"]') ?? "", /^2 \/ \d+$/);
+        await p.click('[data-nav="last"]');
+        const [, n, total] = (await p.textContent('[data-testid="frame-count"]'))!.match(
+          /^(\d+) \/ (\d+)$/,
+        )!;
+        assert.equal(n, total);
+        await nojs.close();
+      });
+
+      await t.step("the alarm fires on test and on real motion, and resets", async () => {
+        await page.goto(`${vigil.url}/alarm`);
+        await page.waitForSelector('[data-island="Alarm"][data-hydrated="true"]');
+        await page.waitForFunction(() =>
+          document.querySelector('[data-testid="online"]')?.textContent === "Watching"
+        );
+        await page.click('[data-testid="alarm-reset"]');
+        await page.click('[data-testid="alarm-test"]');
+        assert.equal(await page.textContent('[data-testid="alarm-count"]'), "1");
+        assert.ok(await page.evaluate(() => document.body.classList.contains("alarming")));
+        await shot(page, "alarm");
+        await page.setViewportSize(PHONE);
+        await page.click('[data-testid="alarm-silence"]');
+        assert.ok(!await page.evaluate(() => document.body.classList.contains("alarming")));
+        // the demo scene's object comes by every few seconds: a real motion alarm follows
+        await page.waitForFunction(
+          () => Number(document.querySelector('[data-testid="alarm-count"]')?.textContent) >= 2,
+          undefined,
+          { timeout: 30_000 },
+        );
+        assert.ok(await page.evaluate(() => document.body.classList.contains("alarming")));
+        assert.match(await page.textContent('[data-testid="alarm-detail"]') ?? "", /Motion on/);
+        await page.click('[data-testid="alarm-reset"]');
+        assert.equal(await page.textContent('[data-testid="alarm-count"]'), "0");
+        assert.ok(!await page.evaluate(() => document.body.classList.contains("alarming")));
+      });
+
+      await t.step("the admin page lists this browser's connection", async () => {
+        await page.goto(`${vigil.url}/alarm`);
+        const p2 = await ctx.newPage();
+        await p2.goto(`${vigil.url}/admin/clients`);
+        assert.match(
+          await p2.textContent('[data-testid="clients"]') ?? "",
+          /admin.*HeadlessChrome|admin/s,
+        );
+        await shot(p2, "clients");
+        await p2.close();
+      });
+
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await vigil.close();
+    }
+  },
+});

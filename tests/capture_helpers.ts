@@ -1,0 +1,166 @@
+/** Helpers for the capture integration tests (real ffmpeg). */
+
+import type { CameraCapture, CameraState } from "../lib/capture/mod.ts";
+
+export interface Recorder {
+  states: { state: CameraState; message: string; at: number }[];
+  frames: { seq: number; ts: number; grayCol: number; gray: Uint8Array; jpeg: Uint8Array }[];
+}
+
+/** Records a capture's states and frames (gray copied, its brightest column noted). */
+export function record(cam: CameraCapture, keepPixels = false): Recorder {
+  const r: Recorder = { states: [], frames: [] };
+  cam.onState = (state, message) => r.states.push({ state, message, at: Date.now() });
+  cam.onFrame = (f) => {
+    r.frames.push({
+      seq: f.seq,
+      ts: f.ts,
+      grayCol: brightestColumn(f.gray, cam.detectWidth, cam.detectHeight),
+      gray: keepPixels ? f.gray.slice() : new Uint8Array(0),
+      jpeg: keepPixels ? f.jpeg : new Uint8Array(0),
+    });
+  };
+  return r;
+}
+
+/** Waits until `pred()` is true, checking every 20 ms; throws after `timeoutMs`. */
+export async function waitFor(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Index of the column with the largest sum of gray values. */
+export function brightestColumn(gray: Uint8Array, width: number, height: number): number {
+  let best = -1, bestSum = -1;
+  for (let x = 0; x < width; x++) {
+    let sum = 0;
+    for (let y = 0; y < height; y++) sum += gray[y * width + x];
+    if (sum > bestSum) {
+      bestSum = sum;
+      best = x;
+    }
+  }
+  return best;
+}
+
+/** Runs ffmpeg to completion; throws with its stderr when it fails. */
+export async function ffmpeg(args: string[], stdin?: Uint8Array): Promise<Uint8Array> {
+  const proc = new Deno.Command("ffmpeg", {
+    args: ["-hide_banner", "-loglevel", "error", "-nostdin", ...args],
+    stdin: stdin ? "piped" : "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin) {
+    const w = proc.stdin.getWriter();
+    await w.write(stdin);
+    await w.close();
+  }
+  const out = await proc.output();
+  if (!out.success) {
+    throw new Error(`ffmpeg ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return out.stdout;
+}
+
+/** Decodes JPEGs with ffmpeg into gray frames of width×height (same scaler as the capture). */
+export async function decodeJpegs(
+  jpegs: Uint8Array[],
+  width: number,
+  height: number,
+): Promise<Uint8Array[]> {
+  const all = new Uint8Array(jpegs.reduce((n, j) => n + j.length, 0));
+  let at = 0;
+  for (const j of jpegs) {
+    all.set(j, at);
+    at += j.length;
+  }
+  const raw = await ffmpeg([
+    "-f",
+    "mjpeg",
+    "-i",
+    "pipe:0",
+    "-vf",
+    `scale=${width}:${height}:flags=area,format=gray`,
+    "-fps_mode",
+    "passthrough",
+    "-f",
+    "rawvideo",
+    "pipe:1",
+  ], all);
+  const size = width * height;
+  const frames: Uint8Array[] = [];
+  for (let i = 0; i + size <= raw.length; i += size) frames.push(raw.subarray(i, i + size));
+  return frames;
+}
+
+/**
+ * A scene whose object position is known per frame: a dark background and a bright bar
+ * 16 px wide at x = (n * 37) mod 600 in frame n (640x480), so neighbouring frames differ a lot.
+ */
+export const KNOWN_SCENE = "color=c=0x282828:s=640x480:r=15[bg];color=c=white:s=16x480:r=15[bar];" +
+  "[bg][bar]overlay=x='mod(n*37\\,600)':y=0:eval=frame";
+
+/** Writes the known scene (`seconds` long) to `path` as MJPEG in Matroska. */
+export async function writeKnownScene(path: string, seconds: number): Promise<void> {
+  await ffmpeg([
+    "-f",
+    "lavfi",
+    "-i",
+    KNOWN_SCENE,
+    "-t",
+    String(seconds),
+    "-c:v",
+    "mjpeg",
+    "-q:v",
+    "3",
+    "-y",
+    path,
+  ]);
+}
+
+/** A free TCP port on 127.0.0.1 (closed again before returning). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** A background ffmpeg (a stream server); `stop()` kills it and waits. */
+export function background(args: string[]): { stop(): Promise<void>; stderr: () => string } {
+  const proc = new Deno.Command("ffmpeg", {
+    args: ["-hide_banner", "-loglevel", "error", "-nostdin", ...args],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  const reading = (async () => {
+    for await (const chunk of proc.stderr) text += new TextDecoder().decode(chunk);
+  })();
+  return {
+    stderr: () => text,
+    async stop() {
+      try {
+        proc.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+      await proc.status;
+      await reading;
+    },
+  };
+}
+
+/** States in order, with repeats collapsed. */
+export function stateTrail(r: Recorder): string[] {
+  const out: string[] = [];
+  for (const s of r.states) if (out.at(-1) !== s.state) out.push(s.state);
+  return out;
+}

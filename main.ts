@@ -18,16 +18,24 @@ import { Store } from "./lib/store/mod.ts";
 
 const HOUR = 3_600_000;
 
-function createCapture(cam: CameraConfig): CameraCapture {
-  return new CameraCapture({
-    id: cam.id,
-    source: cam.source,
-    width: cam.width,
-    height: cam.height,
-    fps: cam.fps,
-    ...cam.capture,
-    detectSize: (w: number, h: number) => detectionSize(cam.detector, w, h),
-  });
+/** The camera's capture; its options are checked here, so a bad one stops Vigil at start. */
+function createCapture(cam: CameraConfig, index: number): CameraCapture {
+  try {
+    return new CameraCapture({
+      id: cam.id,
+      source: cam.source,
+      width: cam.width,
+      height: cam.height,
+      fps: cam.fps,
+      ...cam.capture,
+      detectSize: (w: number, h: number) => detectionSize(cam.detector, w, h),
+    });
+  } catch (err) {
+    if (err instanceof RangeError || err instanceof TypeError) {
+      throw new ConfigError(`cameras[${index}]: ${err.message}`);
+    }
+    throw err;
+  }
 }
 
 /** A running Vigil; `stop()` ends everything it started. */
@@ -40,6 +48,7 @@ export async function start(
   config: VigilConfig,
   env: Record<string, string | undefined>,
 ) {
+  const captures = config.cameras.map(createCapture);
   await Deno.mkdir(config.data, { recursive: true });
   const store = Store.open(config.data, {
     maxAgeMs: config.retention.maxAgeDays * 24 * HOUR,
@@ -59,12 +68,8 @@ export async function start(
   }
 
   const bus = new Bus();
-  const pipelines = config.cameras.map((cam) =>
-    new CameraPipeline(cam, {
-      bus,
-      recorder: store,
-      capture: createCapture(cam),
-    })
+  const pipelines = config.cameras.map((cam, i) =>
+    new CameraPipeline(cam, { bus, recorder: store, capture: captures[i] })
   );
   const cameras: CameraRegistry = {
     list: () => pipelines.map((p) => p.info()),
@@ -125,13 +130,16 @@ export async function main(
   args: string[],
   env: Record<string, string | undefined>,
 ) {
-  let config;
-  try {
-    config = loadConfig(args, env);
-  } catch (err) {
+  const fail = (err: unknown): never => {
     if (!(err instanceof ConfigError)) throw err;
     console.error(`vigil: ${err.message}`);
     Deno.exit(2);
+  };
+  let config: VigilConfig | "help";
+  try {
+    config = loadConfig(args, env);
+  } catch (err) {
+    return fail(err);
   }
   if (config === "help") {
     console.log(USAGE);
@@ -148,7 +156,7 @@ export async function main(
     );
     Deno.exit(2);
   }
-  const vigil = await start(config, env);
+  const vigil = await start(config, env).catch(fail);
   const shutdown = async () => {
     console.log("vigil: stopping");
     await vigil.stop();

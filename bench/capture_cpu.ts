@@ -1,7 +1,7 @@
 /**
  * CPU per camera at 640x480, 15 fps: MJPEG pass-through vs re-encoding the display JPEGs.
  *
- *   deno run -A bench/capture_cpu.ts [seconds=20]
+ *   deno run -A bench/capture_cpu.ts [seconds=20] [WIDTHxHEIGHT=640x480]
  *
  * A separate ffmpeg serves the demo scene as HTTP MJPEG (a stand-in for an MJPEG camera; its
  * own CPU is not counted). For each path, one CameraCapture reads it for `seconds` and we
@@ -12,6 +12,7 @@ import process from "node:process";
 import { CameraCapture, demoGraph } from "../lib/capture/mod.ts";
 
 const seconds = Number(Deno.args[0] ?? 20);
+const [width, height] = (Deno.args[1] ?? "640x480").split("x").map(Number);
 const TICK = 100; // USER_HZ on Linux
 
 function procCpuMs(pid: number): number {
@@ -74,6 +75,7 @@ async function measure(
   const ff1 = procCpuMs(pid), s1 = process.cpuUsage(s0), t1 = performance.now();
   const wall = t1 - t0;
   const result = {
+    size: `${width}x${height}`,
     path: (passthrough ? "passthrough" : "re-encode") +
       (inputArgs.length ? " " + inputArgs.join(" ") : ""),
     activePassthrough: cam.passthrough,

@@ -143,6 +143,8 @@ export default function Viewer(props: ViewerProps) {
   const w = c?.width || natural.value?.[0] || 640;
   const h = c?.height || natural.value?.[1] || 480;
   const hasFrame = frameTs.value !== null;
+  const broken = state.value === "failed" || state.value === "stalled" ||
+    state.value === "stopped";
   const statusText = online.value ? "Online" : connecting.value ? "Connecting…" : "Offline";
 
   return (
@@ -200,7 +202,14 @@ export default function Viewer(props: ViewerProps) {
         <BoxOverlay boxes={hasFrame ? boxes.value : []} width={w} height={h} />
         {!hasFrame && (
           <div class="stage-empty">
-            {mode.value === "off"
+            {broken
+              ? (
+                <span class="stage-problem" data-testid="stage-problem">
+                  <strong>Camera {state.value}</strong>
+                  <span>{message.value || "No frames from the camera."}</span>
+                </span>
+              )
+              : mode.value === "off"
               ? "Video is off. Motion is still detected and recorded."
               : mode.value === "detect"
               ? "Waiting for motion… frames appear here when something moves."

@@ -251,11 +251,19 @@ Deno.test({
         await p.click('[data-nav="next"]');
         await p.waitForURL(/\?frame=2$/);
         assert.match(await p.textContent('[data-testid="frame-count"]') ?? "", /^2 \/ \d+$/);
+        // the event may still be growing: "Last" goes to the last frame as of that page
+        const lastHref = await p.getAttribute('[data-nav="last"]', "href");
+        const lastN = Number(lastHref?.match(/^\?frame=(\d+)$/)?.[1]);
+        assert.ok(lastN >= 3, `last link ${lastHref}`);
         await p.click('[data-nav="last"]');
-        const [, n, total] = (await p.textContent('[data-testid="frame-count"]'))!.match(
-          /^(\d+) \/ (\d+)$/,
-        )!;
-        assert.equal(n, total);
+        await p.waitForURL(new RegExp(`\\?frame=${lastN}$`));
+        assert.match(
+          await p.textContent('[data-testid="frame-count"]') ?? "",
+          new RegExp(`^${lastN} / `),
+        );
+        await p.click('[data-nav="first"]');
+        await p.waitForURL(/\?frame=1$/);
+        assert.match(await p.textContent('[data-testid="frame-count"]') ?? "", /^1 \/ \d+$/);
         await nojs.close();
       });
 
@@ -265,29 +273,36 @@ Deno.test({
         await page.waitForFunction(() =>
           document.querySelector('[data-testid="online"]')?.textContent === "Watching"
         );
-        await page.click('[data-testid="alarm-reset"]');
-        await page.click('[data-testid="alarm-test"]');
-        assert.equal(await page.textContent('[data-testid="alarm-count"]'), "1");
-        assert.ok(await page.evaluate(() => document.body.classList.contains("alarming")));
-        await shot(page, "alarm");
-        await page.setViewportSize(PHONE);
-        await page.click('[data-testid="alarm-silence"]');
-        assert.ok(!await page.evaluate(() => document.body.classList.contains("alarming")));
         // the demo scene's object comes by every few seconds: a real motion alarm follows
         await page.waitForFunction(
-          () => Number(document.querySelector('[data-testid="alarm-count"]')?.textContent) >= 2,
+          () => Number(document.querySelector('[data-testid="alarm-count"]')?.textContent) >= 1,
           undefined,
           { timeout: 30_000 },
         );
-        assert.ok(await page.evaluate(() => document.body.classList.contains("alarming")));
+        const alarming = () => page.evaluate(() => document.body.classList.contains("alarming"));
+        assert.ok(await alarming(), "the page flashes");
         assert.match(await page.textContent('[data-testid="alarm-detail"]') ?? "", /Motion on/);
+        await shot(page, "alarm");
+        await page.setViewportSize(PHONE);
+        await page.click('[data-testid="alarm-silence"]');
+        assert.ok(!await alarming(), "silenced");
+        // reset zeroes the counter; the event in progress does not alarm again
         await page.click('[data-testid="alarm-reset"]');
         assert.equal(await page.textContent('[data-testid="alarm-count"]'), "0");
-        assert.ok(!await page.evaluate(() => document.body.classList.contains("alarming")));
+        await page.click('[data-testid="alarm-test"]');
+        assert.equal(await page.textContent('[data-testid="alarm-count"]'), "1");
+        assert.ok(await alarming());
+        assert.equal(await page.textContent('[data-testid="alarm-detail"]'), "Test alarm");
+        await page.click('[data-testid="alarm-reset"]');
+        assert.equal(await page.textContent('[data-testid="alarm-count"]'), "0");
+        assert.ok(!await alarming());
       });
 
       await t.step("the admin page lists this browser's connection", async () => {
         await page.goto(`${vigil.url}/alarm`);
+        await page.waitForFunction(() =>
+          document.querySelector('[data-testid="online"]')?.textContent === "Watching"
+        );
         const p2 = await ctx.newPage();
         await p2.goto(`${vigil.url}/admin/clients`);
         assert.match(

@@ -16,10 +16,14 @@ async function compile(): Promise<string | null> {
   const task = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT))).tasks.compile;
   const args = task.split("&&").pop().trim().split(/\s+/).slice(1)
     .map((a: string, i: number, all: string[]) => all[i - 1] === "--output" ? binary : a);
-  const out = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT, stderr: "piped" })
-    .output();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stderr: "piped",
+  }).output();
   if (out.success) return null;
-  const err = new TextDecoder().decode(out.stderr).replace(/\x1b\[[0-9;]*m/g, "");
+  const err = new TextDecoder().decode(out.stderr);
   if (/error sending request|dns error|failed to lookup|Connect/i.test(err)) {
     return "deno compile could not download Deno's runtime (denort): no route to dl.deno.land";
   }

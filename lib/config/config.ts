@@ -55,14 +55,19 @@ export const USAGE = `Usage: deno task start [-- FLAGS]
 `;
 
 const CAMERA_ID = /^[a-z0-9_-]{1,32}$/;
-const CAMERA_KEYS = new Set([
-  "id",
-  "name",
-  "source",
-  "width",
-  "height",
-  "fps",
-  "detector",
+const CAMERA_KEYS = new Set(["id", "name", "source", "width", "height", "fps", "detector"]);
+/** Capture settings a camera may set in the file (lib/capture checks their values). */
+const CAPTURE_KEYS = new Set([
+  "inputFormat",
+  "passthrough",
+  "jpegQuality",
+  "stallTimeoutMs",
+  "startTimeoutMs",
+  "restartDelayMs",
+  "restartMaxDelayMs",
+  "timeoutMs",
+  "rtspTransport",
+  "inputArgs",
 ]);
 
 export interface LoadDeps {
@@ -226,7 +231,14 @@ function parseCamera(raw: Json, file: Json, index: number): CameraConfig {
   }
   const capture: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
-    if (!CAMERA_KEYS.has(key)) capture[key] = value;
+    if (CAPTURE_KEYS.has(key)) capture[key] = value;
+    else if (!CAMERA_KEYS.has(key)) {
+      throw new ConfigError(
+        `${where}.${key} is not a camera setting (known: ${
+          [...CAMERA_KEYS, ...CAPTURE_KEYS].join(", ")
+        })`,
+      );
+    }
   }
   // The detector reads its settings from the same file shape, so both merge alike.
   const withThisCamera = { ...file, cameras: [raw] };

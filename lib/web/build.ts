@@ -83,6 +83,32 @@ async function acquireLock(): Promise<void> {
   }
 }
 
+/** Runs `deno` (by name, as `--allow-run=deno` permits; else this process's own binary). */
+async function runDeno(args: string[]): Promise<Deno.CommandOutput> {
+  const opts = {
+    args,
+    cwd: ROOT.pathname,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  } as const;
+  try {
+    return await new Deno.Command("deno", opts).output();
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+    return await new Deno.Command(Deno.execPath(), opts).output();
+  }
+}
+
+async function removeOlderThan(dir: URL, cutoff: number): Promise<void> {
+  for await (const e of Deno.readDir(dir)) {
+    if (e.name.startsWith(".")) continue;
+    const url = new URL(e.isDirectory ? `${e.name}/` : e.name, dir);
+    if (e.isDirectory) await removeOlderThan(url, cutoff);
+    else if (((await Deno.stat(url)).mtime?.getTime() ?? 0) < cutoff) await Deno.remove(url);
+  }
+}
+
 /**
  * Builds `static/islands/` unless it is already fresh. Safe to call from several processes at
  * once (a lock file serialises them). Throws with deno bundle's output when bundling fails.
@@ -98,37 +124,32 @@ export async function buildIslands(opts: BuildOptions = {}): Promise<void> {
   try {
     if (!opts.force && await islandsFresh()) return; // another process built it meanwhile
     const t0 = performance.now();
-    for await (const e of Deno.readDir(OUT)) {
-      if (e.name !== ".lock") await Deno.remove(new URL(e.name, OUT), { recursive: true });
-    }
+    const started = Date.now();
     const names = await islandNames();
     const entries = [
       "lib/web/client.ts",
       "lib/web/uplot_css.ts",
       ...names.map((n) => `islands/${n}.tsx`),
     ];
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--platform",
-        "browser",
-        "--format",
-        "esm",
-        "--minify",
-        "--code-splitting",
-        "--outdir",
-        OUT.pathname,
-        ...entries,
-      ],
-      cwd: ROOT.pathname,
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
+    const args = [
+      "bundle",
+      "--platform",
+      "browser",
+      "--format",
+      "esm",
+      "--minify",
+      "--code-splitting",
+      "--outdir",
+      OUT.pathname,
+      ...entries,
+    ];
+    const out = await runDeno(args);
     const text = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
     if (!out.success) {
       throw new Error(`Building the island bundles failed (deno bundle):\n${text.trim()}`);
     }
+    // deno bundle rewrites every output; what it did not write is left from an older build
+    await removeOlderThan(OUT, started - 1000);
     await Deno.writeTextFile(STAMP, new Date().toISOString());
     log(`islands: built ${names.join(", ")} in ${Math.round(performance.now() - t0)} ms`);
   } finally {

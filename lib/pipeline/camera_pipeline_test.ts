@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { Bus } from "../bus/mod.ts";
+import type { Box, BusMessage, CameraState } from "../bus/mod.ts";
+import type { CameraConfig } from "../config/mod.ts";
+import { DEFAULT_DETECTOR_SETTINGS } from "../motion/mod.ts";
+import { CameraPipeline } from "./mod.ts";
+import type { CaptureLike, PipelineFrame, Recorder } from "./mod.ts";
+
+const W = 160, H = 120;
+
+/** A capture the test drives by hand: 160x120 gray frames from a 640x480 "camera". */
+class FakeCapture implements CaptureLike {
+  onFrame: (frame: PipelineFrame) => void = () => {};
+  onState: (state: CameraState, message: string) => void = () => {};
+  state: CameraState = "stopped";
+  message = "";
+  fps = 15;
+  sourceWidth = 640;
+  sourceHeight = 480;
+  detectWidth = W;
+  detectHeight = H;
+  #seq = 0;
+  start() {
+    this.state = "running";
+    this.onState("running", "");
+  }
+  stop() {
+    this.state = "stopped";
+    return Promise.resolve();
+  }
+  /** A textured still scene, with a bright square at x when x is given. */
+  push(ts: number, x?: number) {
+    const gray = new Uint8Array(W * H);
+    for (let i = 0; i < gray.length; i++) gray[i] = 60 + ((i * 7919) % 23);
+    if (x !== undefined) {
+      for (let y = 40; y < 70; y++) gray.fill(230, y * W + x, y * W + x + 30);
+    }
+    const seq = this.#seq++;
+    this.onFrame({ seq, ts, pts: seq * 66, gray, jpeg: new Uint8Array([0xff, 0xd8, seq]) });
+  }
+}
+
+class FakeRecorder implements Recorder {
+  events: { id: number; start: number; end: number | null; frames: number[] }[] = [];
+  startEvent(_camera: string, ts: number) {
+    this.events.push({ id: this.events.length + 1, start: ts, end: null, frames: [] });
+    return this.events.length;
+  }
+  addFrame(eventId: number, _c: string, ts: number, jpeg: Uint8Array, boxes: Box[]) {
+    assert.ok(boxes.length > 0);
+    assert.equal(jpeg[0], 0xff);
+    this.events[eventId - 1].frames.push(ts);
+  }
+  endEvent(eventId: number, ts: number) {
+    this.events[eventId - 1].end = ts;
+  }
+}
+
+function setup() {
+  const camera: CameraConfig = {
+    id: "cam1",
+    name: "Camera",
+    source: "demo",
+    capture: {},
+    detector: { ...DEFAULT_DETECTOR_SETTINGS, minFrames: 3, eventGapMs: 1000 },
+  };
+  const bus = new Bus();
+  const messages: BusMessage[] = [];
+  const sub = bus.subscribe({ maxQueue: 10_000 });
+  const capture = new FakeCapture();
+  const recorder = new FakeRecorder();
+  const pipeline = new CameraPipeline(camera, { bus, recorder, capture });
+  const collected = (async () => {
+    for await (const msg of sub) messages.push(msg);
+  })();
+  /** Lets the collector catch up, then stops it. */
+  const drain = async () => {
+    await new Promise((r) => setTimeout(r, 10));
+    sub.close();
+    await collected;
+  };
+  return { capture, recorder, pipeline, messages, drain };
+}
+
+Deno.test("CameraPipeline opens an event after minFrames motion frames and closes it after the gap", async () => {
+  const { capture, recorder, pipeline, messages, drain } = setup();
+  pipeline.start();
+  let ts = 0;
+  for (let i = 0; i < 40; i++) capture.push(ts += 66); // learn the still scene
+  assert.equal(recorder.events.length, 0, "a still scene makes no event");
+
+  for (let i = 0; i < 6; i++) capture.push(ts += 66, 20 + i * 8);
+  const lastMotion = ts;
+  for (let i = 0; i < 30; i++) capture.push(ts += 66); // 2 s of stillness > the 1 s gap
+  await pipeline.stop();
+  await drain();
+
+  assert.equal(recorder.events.length, 1);
+  const event = recorder.events[0];
+  assert.ok(event.frames.length >= 3, `frames recorded: ${event.frames.length}`);
+  assert.equal(event.end, lastMotion, "the event ends at its last motion frame");
+
+  const kinds = messages.map((m) => m.type === "event" ? `event:${m.phase}` : m.type);
+  assert.ok(kinds.includes("event:start") && kinds.includes("event:end"));
+  assert.ok(kinds.indexOf("event:start") < kinds.indexOf("motion"));
+  const motion = messages.filter((m) => m.type === "motion");
+  assert.equal(motion.length, event.frames.length, "every recorded frame is published");
+  for (const m of motion) {
+    for (const [x, y, w, h] of m.boxes) {
+      assert.ok(x >= 0 && y >= 0 && x + w <= 640 && y + h <= 480, "boxes in camera pixels");
+    }
+  }
+  const info = pipeline.info();
+  assert.equal(info.lastMotion, lastMotion);
+  assert.equal(info.width, 640);
+});
+
+Deno.test("CameraPipeline forwards the capture's state changes as status messages", async () => {
+  const { pipeline, drain, messages } = setup();
+  pipeline.start();
+  await pipeline.stop();
+  await drain();
+  const status = messages.find((m) => m.type === "status");
+  assert.equal(status?.type === "status" && status.state, "running");
+});

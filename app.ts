@@ -5,7 +5,13 @@
 import { Hono } from "hono";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { csrfGuard, requireUser, securityHeaders, sessionMiddleware } from "./lib/auth/mod.ts";
+import {
+  bodyLimit,
+  csrfGuard,
+  requireUser,
+  securityHeaders,
+  sessionMiddleware,
+} from "./lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "./lib/context.ts";
 import * as staticFiles from "./routes/static.ts";
 import * as health from "./routes/api/health.ts";
@@ -68,6 +74,8 @@ export function createApp(ctx: AppContext): Hono<AppEnv> {
   app.use("*", securityHeaders());
   app.use("*", sessionMiddleware(ctx.auth));
   app.use("*", csrfGuard());
+  // Routes that take a body set tighter limits of their own.
+  app.use("*", bodyLimit(64 * 1024));
   app.use("*", requireSession());
   for (const route of ROUTES) route.register(app, ctx);
 

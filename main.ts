@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { createApp } from "./app.ts";
-import { Auth } from "./lib/auth/mod.ts";
+import { Auth, loadTls } from "./lib/auth/mod.ts";
 import { Bus } from "./lib/bus/mod.ts";
 import { CameraCapture } from "./lib/capture/mod.ts";
 import { ClientRegistry } from "./lib/clients/mod.ts";
@@ -49,6 +49,9 @@ export async function start(
   env: Record<string, string | undefined>,
 ) {
   const captures = config.cameras.map(createCapture);
+  const tls = await loadTls(config.tlsCert, config.tlsKey).catch((err) => {
+    throw new ConfigError(err.message);
+  });
   await Deno.mkdir(config.data, { recursive: true });
   const store = Store.open(config.data, {
     maxAgeMs: config.retention.maxAgeDays * 24 * HOUR,
@@ -86,20 +89,14 @@ export async function start(
   };
   const app = createApp(ctx);
 
-  const tls = config.tlsCert && config.tlsKey
-    ? {
-      cert: await Deno.readTextFile(config.tlsCert),
-      key: await Deno.readTextFile(config.tlsKey),
-    }
-    : {};
   const { promise: listening, resolve } = Promise.withResolvers<string>();
   const server = Deno.serve({
     port: config.port,
     hostname: config.host,
-    ...tls,
+    ...(tls ?? {}),
     onListen: ({ hostname, port }) => {
       const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-      resolve(`${config.tlsCert ? "https" : "http"}://${host}:${port}`);
+      resolve(`${tls ? "https" : "http"}://${host}:${port}`);
     },
   }, app.fetch);
   const url = await listening;

@@ -43,7 +43,7 @@ async function measure(
       "-f",
       "lavfi",
       "-i",
-      demoGraph(),
+      demoGraph(width, height, 15),
       "-c:v",
       "mjpeg",
       "-q:v",

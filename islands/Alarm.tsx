@@ -58,6 +58,9 @@ export default function Alarm(props: AlarmProps) {
     if (reason !== "offline") count.value++;
     active.value = reason;
     detail.value = text;
+    // The flashing background covers the whole page, not just this panel (set at once, not in
+    // an effect: effects wait for an animation frame, which background tabs do not get).
+    document.body.classList.add("alarming");
     last.value = Date.now();
     // Browsers refuse (and log) vibration before the user has touched the page.
     const activation = (navigator as { userActivation?: { hasBeenActive: boolean } })
@@ -83,6 +86,7 @@ export default function Alarm(props: AlarmProps) {
 
   const silence = () => {
     active.value = null;
+    document.body.classList.remove("alarming");
     clearInterval(siren.current);
   };
 
@@ -114,16 +118,11 @@ export default function Alarm(props: AlarmProps) {
     return () => {
       socks.forEach((s) => s.stop());
       clearInterval(siren.current);
+      document.body.classList.remove("alarming");
       removeEventListener("pointerdown", unlockAudio);
       audio.current?.close();
     };
   }, []);
-
-  // The flashing background covers the whole page, not just this panel.
-  useEffect(() => {
-    document.body.classList.toggle("alarming", active.value !== null);
-    return () => document.body.classList.remove("alarming");
-  }, [active.value]);
 
   const onlineList = props.cameras.map((c) => online.value[c.id] === true);
   const allOnline = ready.value && onlineList.length > 0 && onlineList.every(Boolean);

@@ -79,7 +79,7 @@ export default function Timeline(props: TimelineProps) {
     import("uplot").then(({ default: uPlot }) => {
       if (cancelled) return;
       live.value = true;
-      const xs = buckets.map((b) => b.t / 1000);
+      const xs = buckets.map((b) => (b.t + bucketMs / 2) / 1000); // bar centres
       const ys = buckets.map((b) => b.frames || null); // no bar (not a flat line) where quiet
       const height = 160;
       const opts = {
@@ -105,7 +105,7 @@ export default function Timeline(props: TimelineProps) {
             label: "motion frames",
             stroke: "#f0883e",
             fill: "rgba(240,136,62,0.55)",
-            paths: uPlot.paths.bars!({ size: [0.9, 40], align: 1 }),
+            paths: uPlot.paths.bars!({ size: [0.9, 40], align: 0 }),
             points: { show: false },
           },
         ],

@@ -62,7 +62,10 @@ Deno.test({
   async fn() {
     await buildIslands();
     const fx = await makeFixture({
-      cameras: [{ id: "front", name: "Front door", width: 320, height: 240 }],
+      cameras: [
+        { id: "front", name: "Front door", width: 320, height: 240 },
+        { id: "yard", name: "Yard", width: 320, height: 240 },
+      ],
       extra: (app, ctx) => {
         staticFiles.register(app, ctx);
         ws.register(app, ctx, { heartbeatMs: 500 });
@@ -129,6 +132,24 @@ Deno.test({
       assert.equal(fx.ctx.clients.list()[0]?.mode, "live");
       await page.click('[data-mode="off"]');
       await page.waitForSelector(".stage-empty");
+
+      // another camera: the viewer reconnects for it (no frames are pushed for the yard)
+      await page.selectOption(".camera-select select", "yard");
+      await page.waitForFunction(() => location.search.includes("camera=yard"));
+      for (let i = 0; i < 50 && fx.ctx.clients.list()[0]?.camera !== "yard"; i++) {
+        await page.waitForTimeout(50);
+      }
+      assert.deepEqual(
+        fx.ctx.clients.list().map((c) => [c.camera, c.mode]),
+        [["yard", "off"]],
+        "one connection, for the yard, still in off mode",
+      );
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid="online"]')?.textContent === "Online"
+      );
+      await page.click('[data-mode="detect"]');
+      await page.waitForSelector(".stage-empty");
+      assert.equal(await page.locator(".boxes rect.box").count(), 0);
 
       // the connection goes away: the indicator turns to Offline
       await server.shutdown().catch(() => {});
@@ -208,6 +229,20 @@ Deno.test({
           await page.waitForSelector('[data-island="Timeline"][data-hydrated="true"]');
           await page.waitForSelector(".timeline .uplot canvas");
           await shot(page, "history");
+          // clicking a bar of the chart opens that bar's event
+          const tl = JSON.parse(
+            await page.textContent('[data-island="Timeline"] + script[type="application/json"]') ??
+              "{}",
+          );
+          const bar = tl.buckets.findLast((b: { frames: number }) => b.frames > 0);
+          const over = (await page.locator(".timeline .u-over").boundingBox())!;
+          const x = over.x +
+            ((bar.t + tl.bucketMs / 2 - tl.since) / (tl.until - tl.since)) * over.width;
+          await page.mouse.move(x - 5, over.y + over.height - 4);
+          await Promise.all([
+            page.waitForURL(`${vigil.url}/history/${bar.eventId}`),
+            page.mouse.click(x, over.y + over.height - 4),
+          ]);
 
           await page.goto(eventUrl);
           await page.waitForSelector('[data-island="FrameViewer"][data-hydrated="true"]');
@@ -317,6 +352,116 @@ Deno.test({
     } finally {
       await browser.close();
       await vigil.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "[browser] the camera's problem is shown; the alarm fires on motion and on connection loss",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await buildIslands();
+    const fx = await makeFixture({
+      cameras: [{
+        id: "front",
+        name: "Front door",
+        state: "failed",
+        message: "ffmpeg not found: sudo apt install ffmpeg",
+      }],
+      extra: (app, ctx) => {
+        staticFiles.register(app, ctx);
+        ws.register(app, ctx, { heartbeatMs: 500 });
+      },
+    });
+    const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, fx.app.fetch);
+    const url = `http://127.0.0.1:${server.addr.port}`;
+    const browser = await launch();
+    try {
+      const page = await browser.newPage({ viewport: PHONE });
+      const errors = watchErrors(page);
+      await page.goto(`${url}/`);
+      await page.waitForSelector('[data-island="Viewer"][data-hydrated="true"]');
+      assert.match(
+        await page.textContent('[data-testid="stage-problem"]') ?? "",
+        /Camera failed.*ffmpeg not found: sudo apt install ffmpeg/,
+      );
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid="online"]')?.textContent === "Online"
+      );
+      await page.screenshot({ path: `${SHOTS}/vigil-viewer-failed-phone.png` });
+      fx.ctx.bus.publish({
+        type: "status",
+        camera: "front",
+        state: "running",
+        message: "running: 640x480",
+        ts: Date.now(),
+      });
+      await page.waitForSelector('[data-testid="stage-problem"]', { state: "detached" });
+      assert.match(await page.textContent('[data-testid="camera-state"]') ?? "", /running/);
+
+      await page.goto(`${url}/alarm`);
+      await page.waitForSelector('[data-island="Alarm"][data-hydrated="true"]');
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid="online"]')?.textContent === "Watching"
+      );
+      const count = () => page.textContent('[data-testid="alarm-count"]');
+      const alarming = () => page.evaluate(() => document.body.classList.contains("alarming"));
+      assert.equal(await count(), "0");
+      assert.ok(!await alarming());
+      const motion = (eventId: number) =>
+        fx.ctx.bus.publish({
+          type: "motion",
+          camera: "front",
+          ts: Date.now(),
+          eventId,
+          score: 0.5,
+          boxes: [[1, 2, 3, 4]],
+          zones: [],
+        });
+      motion(42);
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid="alarm-count"]')?.textContent === "1"
+      );
+      assert.ok(await alarming());
+      assert.match(
+        await page.textContent('[data-testid="alarm-detail"]') ?? "",
+        /Motion on Front door/,
+      );
+      await page.click('[data-testid="alarm-silence"]');
+      assert.ok(!await alarming());
+      motion(42); // same event: no new alarm
+      fx.ctx.bus.publish({
+        type: "event",
+        phase: "start",
+        camera: "front",
+        eventId: 43,
+        ts: Date.now(),
+      });
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid="alarm-count"]')?.textContent === "2"
+      );
+      assert.ok(await alarming());
+      await page.click('[data-testid="alarm-silence"]');
+
+      // the server goes away: the alarm fires for the lost connection (not counted as motion)
+      await server.shutdown();
+      await page.waitForFunction(
+        () => document.body.classList.contains("alarming"),
+        undefined,
+        { timeout: 10_000 },
+      );
+      assert.match(
+        await page.textContent('[data-testid="alarm-detail"]') ?? "",
+        /Lost the connection to Front door/,
+      );
+      assert.equal(await count(), "2");
+      assert.equal(await page.textContent('[data-testid="online"]'), "Not connected");
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await server.shutdown().catch(() => {});
+      await fx.close();
     }
   },
 });

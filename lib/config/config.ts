@@ -129,9 +129,6 @@ export function loadConfig(
     optionalString(file.tlsCert, "tlsCert");
   const tlsKey = flags["tls-key"] ?? env.VIGIL_TLS_KEY ??
     optionalString(file.tlsKey, "tlsKey");
-  if (Boolean(tlsCert) !== Boolean(tlsKey)) {
-    throw new ConfigError("HTTPS needs both --tls-cert and --tls-key");
-  }
 
   const source = flags.source ?? env.VIGIL_SOURCE;
   let cameras: CameraConfig[];

@@ -125,7 +125,6 @@ Deno.test("loadConfig() rejects bad input with a clear ConfigError", () => {
     [["--config", "c.json"], {}, {
       "c.json": JSON.stringify({ cameras: [{ id: "a", source: "demo", fsp: 10 }] }),
     }, /cameras\[0\]\.fsp is not a camera setting/],
-    [["--tls-cert", "c.pem"], {}, {}, /both --tls-cert and --tls-key/],
   ];
   for (const [args, env, files, message] of cases) {
     assert.throws(() => loadConfig(args, env, deps(files)), (err: Error) => {

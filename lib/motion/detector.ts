@@ -75,7 +75,12 @@ export class MotionDetector {
   readonly #active: number;
   readonly #zoneBits: Uint32Array | null;
   readonly #noiseHist: Int32Array;
-  readonly #ab = new Float64Array(2);
+  /** This frame's light mapping background → frame: [gain, offset]. */
+  readonly #ab = Float64Array.of(1, 0);
+  /** Sampling step (x and y) of the light fit and noise estimate. */
+  readonly #step: number;
+  /** Bit-packed complement of the masks (null without masks). */
+  readonly #keepBits: Int32Array | null;
   readonly #tiles = new Int32Array(16);
   // run-length connected components
   readonly #runStart: Int32Array;
@@ -139,6 +144,20 @@ export class MotionDetector {
     let active = 0;
     for (let i = 0; i < n; i++) active += this.#ignore[i] ^ 1;
     this.#active = Math.max(1, active);
+    this.#step = Math.max(1, Math.min(8, Math.round(Math.sqrt(n / 16384))));
+    if (settings.masks.length > 0) {
+      const keep = new Int32Array(words);
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          if (this.#ignore[y * width + x] === 0) {
+            keep[y * this.#bits.wpr + (x >> 5)] |= 1 << (x & 31);
+          }
+        }
+      }
+      this.#keepBits = keep;
+    } else {
+      this.#keepBits = null;
+    }
 
     if (settings.zones.length > 0) {
       this.#zoneBits = new Uint32Array(n);
@@ -229,9 +248,8 @@ export class MotionDetector {
     const aFg = this.#frames < WARMUP_FOREGROUND_FRAMES
       ? Math.max(s.foregroundLearningRate, warm)
       : s.foregroundLearningRate;
-    const ignore = this.#ignore;
+    const a = this.#ab[0], b = this.#ab[1], a2 = a * a;
     const fg = this.#fgA;
-    let count = 0;
     let word = 0;
     for (let y = 0; y < h; y++) {
       const rowEnd = (y + 1) * w;
@@ -240,17 +258,17 @@ export class MotionDetector {
         const end = i + 32 < rowEnd ? i + 32 : rowEnd;
         let bits = 0, bit = 1;
         for (; i < end; i++, bit <<= 1) {
-          // the model may leave 0..255 (a saturated area under rising exposure); compare with
-          // what the camera can show, and keep the unclipped value for when exposure falls
-          const m = mean[i];
+          // the background through this frame's light mapping; it may leave 0..255 (a saturated
+          // area under rising exposure): compare with what the camera can show, and keep the
+          // unclipped value for when exposure falls again
+          const m = a * mean[i] + b;
           const d = frame[i] - (m > 255 ? 255 : m < 0 ? 0 : m);
           const d2 = d * d;
-          let v = vari[i];
-          const t = k2 * v > t2 ? k2 * v : t2;
-          if (d2 > t && ignore[i] === 0) {
+          let v = a2 * vari[i];
+          if (d2 > (k2 * v > t2 ? k2 * v : t2)) {
             bits |= bit;
-            count++;
             mean[i] = m + aFg * d;
+            vari[i] = v;
           } else {
             mean[i] = m + aBg * d;
             v += aBg * (d2 - v);
@@ -259,6 +277,13 @@ export class MotionDetector {
         }
         fg[word++] = bits;
       }
+    }
+    // masked pixels never move; count what moved
+    const keep = this.#keepBits, words = word;
+    let count = 0;
+    for (let k = 0; k < words; k++) {
+      const v = keep === null ? fg[k] : (fg[k] &= keep[k]);
+      if (v !== 0) count += popcount(v);
     }
     this.#frames++;
 
@@ -349,21 +374,20 @@ export class MotionDetector {
   }
 
   /**
-   * Fits frame ≈ a·background + b over sampled still pixels (robustly, in two passes), maps the
-   * background through it when it moved (so global light changes are re-learnt at once, not
-   * reported), and updates the noise estimate from the median residual.
+   * Fits frame ≈ a·background + b over sampled still pixels (robustly, in two passes) into
+   * `#ab`, or the identity when the change is negligible; process() maps the background through
+   * it as it goes, so global light changes are re-learnt at once instead of reported. Updates
+   * the noise estimate from the median residual.
    */
   #compensate(frame: Uint8Array): void {
-    const w = this.width, h = this.height;
+    const w = this.width, h = this.height, step = this.#step;
     const mean = this.#mean, prev = this.mask, ignore = this.#ignore;
     const hist = this.#noiseHist;
-    const normalize = this.settings.normalize;
     let a = 1, b = 0;
-    let mm = 0, sdm = 0;
-    if (normalize) {
+    if (this.settings.normalize) {
       let c = 0, sm = 0, sx = 0, smm = 0, sxm = 0;
-      for (let y = 0; y < h; y += 2) {
-        for (let i = y * w, end = i + w; i < end; i += 2) {
+      for (let y = 0; y < h; y += step) {
+        for (let i = y * w, end = i + w; i < end; i += step) {
           if (prev[i] !== 0 || ignore[i] !== 0) continue;
           const m = mean[i], x = frame[i];
           c++;
@@ -385,8 +409,8 @@ export class MotionDetector {
           smm =
           sxm =
             0;
-        for (let y = 0; y < h; y += 2) {
-          for (let i = y * w, end = i + w; i < end; i += 2) {
+        for (let y = 0; y < h; y += step) {
+          for (let i = y * w, end = i + w; i < end; i += step) {
             if (prev[i] !== 0 || ignore[i] !== 0) continue;
             const m = mean[i], x = frame[i];
             const r = x - (a * m + b);
@@ -398,35 +422,31 @@ export class MotionDetector {
             sxm += x * m;
           }
         }
+        a = 1;
+        b = 0;
         if (c > 16) {
           fit(c, sm, sx, smm, sxm, this.#ab);
-          a = this.#ab[0];
-          b = this.#ab[1];
-          mm = sm / c;
-          sdm = Math.sqrt(Math.max(0, smm / c - mm * mm));
-        } else {
-          a = 1;
-          b = 0;
+          // keep the mapping only when it shifts typical gray levels noticeably
+          const mm = sm / c, sdm = Math.sqrt(Math.max(0, smm / c - mm * mm));
+          const lo = Math.max(0, mm - 2 * sdm), hi = Math.min(255, mm + 2 * sdm);
+          const fa = this.#ab[0], fb = this.#ab[1];
+          if (Math.max(Math.abs((fa - 1) * lo + fb), Math.abs((fa - 1) * hi + fb)) > 0.5) {
+            a = fa;
+            b = fb;
+          }
         }
       }
     }
-    // apply the mapping to the background when it shifts typical gray levels noticeably
-    const lo = Math.max(0, mm - 2 * sdm), hi = Math.min(255, mm + 2 * sdm);
-    const shift = Math.max(Math.abs((a - 1) * lo + b), Math.abs((a - 1) * hi + b));
-    if (normalize && shift > 0.5) {
-      const vari = this.#var, a2 = a * a, n = this.#n;
-      for (let i = 0; i < n; i++) {
-        mean[i] = a * mean[i] + b;
-        vari[i] *= a2;
-      }
-    }
+    this.#ab[0] = a;
+    this.#ab[1] = b;
     // noise: median absolute residual of sampled still pixels
     hist.fill(0);
     let c = 0;
-    for (let y = 0; y < h; y += 2) {
-      for (let i = y * w, end = i + w; i < end; i += 2) {
+    for (let y = 0; y < h; y += step) {
+      for (let i = y * w, end = i + w; i < end; i += step) {
         if (prev[i] !== 0 || ignore[i] !== 0) continue;
-        let r = frame[i] - mean[i];
+        const m = a * mean[i] + b;
+        let r = frame[i] - (m > 255 ? 255 : m < 0 ? 0 : m);
         if (r < 0) r = -r;
         let bin = (r * NOISE_BIN_SCALE) | 0;
         if (bin >= NOISE_BINS) bin = NOISE_BINS - 1;

@@ -50,10 +50,12 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
                         <span class={`tag mode-${k.mode}`}>{k.mode}</span>
                       </td>
                       <td data-label="Since">
-                        <time dateTime={new Date(k.since).toISOString()}>
-                          {formatDateTime(k.since)}
-                        </time>{" "}
-                        <span class="muted">({formatAgo(k.since, now)})</span>
+                        <span>
+                          <time dateTime={new Date(k.since).toISOString()}>
+                            {formatDateTime(k.since)}
+                          </time>{" "}
+                          <span class="muted">({formatAgo(k.since, now)})</span>
+                        </span>
                       </td>
                       <td data-label="User agent" class="ua">{k.userAgent}</td>
                     </tr>

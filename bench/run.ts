@@ -1,0 +1,39 @@
+/**
+ * `deno task bench [NAME…]`: runs Vigil's benchmarks one after another and prints their
+ * results. With no name, all of them. Timings are figures to read, never pass/fail.
+ *
+ *   detector  accuracy and ms/frame beside the OpenCV anchors (needs ../shared and python3-opencv)
+ *   server    latency, CPU, RSS and bytes/s of the server on the demo scene (60 s)
+ *   capture   ffmpeg + server CPU per camera, MJPEG pass-through vs re-encode
+ *   kdf       password hashing cost per login
+ */
+const ROOT = new URL("../", import.meta.url);
+
+const BENCHES: Record<string, string[]> = {
+  detector: ["sh", "bench/detector.sh"],
+  server: [Deno.execPath(), "run", "-A", "bench/server_load.ts", "--seconds", "60"],
+  capture: [Deno.execPath(), "run", "-A", "bench/capture_cpu.ts"],
+  kdf: [Deno.execPath(), "run", "-A", "bench/kdf_bench.ts"],
+};
+
+const names = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);
+let failed = 0;
+for (const name of names) {
+  const cmd = BENCHES[name];
+  if (!cmd) {
+    console.error(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(", ")}`);
+    Deno.exit(2);
+  }
+  console.log(`\n== ${name}: ${cmd.join(" ")}`);
+  const { code } = await new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (code !== 0) {
+    console.error(`== ${name} exited with ${code}`);
+    failed++;
+  }
+}
+Deno.exit(failed ? 1 : 0);

@@ -63,11 +63,18 @@ async function measure(
     source: `http://127.0.0.1:${port}/`,
     passthrough,
     inputArgs,
+    // Known up front: ffmpeg's -listen 1 server takes one client, so no relaunch for the size.
+    detectWidth: 320,
+    detectHeight: Math.round((height * 320) / width / 2) * 2,
   });
   let frames = 0;
   cam.onFrame = () => frames++;
   cam.start();
-  while (cam.state !== "running") await new Promise((r) => setTimeout(r, 50));
+  const deadline = Date.now() + 10_000;
+  while (cam.state !== "running") {
+    if (Date.now() > deadline) throw new Error(`capture did not start: ${cam.message}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
   await new Promise((r) => setTimeout(r, 1000)); // settle
   const pid = cam.pid!;
   const f0 = frames, ff0 = procCpuMs(pid), s0 = process.cpuUsage(), t0 = performance.now();

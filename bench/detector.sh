@@ -17,7 +17,7 @@ mkdir -p "$OUT"
 vigil() { deno run --allow-read --allow-write --allow-run=ffmpeg --allow-env detect.ts "$@" $CFG; }
 ms() { grep -o 'ms_per_frame=[0-9.]*' | cut -d= -f2; }
 
-printf '%-12s %-6s %8s %8s %10s\n' input algo frame_f1 pixel_f ms/frame
+printf '%-12s %-10s %8s %8s %10s\n' input algo frame_f1 pixel_f ms/frame
 for seq in highway pedestrians; do
   for algo in rtm2 mog2 vigil; do
     rm -rf "$OUT/$seq-$algo" && mkdir -p "$OUT/$seq-$algo"
@@ -30,7 +30,7 @@ for seq in highway pedestrians; do
     score=$($PY "$BENCH/eval_cdnet.py" "$DATA/$seq" "$OUT/$seq-$algo.jsonl" "$OUT/$seq-$algo" | tail -1)
     f1=$(echo "$score" | sed 's/.*frame_f1=\([0-9.]*\).*/\1/')
     pf=$(echo "$score" | sed 's/.*pixel_f=\([0-9.a-z]*\).*/\1/')
-    printf '%-12s %-6s %8s %8s %10s\n' "$seq" "$algo" "$f1" "$pf" "$t"
+    printf '%-12s %-10s %8s %8s %10s\n' "$seq" "$algo" "$f1" "$pf" "$t"
   done
 done
 
@@ -41,5 +41,5 @@ m=$($PY "$BENCH/opencv_anchor.py" "$V" --algo mog2 --bench | ms)
 d=$(vigil "$V" --bench | ms)
 echo '{"detector":{"width":0}}' > "$OUT/full.json"
 f=$(deno run --allow-read --allow-write --allow-run=ffmpeg --allow-env detect.ts "$V" --bench --config "$OUT/full.json" | ms)
-printf '%-12s %-6s %8s %8s %10s\n' vtest rtm2 - - "$r" vtest mog2 - - "$m" vtest vigil - - "$d" vtest vigil@full - - "$f"
+printf '%-12s %-10s %8s %8s %10s\n' vtest rtm2 - - "$r" vtest mog2 - - "$m" vtest vigil - - "$d" vtest vigil@full - - "$f"
 awk -v r="$r" -v d="$d" -v f="$f" 'BEGIN { printf "vtest: vigil/rtm2 = %.2f at default size, %.2f at 768x576\n", d / r, f / r }'

@@ -206,6 +206,16 @@ Deno.test({
         assert.match(await page.textContent('[data-testid="last-motion"]') ?? "", /\d\d:\d\d:\d\d/);
         await shot(page, "viewer");
         await page.setViewportSize(PHONE);
+        // live mode: every frame arrives (the demo runs at 15 fps), with or without motion
+        await page.click('[data-mode="live"]');
+        const seen = new Set<string>();
+        for (let i = 0; i < 100 && seen.size < 10; i++) {
+          seen.add(await page.getAttribute("img.frame", "src") ?? "");
+          await page.waitForTimeout(50);
+        }
+        assert.ok(seen.size >= 10, `live frames keep coming (${seen.size} seen)`);
+        await page.click('[data-mode="detect"]');
+        assert.equal(await page.getAttribute('[data-mode="detect"]', "aria-pressed"), "true");
       });
 
       let eventUrl = "";

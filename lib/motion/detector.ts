@@ -31,6 +31,10 @@ export interface MotionDetectorOptions {
 const MAX_BOXES = 64;
 /** Frames after start (or a lightswitch) during which moving pixels learn at the warm-up rate 1/(n+1). */
 const WARMUP_FOREGROUND_FRAMES = 10;
+/** About how many pixels the light fit and noise estimate sample (on a regular grid). */
+const SAMPLES = 6000;
+/** Bound of the (unclipped) background mean, 1/256 gray levels: ±2 full ranges. */
+const MAX_MEAN = 2 * 65280;
 /** Tiles of 16 that a lightswitch must touch. */
 const LIGHTSWITCH_TILES = 12;
 const NOISE_BINS = 1024;
@@ -65,8 +69,10 @@ export class MotionDetector {
   readonly #n: number;
   readonly #frame: Uint8Array;
   readonly #blurTmp: Uint16Array;
-  readonly #mean: Float32Array;
-  readonly #var: Float32Array;
+  /** Background mean per pixel, in 1/256 gray levels (may leave 0..255·256, see process()). */
+  readonly #mean: Int32Array;
+  /** Background variance per pixel, in 1/16 gray levels². */
+  readonly #var: Int32Array;
   readonly #bits: BitGeometry;
   readonly #fgA: Int32Array;
   readonly #fgB: Int32Array;
@@ -75,8 +81,8 @@ export class MotionDetector {
   readonly #active: number;
   readonly #zoneBits: Uint32Array | null;
   readonly #noiseHist: Int32Array;
-  /** This frame's light mapping background → frame: [gain, offset]. */
-  readonly #ab = Float64Array.of(1, 0);
+  /** Scratch for the light fit background → frame: [gain, offset]. */
+  readonly #ab = new Float64Array(2);
   /** Sampling step (x and y) of the light fit and noise estimate. */
   readonly #step: number;
   /** Bit-packed complement of the masks (null without masks). */
@@ -98,6 +104,8 @@ export class MotionDetector {
   readonly #boxX1: Int32Array;
   readonly #boxY1: Int32Array;
   readonly #boxPool: Box[];
+  readonly #boxLists: Box[][];
+  readonly #zoneLists: string[][];
   readonly #result: FrameResult;
   readonly #minAreaPx: number;
   readonly #maxAreaPx: number;
@@ -105,6 +113,8 @@ export class MotionDetector {
   readonly #sx: number;
   readonly #sy: number;
   #frames = 0;
+  /** Pixels that differed from the background in the previous frame (before despeckle). */
+  #lastCount = 0;
   #noise = 0;
   #lightswitch = false;
 
@@ -125,8 +135,8 @@ export class MotionDetector {
     this.mask = new Uint8Array(n);
     this.#frame = new Uint8Array(n);
     this.#blurTmp = new Uint16Array(n);
-    this.#mean = new Float32Array(n);
-    this.#var = new Float32Array(n);
+    this.#mean = new Int32Array(n);
+    this.#var = new Int32Array(n);
     this.#bits = bitGeometry(width, height);
     const words = this.#bits.wpr * height;
     this.#fgA = new Int32Array(words);
@@ -144,7 +154,7 @@ export class MotionDetector {
     let active = 0;
     for (let i = 0; i < n; i++) active += this.#ignore[i] ^ 1;
     this.#active = Math.max(1, active);
-    this.#step = Math.max(1, Math.min(8, Math.round(Math.sqrt(n / 16384))));
+    this.#step = Math.max(1, Math.min(8, Math.round(Math.sqrt(n / SAMPLES))));
     if (settings.masks.length > 0) {
       const keep = new Int32Array(words);
       for (let y = 0; y < height; y++) {
@@ -184,12 +194,13 @@ export class MotionDetector {
     this.#boxX1 = new Int32Array(maxRuns);
     this.#boxY1 = new Int32Array(maxRuns);
     this.#boxPool = Array.from({ length: MAX_BOXES }, () => [0, 0, 0, 0] as Box);
-    this.#result = { motion: false, score: 0, boxes: [], zones: [] };
-    // Pre-size the result arrays so filling them later does not grow them.
-    for (let i = 0; i < MAX_BOXES; i++) this.#result.boxes.push(this.#boxPool[i]);
-    this.#result.boxes.length = 0;
-    for (const z of settings.zones) this.#result.zones.push(z.name);
-    this.#result.zones.length = 0;
+    // Result arrays of every length, made once: process() picks one instead of growing one.
+    this.#boxLists = Array.from({ length: MAX_BOXES + 1 }, (_, k) => this.#boxPool.slice(0, k));
+    this.#zoneLists = Array.from(
+      { length: settings.zones.length + 1 },
+      (_, k) => new Array<string>(k).fill(""),
+    );
+    this.#result = { motion: false, score: 0, boxes: this.#boxLists[0], zones: this.#zoneLists[0] };
 
     this.#minAreaPx = Math.max(1, Math.ceil((settings.minArea / 100) * n));
     this.#maxAreaPx = (settings.maxArea / 100) * n;
@@ -209,8 +220,8 @@ export class MotionDetector {
     }
     const s = this.settings;
     const result = this.#result;
-    result.boxes.length = 0;
-    result.zones.length = 0;
+    result.boxes = this.#boxLists[0];
+    result.zones = this.#zoneLists[0];
     result.motion = false;
     result.score = 0;
     this.#lightswitch = false;
@@ -226,7 +237,7 @@ export class MotionDetector {
 
     const mean = this.#mean, vari = this.#var;
     if (this.#frames === 0) {
-      for (let i = 0; i < n; i++) mean[i] = frame[i];
+      for (let i = 0; i < n; i++) mean[i] = frame[i] << 8;
       vari.fill(0);
       this.mask.fill(0);
       this.#frames = 1;
@@ -236,19 +247,24 @@ export class MotionDetector {
     // 2. global brightness/contrast compensation and noise level
     this.#compensate(frame);
 
-    // 3. difference, threshold, selective background update
+    // 3. difference, threshold, selective background update, in fixed point: mean in 1/256
+    // gray levels, differences in 1/16 (dg), squares in 1/256 gray levels² (d2), variance in
+    // 1/16 gray levels², learning rates in 1/4096
     const k2 = s.noiseFactor * s.noiseFactor;
     const tGlobal = Math.max(s.minThreshold, s.noiseFactor * this.#noise);
-    const t2 = tGlobal * tGlobal;
-    const maxVar = (MAX_PIXEL_THRESHOLD * MAX_PIXEL_THRESHOLD) / k2;
+    const t2 = Math.round(tGlobal * tGlobal * 256);
+    const k2q = Math.round(k2 * 16);
+    const maxVar = Math.round(((MAX_PIXEL_THRESHOLD * MAX_PIXEL_THRESHOLD) / k2) * 16);
     const warm = 1 / (this.#frames + 1);
-    const aBg = Math.max(s.learningRate, warm);
+    const qBg = Math.round(Math.max(s.learningRate, warm) * 4096);
     // Moving pixels learn at the warm-up rate only in the very first frames (so a scene that
     // starts with objects in it clears soon), then slowly: trails and slow movers stay visible.
-    const aFg = this.#frames < WARMUP_FOREGROUND_FRAMES
-      ? Math.max(s.foregroundLearningRate, warm)
-      : s.foregroundLearningRate;
-    const a = this.#ab[0], b = this.#ab[1], a2 = a * a;
+    const qFg = Math.round(
+      (this.#frames < WARMUP_FOREGROUND_FRAMES
+        ? Math.max(s.foregroundLearningRate, warm)
+        : s.foregroundLearningRate) *
+        4096,
+    );
     const fg = this.#fgA;
     let word = 0;
     for (let y = 0; y < h; y++) {
@@ -258,20 +274,19 @@ export class MotionDetector {
         const end = i + 32 < rowEnd ? i + 32 : rowEnd;
         let bits = 0, bit = 1;
         for (; i < end; i++, bit <<= 1) {
-          // the background through this frame's light mapping; it may leave 0..255 (a saturated
-          // area under rising exposure): compare with what the camera can show, and keep the
-          // unclipped value for when exposure falls again
-          const m = a * mean[i] + b;
-          const d = frame[i] - (m > 255 ? 255 : m < 0 ? 0 : m);
-          const d2 = d * d;
-          let v = a2 * vari[i];
-          if (d2 > (k2 * v > t2 ? k2 * v : t2)) {
+          // the model may leave 0..255 (a saturated area under rising exposure): compare with
+          // what the camera can show, and keep the unclipped value for when exposure falls
+          const m = mean[i];
+          const dg = ((frame[i] << 8) - (m > 65280 ? 65280 : m < 0 ? 0 : m)) >> 4;
+          const d2 = dg * dg;
+          let v = vari[i];
+          if (d2 > t2 && d2 > k2q * v) {
             bits |= bit;
-            mean[i] = m + aFg * d;
-            vari[i] = v;
+            mean[i] = m + ((qFg * dg + 128) >> 8);
           } else {
-            mean[i] = m + aBg * d;
-            v += aBg * (d2 - v);
+            mean[i] = m + ((qBg * dg + 128) >> 8);
+            const dd = d2 >> 4;
+            v += (qBg * ((dd > 65535 ? 65535 : dd) - v) + 2048) >> 12;
             vari[i] = v > maxVar ? maxVar : v;
           }
         }
@@ -288,8 +303,17 @@ export class MotionDetector {
     this.#frames++;
 
     // 4. lightswitch: too much of the frame changed at once: re-learn, report nothing
-    if (s.lightswitch > 0 && count > (s.lightswitch / 100) * this.#active && this.#spread(fg)) {
-      for (let i = 0; i < n; i++) mean[i] = frame[i];
+    // (more than lightswitch% of the frame, spread over it, and mostly new since the last frame:
+    // a big object walking up to the camera grows over several frames and stays motion)
+    const before = this.#lastCount;
+    this.#lastCount = count;
+    if (
+      s.lightswitch > 0 && count > (s.lightswitch / 100) * this.#active &&
+      count - before > count / 2 &&
+      this.#spread(fg)
+    ) {
+      this.#lastCount = 0;
+      for (let i = 0; i < n; i++) mean[i] = frame[i] << 8;
       this.#frames = 1;
       this.#lightswitch = true;
       this.mask.fill(0);
@@ -354,6 +378,7 @@ export class MotionDetector {
     return p;
   }
 
+  /** One pass of the 3×3 binomial (1-2-1) blur, edges replicated; `src` may be `dst`. */
   #blur(src: Uint8Array, dst: Uint8Array): void {
     const w = this.width, h = this.height, n = this.#n;
     const t = this.#blurTmp;
@@ -374,9 +399,9 @@ export class MotionDetector {
   }
 
   /**
-   * Fits frame ≈ a·background + b over sampled still pixels (robustly, in two passes) into
-   * `#ab`, or the identity when the change is negligible; process() maps the background through
-   * it as it goes, so global light changes are re-learnt at once instead of reported. Updates
+   * Fits frame ≈ a·background + b over sampled still pixels (robustly, in two passes) and,
+   * when that shifts typical gray levels by more than half a level, maps the background
+   * through it, so global light changes are re-learnt at once instead of reported. Updates
    * the noise estimate from the median residual.
    */
   #compensate(frame: Uint8Array): void {
@@ -389,7 +414,7 @@ export class MotionDetector {
       for (let y = 0; y < h; y += step) {
         for (let i = y * w, end = i + w; i < end; i += step) {
           if (prev[i] !== 0 || ignore[i] !== 0) continue;
-          const m = mean[i], x = frame[i];
+          const m = mean[i] * (1 / 256), x = frame[i];
           c++;
           sm += m;
           sx += x;
@@ -412,7 +437,7 @@ export class MotionDetector {
         for (let y = 0; y < h; y += step) {
           for (let i = y * w, end = i + w; i < end; i += step) {
             if (prev[i] !== 0 || ignore[i] !== 0) continue;
-            const m = mean[i], x = frame[i];
+            const m = mean[i] * (1 / 256), x = frame[i];
             const r = x - (a * m + b);
             if (r > tau || r < -tau) continue;
             c++;
@@ -435,17 +460,24 @@ export class MotionDetector {
             b = fb;
           }
         }
+        if (a !== 1 || b !== 0) {
+          // map the background (and its spread) into the frame's light at once
+          const vari = this.#var, a2 = a * a, b256 = b * 256, n = this.#n;
+          for (let i = 0; i < n; i++) {
+            const m = a * mean[i] + b256;
+            mean[i] = m > MAX_MEAN ? MAX_MEAN : m < -MAX_MEAN ? -MAX_MEAN : m; // truncates
+            vari[i] = a2 * vari[i];
+          }
+        }
       }
     }
-    this.#ab[0] = a;
-    this.#ab[1] = b;
     // noise: median absolute residual of sampled still pixels
     hist.fill(0);
     let c = 0;
     for (let y = 0; y < h; y += step) {
       for (let i = y * w, end = i + w; i < end; i += step) {
         if (prev[i] !== 0 || ignore[i] !== 0) continue;
-        const m = a * mean[i] + b;
+        const m = mean[i] * (1 / 256);
         let r = frame[i] - (m > 255 ? 255 : m < 0 ? 0 : m);
         if (r < 0) r = -r;
         let bin = (r * NOISE_BIN_SCALE) | 0;
@@ -572,25 +604,31 @@ export class MotionDetector {
     // report in camera pixels
     const result = this.#result;
     const sx = this.#sx, sy = this.#sy, sw = this.sourceWidth, sh = this.sourceHeight;
-    for (let i = 0; i < boxes && result.boxes.length < MAX_BOXES; i++) {
+    let reported = 0;
+    for (let i = 0; i < boxes && reported < MAX_BOXES; i++) {
       const bw = bx1[i] - bx0[i] + 1, bh = by1[i] - by0[i] + 1;
       if (bw * bh > this.#maxAreaPx) continue;
       const x0 = Math.max(0, Math.floor(bx0[i] / sx));
       const y0 = Math.max(0, Math.floor(by0[i] / sy));
       const x1 = Math.min(sw, Math.ceil((bx1[i] + 1) / sx));
       const y1 = Math.min(sh, Math.ceil((by1[i] + 1) / sy));
-      const box = this.#boxPool[result.boxes.length];
+      const box = this.#boxPool[reported++];
       box[0] = x0;
       box[1] = y0;
       box[2] = x1 - x0;
       box[3] = y1 - y0;
-      result.boxes.push(box);
     }
-    result.motion = result.boxes.length > 0;
+    result.boxes = this.#boxLists[reported];
+    result.motion = reported > 0;
     result.score = Math.round((pixels / this.#active) * 10000) / 100;
     if (zones !== 0) {
       const names = this.settings.zones;
-      for (let k = 0; k < names.length; k++) if (zones & (1 << k)) result.zones.push(names[k].name);
+      let touched = 0;
+      for (let k = 0; k < names.length; k++) if (zones & (1 << k)) touched++;
+      const list = this.#zoneLists[touched];
+      touched = 0;
+      for (let k = 0; k < names.length; k++) if (zones & (1 << k)) list[touched++] = names[k].name;
+      result.zones = list;
     }
   }
 }

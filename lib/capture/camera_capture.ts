@@ -3,7 +3,7 @@
  * frames, and supervises it (states, restart with capped exponential backoff, watchdog).
  */
 
-import { explainExit, FFMPEG_MISSING } from "./errors.ts";
+import { CaptureError, explainExit, FFMPEG_MISSING } from "./errors.ts";
 import {
   canPassThrough,
   DEMO_HEIGHT,
@@ -90,6 +90,8 @@ const GRAY_TRACK = 1;
 const JPEG_TRACK = 2;
 const PENDING = 4;
 const FPS_WINDOW = 32;
+/** A run that delivered frames for this long resets the backoff. */
+const STABLE_MS = 10_000;
 
 function defaultDetectSize(w: number, h: number): { width: number; height: number } {
   const width = Math.max(2, Math.floor(Math.min(320, w) / 2) * 2);
@@ -157,6 +159,8 @@ interface Run {
   proc: CaptureProcess;
   plan: FfmpegPlan;
   startedAt: number;
+  /** When the first frame arrived (0: none yet). */
+  firstFrameAt: number;
   seq: number;
   /** Set when this run is being ended on purpose: the state to report instead of "failed". */
   endedBy: "stop" | "stall" | "relaunch" | null;
@@ -172,7 +176,7 @@ interface Run {
 
 /**
  * Captures one camera with ffmpeg and keeps it going. Set `onFrame` and `onState`, then
- * `start()`; `stop()` ends ffmpeg (SIGTERM, then SIGKILL) and resolves once it is gone.
+ * `start()`; `stop()` ends ffmpeg (SIGTERM, then SIGKILL after 1 s) and resolves once it is gone.
  * `start()` never throws for runtime faults (missing ffmpeg, bad device, bad URL): they become
  * state `failed` with a message that says what to do, and a retry after a backoff delay.
  */
@@ -205,10 +209,13 @@ export class CameraCapture {
   /** V4L2 input format found by listing the device (cached once known). */
   #inputFormat: string | undefined;
   #formatsListed = false;
+  /** A running format listing, awaited by stop() so no process outlives it. */
+  #listing: Promise<unknown> | null = null;
   /** Set when the stream turned out not to be MJPEG. */
   #passthroughBroken = false;
   #passthroughActive = false;
   #dropped = 0;
+  #lastError: CaptureError | null = null;
 
   /** Paired-frame bookkeeping (reused buffers). */
   #grayBufs: Uint8Array[] = [];
@@ -271,6 +278,10 @@ export class CameraCapture {
   get restarts(): number {
     return this.#restarts;
   }
+  /** The last failure (exit code and ffmpeg's last stderr lines), or null. */
+  get lastError(): CaptureError | null {
+    return this.#lastError;
+  }
   /** Process id of the running ffmpeg, or null. */
   get pid(): number | null {
     const run = this.#run;
@@ -311,7 +322,7 @@ export class CameraCapture {
     void this.#launch();
   }
 
-  /** Stops ffmpeg (SIGTERM, SIGKILL after 2 s) and all timers; resolves when it has exited. */
+  /** Stops ffmpeg (SIGTERM, SIGKILL after 1 s) and all timers; resolves when it has exited. */
   stop(): Promise<void> {
     if (!this.#active) return this.#stopping ?? Promise.resolve();
     this.#active = false;
@@ -325,6 +336,7 @@ export class CameraCapture {
         run.endedBy = "stop";
         await this.#end(run);
       }
+      if (this.#listing) await this.#listing;
       this.#setState("stopped", "stopped");
     })();
     return this.#stopping;
@@ -389,11 +401,15 @@ export class CameraCapture {
     this.#setState("starting", `starting ffmpeg for ${shown}`);
     if (sourceKind(o.source) === "v4l2" && !this.#formatsListed) {
       try {
-        const formats = await this.#listFormats(o.source);
+        const listing = this.#listFormats(o.source);
+        this.#listing = listing.catch(() => {});
+        const formats = await listing;
         this.#inputFormat = preferredInputFormat(formats);
         this.#formatsListed = true;
       } catch {
         // The capture run below fails with ffmpeg's own, clearer, error.
+      } finally {
+        this.#listing = null;
       }
       if (gen !== this.#gen || !this.#active) return;
     }
@@ -420,6 +436,7 @@ export class CameraCapture {
       proc,
       plan,
       startedAt: this.#clock.now(),
+      firstFrameAt: 0,
       seq: 0,
       endedBy: null,
       killed: false,
@@ -585,13 +602,17 @@ export class CameraCapture {
     const ts = this.#clock.now();
     this.#frameTimes[this.#frameCount % FPS_WINDOW] = ts;
     this.#frameCount++;
+    if (run.firstFrameAt === 0) run.firstFrameAt = ts;
     if (this.#state !== "running") {
-      this.#failures = 0;
       const p = run.plan;
       this.#setState(
         "running",
         `running: ${this.#sourceWidth}x${this.#sourceHeight}, detection ${p.detectWidth}x${p.detectHeight}, ` +
-          (p.passthrough ? "camera JPEGs passed through" : "JPEGs encoded by ffmpeg"),
+          (p.passthrough
+            ? "camera JPEGs passed through"
+            : this.#passthroughBroken
+            ? "JPEGs encoded by ffmpeg (the stream is not MJPEG, so no pass-through)"
+            : "JPEGs encoded by ffmpeg"),
       );
     }
     try {
@@ -604,6 +625,11 @@ export class CameraCapture {
   #onExit(run: Run, code: number, signal: string | null): void {
     if (this.#run === run) this.#passthroughActive = false;
     if (run.gen !== this.#gen || !this.#active) return;
+    // A camera that ran well for a while starts its backoff from the shortest delay again;
+    // one that keeps failing soon after starting backs off further each time.
+    if (run.firstFrameAt > 0 && this.#clock.now() - run.firstFrameAt >= STABLE_MS) {
+      this.#failures = 0;
+    }
     if (run.endedBy === "relaunch") {
       void this.#launch();
       return;
@@ -613,10 +639,14 @@ export class CameraCapture {
       return;
     }
     const why = explainExit(this.options.source, code, signal, run.stderr);
-    this.#failed(why);
+    // The device may have been swapped for one with other formats: list them again next time.
+    const auto = this.options.inputFormat === undefined || this.options.inputFormat === "auto";
+    if (auto && sourceKind(this.options.source) === "v4l2") this.#formatsListed = false;
+    this.#failed(why, code, run.stderr);
   }
 
-  #failed(why: string): void {
+  #failed(why: string, code: number | null = null, stderr: string[] = []): void {
+    this.#lastError = new CaptureError(why, code, [...stderr]);
     const delay = this.#nextDelay();
     this.#setState("failed", `${why} (retrying in ${formatDelay(delay)})`);
     this.#scheduleRestart(delay);
@@ -672,18 +702,21 @@ export class CameraCapture {
       "stalled",
       `${why}; restarting ffmpeg${last ? ` — ffmpeg: ${redactSource(last.trim())}` : ""}`,
     );
-    this.#kill(run);
+    // A stalled ffmpeg sits in a blocking read, where one SIGTERM does not reach it once
+    // it is past its start-up; nothing it holds is worth flushing, so kill it outright.
+    this.#kill(run, "SIGKILL");
   }
 
-  /** Ends a run's ffmpeg: SIGTERM, then SIGKILL if it is still there after 2 s. */
-  #kill(run: Run): void {
+  /** Ends a run's ffmpeg: SIGTERM, then SIGKILL if it is still there after 1 s. */
+  #kill(run: Run, signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): void {
     if (run.killed) return;
     run.killed = true;
     try {
-      run.proc.kill("SIGTERM");
+      run.proc.kill(signal);
     } catch {
       return; // already gone
     }
+    if (signal === "SIGKILL") return;
     let exited = false;
     run.proc.status.then(() => exited = true, () => exited = true);
     const t = setTimeout(() => {
@@ -694,7 +727,7 @@ export class CameraCapture {
           // gone
         }
       }
-    }, 2000);
+    }, 1000);
     run.proc.status.finally(() => clearTimeout(t));
   }
 

@@ -156,7 +156,7 @@ Deno.test("CameraCapture: watchdog marks a silent ffmpeg stalled, kills it and s
   await clock.advance(500);
   assert.equal(cam.state, "stalled");
   assert.match(cam.message, /no frame from demo within 3 s of starting; restarting ffmpeg/);
-  assert.deepEqual(procs[0].killed, ["SIGTERM"]);
+  assert.deepEqual(procs[0].killed, ["SIGKILL"]);
   await clock.advance(600);
   assert.equal(procs.length, 2);
   assert.deepEqual(states.map((s) => s[0]), ["starting", "stalled", "starting"]);
@@ -184,6 +184,8 @@ Deno.test("CameraCapture: an ffmpeg exit becomes state failed with advice and ff
   await flush();
   await flush();
   assert.equal(cam.state, "failed");
+  assert.equal(cam.lastError?.code, 1);
+  assert.deepEqual(cam.lastError?.stderr.at(-1), "/dev/video0: Permission denied");
   assert.match(
     cam.message,
     /^Cannot open \/dev\/video0: permission denied \(add the user to the 'video' group.*ffmpeg: \/dev\/video0: Permission denied \(retrying in 500 ms\)$/,
@@ -256,4 +258,59 @@ Deno.test("CameraCapture rejects bad options with a clear error", () => {
     () => new CameraCapture({ id: "x", source: "demo", passthrough: "yes" as any }),
     /passthrough must be true, false or "auto"/,
   );
+});
+
+Deno.test("CameraCapture: a camera that keeps dying soon after its first frame backs off further", async () => {
+  const { cam, clock, procs, states } = setup({
+    restartDelayMs: 100,
+    restartMaxDelayMs: 1000,
+    stallTimeoutMs: 60_000,
+  });
+  cam.start();
+  await flush();
+  const delays: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const p = procs[i];
+    p.write(mkvHeader());
+    p.write(mkvCluster(0, [[1, new Uint8Array(8)], [2, fakeJpeg(640, 480, 1)]]));
+    await flush();
+    assert.equal(cam.state, "running");
+    await clock.advance(i === 3 ? 11_000 : 1000); // the last run lasts long enough to count as stable
+    p.exit(1);
+    await flush();
+    await flush();
+    delays.push(/retrying in (\d+ ms)/.exec(states.at(-1)![1])![1]);
+    await clock.advance(1000);
+  }
+  assert.deepEqual(delays, ["100 ms", "200 ms", "400 ms", "100 ms"]);
+  await cam.stop();
+});
+
+Deno.test("CameraCapture: V4L2 input format auto picks MJPEG when the device lists it", async () => {
+  for (const [offered, want] of [[["yuyv422", "mjpeg"], true], [["yuyv422"], false]] as const) {
+    const clock = new FakeClock();
+    const calls: string[][] = [];
+    const listed: string[] = [];
+    const cam = new CameraCapture({ id: "t", source: "/dev/video0" }, {
+      clock,
+      spawn: (_p, args) => {
+        calls.push(args);
+        return new FakeProcess();
+      },
+      listFormats: (device) => {
+        listed.push(device);
+        return Promise.resolve(
+          offered.map((format) => ({ kind: "raw" as const, format, description: "", sizes: [] })),
+        );
+      },
+    });
+    cam.start();
+    await flush();
+    assert.deepEqual(listed, ["/dev/video0"]);
+    const args = calls[0].join(" ");
+    assert.equal(args.includes("-input_format mjpeg"), want);
+    assert.equal(args.includes("-c:v:1 copy"), want);
+    assert.equal(cam.passthrough, want);
+    await cam.stop();
+  }
 });

@@ -51,8 +51,11 @@ export interface FfmpegPlan {
 export const DEMO_WIDTH = 640;
 export const DEMO_HEIGHT = 480;
 export const DEMO_FPS = 15;
-/** Seconds between the starts of two crossings of the demo's object. */
-export const DEMO_PERIOD_S = 8;
+/**
+ * Seconds between the starts of two crossings of the demo's object. The still part (7 s) is
+ * longer than the detector's default event gap (5 s), so each crossing is an event of its own.
+ */
+export const DEMO_PERIOD_S = 11;
 /** Seconds one crossing takes; the rest of the period the scene is still. */
 export const DEMO_CROSSING_S = 4;
 

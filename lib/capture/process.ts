@@ -36,17 +36,32 @@ export const realClock: Clock = {
   clearTimeout: (id) => clearTimeout(id as number),
 };
 
-/** Runs a short command to completion and returns its exit code and output as text. */
+/**
+ * Runs a short command to completion and returns its exit code and output as text.
+ * It is killed (SIGKILL) if it runs longer than `timeoutMs`.
+ */
 export async function runToEnd(
   spawn: Spawner,
   program: string,
   args: string[],
+  timeoutMs = 10_000,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const proc = spawn(program, args);
-  const [stdout, stderr, status] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.status,
-  ]);
-  return { code: status.code, stdout, stderr };
+  const timer = setTimeout(() => {
+    try {
+      proc.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }, timeoutMs);
+  try {
+    const [stdout, stderr, status] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.status,
+    ]);
+    return { code: status.code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseV4l2Formats, preferredInputFormat } from "./v4l2.ts";
+import { listFormats, parseV4l2Formats, preferredInputFormat } from "./v4l2.ts";
 
 const SAMPLE =
   `[video4linux2,v4l2 @ 0x5581] Raw       :     yuyv422 :           YUYV 4:2:2 : 640x480 320x240 1280x720
@@ -35,4 +35,11 @@ Deno.test("preferredInputFormat() picks MJPEG when offered, else leaves it to th
   const formats = parseV4l2Formats(SAMPLE);
   assert.equal(preferredInputFormat(formats), "mjpeg");
   assert.equal(preferredInputFormat(formats.filter((f) => f.format !== "mjpeg")), undefined);
+});
+
+Deno.test("listFormats() runs ffmpeg's lister and explains a missing device", async () => {
+  await assert.rejects(
+    () => listFormats("/dev/video99"),
+    /^Error: Cannot list the formats of \/dev\/video99: .*No such file or directory/,
+  );
 });

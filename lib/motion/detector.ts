@@ -31,6 +31,10 @@ export interface MotionDetectorOptions {
 const MAX_BOXES = 64;
 /** Frames after start (or a lightswitch) during which moving pixels learn at the warm-up rate 1/(n+1). */
 const WARMUP_FOREGROUND_FRAMES = 10;
+/** Learning rate of foreground that stayed unchanged for absorbFrames (gone in ~20 frames). */
+const ABSORB_RATE = 0.1;
+/** Learning rate of a moving pixel that looks like its still neighbour's background (a ghost's edge). */
+const GHOST_RATE = 0.5;
 /** About how many pixels the light fit and noise estimate sample (on a regular grid). */
 const SAMPLES = 6000;
 /** Bound of the (unclipped) background mean, 1/256 gray levels: ±2 full ranges. */
@@ -73,6 +77,10 @@ export class MotionDetector {
   readonly #mean: Int32Array;
   /** Background variance per pixel, in 1/16 gray levels². */
   readonly #var: Int32Array;
+  /** The previous (blurred) frame. */
+  readonly #prev: Uint8Array;
+  /** Per pixel: consecutive frames it was foreground without changing (saturates at 65535). */
+  readonly #still: Uint16Array;
   readonly #bits: BitGeometry;
   readonly #fgA: Int32Array;
   readonly #fgB: Int32Array;
@@ -137,6 +145,8 @@ export class MotionDetector {
     this.#blurTmp = new Uint16Array(n);
     this.#mean = new Int32Array(n);
     this.#var = new Int32Array(n);
+    this.#prev = new Uint8Array(n);
+    this.#still = new Uint16Array(n);
     this.#bits = bitGeometry(width, height);
     const words = this.#bits.wpr * height;
     this.#fgA = new Int32Array(words);
@@ -239,6 +249,8 @@ export class MotionDetector {
     if (this.#frames === 0) {
       for (let i = 0; i < n; i++) mean[i] = frame[i] << 8;
       vari.fill(0);
+      this.#prev.set(frame.subarray(0, n));
+      this.#still.fill(0);
       this.mask.fill(0);
       this.#frames = 1;
       return result;
@@ -265,6 +277,14 @@ export class MotionDetector {
         : s.foregroundLearningRate) *
         4096,
     );
+    // unchanging foreground (a ghost, a parked car) is absorbed after absorbFrames
+    const prev = this.#prev, still = this.#still;
+    const absorb = s.absorbFrames > 0 ? s.absorbFrames : 65536;
+    const tStill = tGlobal;
+    const qAbsorb = Math.round(ABSORB_RATE * 4096);
+    const qGhost = Math.round(GHOST_RATE * 4096);
+    const tq = tGlobal * 256;
+    const lastMask = this.mask;
     const fg = this.#fgA;
     let word = 0;
     for (let y = 0; y < h; y++) {
@@ -282,8 +302,18 @@ export class MotionDetector {
           let v = vari[i];
           if (d2 > t2 && d2 > k2q * v) {
             bits |= bit;
-            mean[i] = m + ((qFg * dg + 128) >> 8);
+            const dp = frame[i] - prev[i];
+            // counts up while unchanged; a passer-by over a ghost halves it instead of resetting
+            const c = dp <= tStill && dp >= -tStill ? (still[i] + 1) & 0x7fff : still[i] >> 1;
+            still[i] = c;
+            const q = c >= absorb
+              ? qAbsorb
+              : ghostEdge(lastMask, mean, frame[i] << 8, i, i - y * w, y, w, h, tq)
+              ? qGhost
+              : qFg;
+            mean[i] = m + ((q * dg + 128) >> 8);
           } else {
+            if (still[i] !== 0) still[i] >>= 1;
             mean[i] = m + ((qBg * dg + 128) >> 8);
             const dd = d2 >> 4;
             v += (qBg * ((dd > 65535 ? 65535 : dd) - v) + 2048) >> 12;
@@ -293,6 +323,7 @@ export class MotionDetector {
         fg[word++] = bits;
       }
     }
+    prev.set(frame.subarray(0, n));
     // masked pixels never move; count what moved
     const keep = this.#keepBits, words = word;
     let count = 0;
@@ -314,6 +345,7 @@ export class MotionDetector {
     ) {
       this.#lastCount = 0;
       for (let i = 0; i < n; i++) mean[i] = frame[i] << 8;
+      this.#still.fill(0);
       this.#frames = 1;
       this.#lightswitch = true;
       this.mask.fill(0);
@@ -666,4 +698,32 @@ function popcount(v: number): number {
   v = v - ((v >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
   return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+}
+
+/**
+ * Pixel i (moving) is the edge of a ghost: a 4-neighbour was still in the previous frame and
+ * pixel i now looks like that neighbour's background. Revealed background (where something
+ * stood when the model was learnt) passes; a real object differs from the background around
+ * it. Ghosts so erode from their edges, a pixel layer per frame (the previous frame's mask keeps
+ * it from running through a whole region in one frame).
+ */
+function ghostEdge(
+  still: Uint8Array,
+  mean: Int32Array,
+  v: number,
+  i: number,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  tq: number,
+): boolean {
+  if (x > 0 && still[i - 1] === 0 && near(v, mean[i - 1], tq)) return true;
+  if (x < w - 1 && still[i + 1] === 0 && near(v, mean[i + 1], tq)) return true;
+  if (y > 0 && still[i - w] === 0 && near(v, mean[i - w], tq)) return true;
+  return y < h - 1 && still[i + w] === 0 && near(v, mean[i + w], tq);
+}
+
+function near(v: number, m: number, tq: number): boolean {
+  return v - m < tq && m - v < tq;
 }

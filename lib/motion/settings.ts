@@ -22,6 +22,12 @@ export interface DetectorSettings {
   learningRate: number;
   /** The same for pixels seen as moving: how fast a stopped object becomes background (0-1). */
   foregroundLearningRate: number;
+  /**
+   * Foreground that has not changed for this many frames (a ghost left where something stood
+   * when watching started or the lights switched, a parked car) is learnt into the background
+   * within about 20 more frames. 0 = never (only foregroundLearningRate).
+   */
+  absorbFrames: number;
   /** A pixel moves when it differs from the background by more than this many noise sigmas. */
   noiseFactor: number;
   /** Lower bound of the difference threshold in gray levels (0-255), whatever the noise. */
@@ -59,6 +65,7 @@ export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = Object.freeze({
   blur: 1,
   learningRate: 0.02,
   foregroundLearningRate: 0.002,
+  absorbFrames: 100,
   noiseFactor: 3,
   minThreshold: 10,
   normalize: true,
@@ -82,6 +89,7 @@ const NUMBER_RANGES: Record<NumberKey, [min: number, max: number, integer: boole
   blur: [0, 4, true],
   learningRate: [0, 1, false],
   foregroundLearningRate: [0, 1, false],
+  absorbFrames: [0, 30000, true],
   noiseFactor: [0.5, 20, false],
   minThreshold: [1, 255, false],
   minArea: [0, 100, false],

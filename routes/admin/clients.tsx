@@ -1,4 +1,4 @@
-import type { Hono, MiddlewareHandler } from "hono";
+import type { Hono } from "hono";
 import type { AppContext, AppEnv } from "../../lib/context.ts";
 import { renderPage } from "../../lib/web/mod.ts";
 import { requireAdmin } from "../../lib/auth/middleware.ts";
@@ -6,9 +6,7 @@ import { formatAgo, formatDateTime } from "../../components/format.ts";
 
 /** `GET /admin/clients`: the connected WebSocket clients (admins only). */
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
-  // lib/auth's AuthEnv types the session more precisely than AppEnv; the variables are the same.
-  const adminOnly = requireAdmin("page") as unknown as MiddlewareHandler<AppEnv>;
-  app.get("/admin/clients", adminOnly, (c) => {
+  app.get("/admin/clients", requireAdmin("page"), (c) => {
     const clients = ctx.clients.list();
     const now = Date.now();
     return renderPage(

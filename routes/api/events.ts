@@ -3,7 +3,7 @@
  * Motion events as JSON: `GET /api/events`, `GET /api/events/:id`, `GET /api/events/:id/frames`
  * and the timeline histogram `GET /api/timeline`. All need a logged-in user (else 401 JSON).
  */
-import type { Context, Hono, MiddlewareHandler } from "hono";
+import type { Context, Hono } from "hono";
 import { requireUser } from "../../lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "../../lib/context.ts";
 import { CAMERA_ID } from "../../lib/store/mod.ts";
@@ -104,7 +104,7 @@ export function defaultBucket(spanMs: number): number {
 
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   // app.ts sets c.get("user") for every request; without one these routes answer 401 JSON.
-  const auth = requireUser("api") as unknown as MiddlewareHandler<AppEnv>;
+  const auth = requireUser("api");
   app.get(
     "/api/events",
     auth,

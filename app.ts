@@ -18,6 +18,7 @@ import * as staticFiles from "./routes/static.ts";
 import * as health from "./routes/api/health.ts";
 import * as login from "./routes/login.tsx";
 import * as logout from "./routes/logout.ts";
+import * as account from "./routes/account.tsx";
 import * as adminUsers from "./routes/admin/users.tsx";
 import * as adminSessions from "./routes/admin/sessions.tsx";
 import * as adminAudit from "./routes/admin/audit.tsx";
@@ -36,6 +37,7 @@ const ROUTES: RouteModule[] = [
   health,
   login,
   logout,
+  account,
   ws,
   events,
   frames,

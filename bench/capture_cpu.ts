@@ -10,6 +10,7 @@
  */
 import process from "node:process";
 import { CameraCapture, demoGraph } from "../lib/capture/mod.ts";
+import { background, freePort } from "../tests/capture_helpers.ts";
 
 const seconds = Number(Deno.args[0] ?? 20);
 const [width, height] = (Deno.args[1] ?? "640x480").split("x").map(Number);
@@ -21,42 +22,27 @@ function procCpuMs(pid: number): number {
   return ((Number(f[11]) + Number(f[12])) * 1000) / TICK;
 }
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 async function measure(
   passthrough: boolean,
   inputArgs: string[] = [],
 ): Promise<Record<string, number | string | boolean>> {
   const port = freePort();
-  const server = new Deno.Command("ffmpeg", {
-    args: [
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      "-nostdin",
-      "-re",
-      "-f",
-      "lavfi",
-      "-i",
-      demoGraph(width, height, 15),
-      "-c:v",
-      "mjpeg",
-      "-q:v",
-      "5",
-      "-f",
-      "mpjpeg",
-      "-listen",
-      "1",
-      `http://127.0.0.1:${port}/`,
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const server = background([
+    "-re",
+    "-f",
+    "lavfi",
+    "-i",
+    demoGraph(width, height, 15),
+    "-c:v",
+    "mjpeg",
+    "-q:v",
+    "5",
+    "-f",
+    "mpjpeg",
+    "-listen",
+    "1",
+    `http://127.0.0.1:${port}/`,
+  ]);
   await new Promise((r) => setTimeout(r, 500));
   const cam = new CameraCapture({
     id: "bench",
@@ -91,8 +77,7 @@ async function measure(
     serverCpuPct: Math.round((((s1.user + s1.system) / 1000) / wall) * 1000) / 10,
   };
   await cam.stop();
-  server.kill("SIGKILL");
-  await server.status;
+  await server.stop();
   return result;
 }
 

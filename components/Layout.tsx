@@ -51,9 +51,14 @@ export function Layout(
         )}
         {user && (
           <form class="logout" method="post" action="/logout">
-            <span class="who" title={`Signed in as ${user.username}`}>
+            <a
+              class="who"
+              href="/account"
+              title={`Signed in as ${user.username}: your account`}
+              aria-current={path === "/account" ? "page" : undefined}
+            >
               {user.username}
-            </span>
+            </a>
             <button type="submit" class="btn btn-ghost">Log out</button>
           </form>
         )}

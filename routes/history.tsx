@@ -1,7 +1,7 @@
 import type { Context, Hono } from "hono";
 import type { AppContext, AppEnv } from "../lib/context.ts";
 import { island, renderPage } from "../lib/web/mod.ts";
-import { jpegFileSize } from "../lib/web/jpeg_size.ts";
+import { jpegFileSize } from "../lib/jpeg.ts";
 import { CAMERA_ID } from "../lib/store/mod.ts";
 import type { EventRow } from "../lib/store/mod.ts";
 import { formatDateTime, formatDuration } from "../components/format.ts";

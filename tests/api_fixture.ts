@@ -15,6 +15,7 @@ import { register as registerWs } from "../routes/ws.ts";
 import type { WsOptions } from "../routes/ws.ts";
 import { register as registerEvents } from "../routes/api/events.ts";
 import { register as registerFrames } from "../routes/frames.ts";
+import { openWebSocket } from "./helpers/server.ts";
 
 export const USER_HEADER = { "x-test-user": "1" };
 
@@ -97,6 +98,19 @@ export async function startServer(
   };
 }
 
+/** Runs `fn` against a fresh {@link startServer} and closes the server afterwards. */
+export async function withServer(
+  fn: (s: TestServer) => Promise<void>,
+  opts: Parameters<typeof startServer>[0] = {},
+): Promise<void> {
+  const s = await startServer(opts);
+  try {
+    await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
 export function frame(
   camera: string,
   ts: number,
@@ -142,7 +156,6 @@ export class TestClient {
 
   private constructor(ws: WebSocket) {
     this.ws = ws;
-    ws.binaryType = "arraybuffer";
     ws.onmessage = (e) => {
       if (typeof e.data === "string") {
         this.received.push({ kind: "text", data: JSON.parse(e.data) });
@@ -169,8 +182,7 @@ export class TestClient {
     url: string,
     headers: Record<string, string> = USER_HEADER,
   ): Promise<TestClient> {
-    // Deno's WebSocket takes handshake headers (non-standard; the DOM typings do not know it).
-    const ws = new WebSocket(url, { headers } as unknown as string[]);
+    const ws = openWebSocket(url, headers);
     const client = new TestClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.onopen = () => resolve();

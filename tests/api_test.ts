@@ -1,22 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { rawGet, startServer, USER_HEADER } from "./api_fixture.ts";
+import { rawGet, USER_HEADER, withServer } from "./api_fixture.ts";
 import type { TestServer } from "./api_fixture.ts";
 import type { Store } from "../lib/store/mod.ts";
 
 const T0 = Date.UTC(2026, 10, 22, 8, 0, 0);
-
-async function withServer(
-  fn: (s: TestServer) => Promise<void>,
-  opts: Parameters<typeof startServer>[0] = {},
-): Promise<void> {
-  const s = await startServer(opts);
-  try {
-    await fn(s);
-  } finally {
-    await s.close();
-  }
-}
 
 function jpeg(n: number, fill: number): Uint8Array {
   const b = new Uint8Array(n).fill(fill);

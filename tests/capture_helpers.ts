@@ -132,6 +132,26 @@ export function freePort(): number {
   return port;
 }
 
+/**
+ * Input and encoder arguments for a live H.264 test stream (640x480, 15 fps, a keyframe every
+ * second) at real-time pace; add the output (`-f rtsp URL`, `-f rtp …`) for {@link background}.
+ */
+export const LIVE_H264_ARGS: readonly string[] = [
+  "-re",
+  "-f",
+  "lavfi",
+  "-i",
+  "testsrc2=s=640x480:r=15",
+  "-c:v",
+  "libx264",
+  "-preset",
+  "ultrafast",
+  "-tune",
+  "zerolatency",
+  "-g",
+  "15",
+];
+
 /** A background ffmpeg (a stream server); `stop()` kills it and waits. */
 export function background(args: string[]): { stop(): Promise<void>; stderr: () => string } {
   const proc = new Deno.Command("ffmpeg", {

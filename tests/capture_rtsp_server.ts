@@ -5,6 +5,7 @@
  * With `user` and `password`, DESCRIBE needs HTTP Basic credentials (else 401).
  */
 import dgram from "node:dgram";
+import { background, LIVE_H264_ARGS } from "./capture_helpers.ts";
 
 export interface TestRtspServer {
   url: string;
@@ -20,35 +21,14 @@ export async function startRtspServer(
   const udp = dgram.createSocket("udp4");
   await new Promise<void>((res) => udp.bind(0, "127.0.0.1", () => res()));
   const udpPort = udp.address().port;
-  const encoder = new Deno.Command("ffmpeg", {
-    args: [
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      "-nostdin",
-      "-re",
-      "-f",
-      "lavfi",
-      "-i",
-      "testsrc2=s=640x480:r=15",
-      "-c:v",
-      "libx264",
-      "-preset",
-      "ultrafast",
-      "-tune",
-      "zerolatency",
-      "-g",
-      "15",
-      "-f",
-      "rtp",
-      "-sdp_file",
-      `${dir}/stream.sdp`,
-      `rtp://127.0.0.1:${udpPort}?pkt_size=1200`,
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const encoder = background([
+    ...LIVE_H264_ARGS,
+    "-f",
+    "rtp",
+    "-sdp_file",
+    `${dir}/stream.sdp`,
+    `rtp://127.0.0.1:${udpPort}?pkt_size=1200`,
+  ]);
   let sdp = "";
   for (let i = 0; i < 100 && !sdp; i++) {
     await new Promise((r) => setTimeout(r, 50));
@@ -171,12 +151,7 @@ export async function startRtspServer(
         }
       }
       await Promise.all(serving);
-      try {
-        encoder.kill("SIGKILL");
-      } catch {
-        // gone
-      }
-      await encoder.status;
+      await encoder.stop();
       await new Promise<void>((res) => udp.close(() => res()));
       await Deno.remove(dir, { recursive: true });
     },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import RtspServerModule from "rtsp-streaming-server";
 import { CameraCapture } from "../lib/capture/mod.ts";
-import { background, freePort, record, waitFor } from "./capture_helpers.ts";
+import { background, freePort, LIVE_H264_ARGS, record, waitFor } from "./capture_helpers.ts";
 
 interface Closable {
   server?: { close(): void };
@@ -31,19 +31,7 @@ Deno.test({
     });
     await server.start();
     const publisher = background([
-      "-re",
-      "-f",
-      "lavfi",
-      "-i",
-      "testsrc2=s=640x480:r=15",
-      "-c:v",
-      "libx264",
-      "-preset",
-      "ultrafast",
-      "-tune",
-      "zerolatency",
-      "-g",
-      "15",
+      ...LIVE_H264_ARGS,
       "-f",
       "rtsp",
       `rtsp://127.0.0.1:${serverPort}/cam`,

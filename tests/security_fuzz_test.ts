@@ -6,31 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { ADMIN_PASSWORD, loginToken, makeTestApp, ORIGIN, send } from "./security_app.ts";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { fuzz } from "./helpers/rng.ts";
 
 Deno.test("[security] fuzz: random bytes, forms and JSON never cause a 5xx; login still works after", async () => {
   const seed = Number(Deno.env.get("VIGIL_FUZZ_SEED") ?? Date.now() % 2 ** 31);
   const budget = Math.min(10_000, Number(Deno.env.get("VIGIL_FUZZ_MS") ?? 4000));
-  const r = rng(seed);
-  const int = (n: number) => Math.floor(r() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-  const bytes = (n: number) => {
-    const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = int(256);
-    return b;
-  };
-  const printable = (n: number) =>
-    Array.from({ length: n }, () => String.fromCharCode(0x20 + int(95))).join("");
+  const { random: r, int, pick, bytes, printable } = fuzz(seed);
   const unicode = (n: number) =>
     Array.from({ length: n }, () => {
       const c = pick([int(128), 0x80 + int(0x780), 0x4e00 + int(500), 0xd800 + int(0x800)]);

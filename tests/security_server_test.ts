@@ -6,17 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { login, openWebSocket, startVigil } from "./helpers/server.ts";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { fuzz } from "./helpers/rng.ts";
 
 interface Probe {
   name: string;
@@ -133,12 +123,7 @@ Deno.test("[security] real server: hostile requests, then /ws and API fuzz; heal
 
     const seed = Number(Deno.env.get("VIGIL_FUZZ_SEED") ?? Date.now() % 2 ** 31);
     const budget = Math.min(10_000, Number(Deno.env.get("VIGIL_FUZZ_MS") ?? 3000));
-    const r = rng(seed);
-    const int = (n: number) => Math.floor(r() * n);
-    const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-    const bytes = (n: number) => Uint8Array.from({ length: n }, () => int(256));
-    const printable = (n: number) =>
-      Array.from({ length: n }, () => String.fromCharCode(0x20 + int(95))).join("");
+    const { random: r, int, pick, bytes, printable } = fuzz(seed);
     const json = (depth = 0): unknown => {
       switch (int(depth > 2 ? 4 : 6)) {
         case 0:

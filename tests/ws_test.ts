@@ -4,24 +4,11 @@ import {
   rawUpgrade,
   sleep,
   stalledClient,
-  startServer,
   TestClient,
   until,
   USER_HEADER,
+  withServer,
 } from "./api_fixture.ts";
-import type { TestServer } from "./api_fixture.ts";
-
-async function withServer(
-  fn: (s: TestServer) => Promise<void>,
-  opts: Parameters<typeof startServer>[0] = {},
-): Promise<void> {
-  const s = await startServer(opts);
-  try {
-    await fn(s);
-  } finally {
-    await s.close();
-  }
-}
 
 Deno.test("/ws sends hello (cameras included) and the camera's status on connect", async () => {
   await withServer(async (s) => {

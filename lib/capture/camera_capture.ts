@@ -13,7 +13,8 @@ import {
   redactSource,
   sourceKind,
 } from "./ffmpeg_args.ts";
-import { jpegSize, MkvDemuxer, type MkvTrack } from "./mkv_demuxer.ts";
+import { jpegSize } from "../jpeg.ts";
+import { MkvDemuxer, type MkvTrack } from "./mkv_demuxer.ts";
 import { type CaptureProcess, type Clock, denoSpawn, realClock, type Spawner } from "./process.ts";
 import { listFormats, preferredInputFormat, type V4l2Format } from "./v4l2.ts";
 

@@ -259,27 +259,3 @@ function readUint(buf: Uint8Array, at: number, len: number): number {
   for (let i = 0; i < len; i++) value = value * 256 + buf[at + i];
   return value;
 }
-
-/** Width and height from a JPEG's SOF marker, or null when none is found. */
-export function jpegSize(jpeg: Uint8Array): { width: number; height: number } | null {
-  if (jpeg.length < 4 || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return null;
-  let pos = 2;
-  while (pos + 9 < jpeg.length) {
-    if (jpeg[pos] !== 0xff) return null;
-    const marker = jpeg[pos + 1];
-    if (marker === 0xff) {
-      pos++;
-      continue;
-    }
-    const len = (jpeg[pos + 2] << 8) | jpeg[pos + 3];
-    // SOF0..SOF15 except DHT (C4), JPG (C8), DAC (CC).
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      const height = (jpeg[pos + 5] << 8) | jpeg[pos + 6];
-      const width = (jpeg[pos + 7] << 8) | jpeg[pos + 8];
-      return width > 0 && height > 0 ? { width, height } : null;
-    }
-    if (marker === 0xda) return null; // start of scan before any SOF
-    pos += 2 + len;
-  }
-  return null;
-}

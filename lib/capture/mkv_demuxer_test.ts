@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { jpegSize, MkvDemuxer, MkvFormatError } from "./mkv_demuxer.ts";
+import { MkvDemuxer, MkvFormatError } from "./mkv_demuxer.ts";
 import { fakeJpeg, mkvCluster, mkvHeader } from "./_test_mkv.ts";
 
 function collect(d: MkvDemuxer) {
@@ -47,9 +47,4 @@ Deno.test("MkvDemuxer gives the same blocks when bytes arrive one at a time", ()
 Deno.test("MkvDemuxer rejects bytes that are not Matroska", () => {
   const d = new MkvDemuxer();
   assert.throws(() => d.push(new TextEncoder().encode("Hello, not a video")), MkvFormatError);
-});
-
-Deno.test("jpegSize() reads the SOF marker", () => {
-  assert.deepEqual(jpegSize(fakeJpeg(1280, 720, 0)), { width: 1280, height: 720 });
-  assert.equal(jpegSize(new Uint8Array([1, 2, 3, 4])), null);
 });

@@ -26,7 +26,8 @@ export {
   sourceKind,
 } from "./ffmpeg_args.ts";
 export type { FfmpegPlan, SourceKind } from "./ffmpeg_args.ts";
-export { jpegSize, MkvDemuxer, MkvFormatError } from "./mkv_demuxer.ts";
+export { jpegSize } from "../jpeg.ts";
+export { MkvDemuxer, MkvFormatError } from "./mkv_demuxer.ts";
 export type { MkvTrack } from "./mkv_demuxer.ts";
 export { denoSpawn, realClock } from "./process.ts";
 export type { CaptureProcess, Clock, Spawner } from "./process.ts";

@@ -2,6 +2,7 @@ import type { Box, Bus, CameraState } from "../bus/mod.ts";
 import type { CapturedFrame } from "../capture/mod.ts";
 import type { CameraConfig } from "../config/mod.ts";
 import type { CameraInfo } from "../context.ts";
+import type { Store } from "../store/mod.ts";
 import { EventTracker, MotionDetector } from "../motion/mod.ts";
 import type { FrameResult } from "../motion/mod.ts";
 
@@ -23,19 +24,8 @@ export interface CaptureLike {
   stop(): Promise<void>;
 }
 
-/** Where motion events are recorded (lib/store's Store). */
-export interface Recorder {
-  startEvent(camera: string, ts: number): number;
-  addFrame(
-    eventId: number,
-    camera: string,
-    ts: number,
-    jpeg: Uint8Array,
-    boxes: Box[],
-    score: number,
-  ): void;
-  endEvent(eventId: number, ts: number): void;
-}
+/** Where motion events are recorded: lib/store's Store, or a fake in tests. */
+export type Recorder = Pick<Store, "startEvent" | "addFrame" | "endEvent">;
 
 export interface PipelineDeps {
   bus: Bus;

@@ -4,7 +4,7 @@
  * `staleMs` without any message or when the socket closes) and reconnects with capped backoff.
  * Used by the Viewer and Alarm islands; free of Preact so it can be tested on its own.
  */
-import type { Box, CameraState } from "../bus/messages.ts";
+import type { Box, EventMessage, MotionMessage, StatusMessage } from "../bus/messages.ts";
 
 export type Mode = "live" | "detect" | "off";
 export const MODES: readonly Mode[] = ["detect", "live", "off"];
@@ -16,20 +16,16 @@ export interface FrameHeader {
   boxes: Box[];
 }
 
-/** Text messages the server sends. */
+/**
+ * Text messages the server sends: the bus's motion, event and status messages as `/ws` relays
+ * them (routes/ws.ts `toClientJson`), plus the socket's own hello, heartbeat and error.
+ */
 export type ServerMessage =
   | { type: "hello"; camera: string; mode: Mode; cameras: unknown[] }
   | { type: "heartbeat"; ts: number }
-  | {
-    type: "motion";
-    camera: string;
-    ts: number;
-    eventId: number;
-    score: number;
-    boxes: Box[];
-  }
-  | { type: "event"; phase: "start" | "end"; camera: string; eventId: number; ts: number }
-  | { type: "status"; camera: string; state: CameraState; message: string }
+  | MotionMessage
+  | EventMessage
+  | StatusMessage
   | { type: "error"; message: string };
 
 const decoder = new TextDecoder();

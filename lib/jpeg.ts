@@ -1,4 +1,10 @@
 /**
+ * @module
+ * JPEG header reading shared by capture (the source size from the first frame) and the pages
+ * (image sizes in the history). Dependency-free, so browser bundles may import it too.
+ */
+
+/**
  * The pixel size of a JPEG from its SOF marker, or null when the bytes are not a JPEG (or the
  * marker lies past the bytes given). Reads only headers: pass the file's first few KB.
  */

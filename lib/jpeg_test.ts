@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { jpegFileSize, jpegSize } from "./jpeg_size.ts";
+import { jpegFileSize, jpegSize } from "./jpeg.ts";
+import { fakeJpeg } from "./capture/_test_mkv.ts";
 
 async function ffmpegJpeg(w: number, h: number, extra: string[] = []): Promise<Uint8Array> {
   const out = await new Deno.Command("ffmpeg", {
@@ -31,6 +32,11 @@ Deno.test("jpegSize() reads the size of ffmpeg's JPEGs (baseline and with extra 
     jpegSize(await ffmpegJpeg(64, 48, ["-metadata", "comment=hello"])),
     { width: 64, height: 48 },
   );
+});
+
+Deno.test("jpegSize() reads the SOF marker", () => {
+  assert.deepEqual(jpegSize(fakeJpeg(1280, 720, 0)), { width: 1280, height: 720 });
+  assert.equal(jpegSize(new Uint8Array([1, 2, 3, 4])), null);
 });
 
 Deno.test("jpegSize() returns null for what is not a JPEG", () => {

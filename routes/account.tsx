@@ -161,7 +161,7 @@ export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {
     }
     const meta = { address: clientAddress(c), userAgent: c.req.header("user-agent") ?? "" };
     // The same check as a login: throttled per address and per user, audited.
-    const check = await ctx.auth.login(me.username, f.current, meta);
+    const check = await ctx.auth.checkPassword(me.username, f.current, meta);
     if (!check.ok && check.reason === "throttled") {
       const s = check.retryAfterSeconds;
       return accountPage(c, 429, {
@@ -172,7 +172,7 @@ export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {
       return accountPage(c, 401, { error: "The current password is wrong. Nothing was changed." });
     }
     try {
-      // Ends every session of this user (the one the check just made, and this browser's too).
+      // Ends every session of this user, this browser's too: it gets a fresh one below.
       await ctx.auth.setPassword(me.username, f.password, me.username);
     } catch (err) {
       if (err instanceof AuthInputError) return accountPage(c, 400, { error: err.message });

@@ -78,10 +78,11 @@ export interface ClientMeta {
   userAgent: string;
 }
 
-export type LoginResult =
-  | { ok: true; user: User; token: string; session: Session }
+type Refusal =
   | { ok: false; reason: "invalid" }
   | { ok: false; reason: "throttled"; retryAfterSeconds: number };
+export type PasswordCheck = { ok: true; user: User } | Refusal;
+export type LoginResult = { ok: true; user: User; token: string; session: Session } | Refusal;
 
 export interface AuthOptions {
   /** Clock (epoch ms); injected by tests. */
@@ -406,7 +407,25 @@ export class Auth {
    * audit log and, on success, starts a session. An unknown user costs the same KDF time as a
    * known one.
    */
+  /** Logs in: checks the password as `checkPassword` does, then starts a session. */
   async login(username: string, password: string, meta: ClientMeta): Promise<LoginResult> {
+    const check = await this.checkPassword(username, password, meta);
+    if (!check.ok) return check;
+    const address = clean(meta.address, 64);
+    const { token, session } = this.createSession(check.user, { ...meta, address });
+    this.audit("login_ok", { username: check.user.username, address });
+    return { ...check, token, session };
+  }
+
+  /**
+   * Checks a user's password, throttled per address and per user (slow-down, then lockout);
+   * failures are audited. Used by the login and by anything that asks for the password again.
+   */
+  async checkPassword(
+    username: string,
+    password: string,
+    meta: ClientMeta,
+  ): Promise<PasswordCheck> {
     const address = clean(meta.address, 64);
     const userKey = username.toLowerCase().slice(0, 64);
     const known = USERNAME.test(username) ? this.getUser(username) : null;
@@ -443,9 +462,7 @@ export class Auth {
     }
     this.#byAddress.reset(address);
     this.#byUser.reset(userKey);
-    const { token, session } = this.createSession(user, { ...meta, address });
-    this.audit("login_ok", { username: user.username, address });
-    return { ok: true, user: toUser(user), token, session };
+    return { ok: true, user: toUser(user) };
   }
 
   // ---- sessions ----

@@ -20,6 +20,7 @@ export type {
   AuthOptions,
   ClientMeta,
   LoginResult,
+  PasswordCheck,
   Role,
   Session,
   User,

@@ -10,7 +10,7 @@
  */
 import process from "node:process";
 import { CameraCapture, demoGraph } from "../lib/capture/mod.ts";
-import { background, freePort } from "../tests/capture_helpers.ts";
+import { freePort, mjpegHttpServer } from "../tests/capture_helpers.ts";
 
 const seconds = Number(Deno.args[0] ?? 20);
 const [width, height] = (Deno.args[1] ?? "640x480").split("x").map(Number);
@@ -27,22 +27,7 @@ async function measure(
   inputArgs: string[] = [],
 ): Promise<Record<string, number | string | boolean>> {
   const port = freePort();
-  const server = background([
-    "-re",
-    "-f",
-    "lavfi",
-    "-i",
-    demoGraph(width, height, 15),
-    "-c:v",
-    "mjpeg",
-    "-q:v",
-    "5",
-    "-f",
-    "mpjpeg",
-    "-listen",
-    "1",
-    `http://127.0.0.1:${port}/`,
-  ]);
+  const server = mjpegHttpServer(demoGraph(width, height, 15), port, 5);
   await new Promise((r) => setTimeout(r, 500));
   const cam = new CameraCapture({
     id: "bench",

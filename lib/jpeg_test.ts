@@ -1,28 +1,21 @@
 import assert from "node:assert/strict";
 import { jpegFileSize, jpegSize } from "./jpeg.ts";
 import { fakeJpeg } from "./capture/_test_mkv.ts";
+import { ffmpeg } from "../tests/capture_helpers.ts";
 
-async function ffmpegJpeg(w: number, h: number, extra: string[] = []): Promise<Uint8Array> {
-  const out = await new Deno.Command("ffmpeg", {
-    args: [
-      "-v",
-      "error",
-      "-f",
-      "lavfi",
-      "-i",
-      `testsrc=s=${w}x${h}`,
-      "-frames:v",
-      "1",
-      ...extra,
-      "-f",
-      "mjpeg",
-      "pipe:1",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  return out.stdout;
+function ffmpegJpeg(w: number, h: number, extra: string[] = []): Promise<Uint8Array> {
+  return ffmpeg([
+    "-f",
+    "lavfi",
+    "-i",
+    `testsrc=s=${w}x${h}`,
+    "-frames:v",
+    "1",
+    ...extra,
+    "-f",
+    "mjpeg",
+    "pipe:1",
+  ]);
 }
 
 Deno.test("jpegSize() reads the size of ffmpeg's JPEGs (baseline and with extra markers)", async () => {

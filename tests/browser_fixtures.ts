@@ -15,6 +15,7 @@ import * as viewer from "../routes/index.tsx";
 import * as history from "../routes/history.tsx";
 import * as alarm from "../routes/alarm.tsx";
 import * as adminClients from "../routes/admin/clients.tsx";
+import { ffmpeg } from "./capture_helpers.ts";
 
 export class FakeCameras implements CameraRegistry {
   cameras: CameraInfo[];
@@ -97,27 +98,18 @@ export async function makeFixture(opts: {
 }
 
 /** A small real JPEG (gray, w×h) made by ffmpeg. */
-export async function makeJpeg(w = 320, h = 240, color = "gray"): Promise<Uint8Array> {
-  const out = await new Deno.Command("ffmpeg", {
-    args: [
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      "-f",
-      "lavfi",
-      "-i",
-      `color=c=${color}:s=${w}x${h}`,
-      "-frames:v",
-      "1",
-      "-f",
-      "mjpeg",
-      "pipe:1",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`ffmpeg failed: ${new TextDecoder().decode(out.stderr)}`);
-  return out.stdout;
+export function makeJpeg(w = 320, h = 240, color = "gray"): Promise<Uint8Array> {
+  return ffmpeg([
+    "-f",
+    "lavfi",
+    "-i",
+    `color=c=${color}:s=${w}x${h}`,
+    "-frames:v",
+    "1",
+    "-f",
+    "mjpeg",
+    "pipe:1",
+  ]);
 }
 
 /** Stores one closed event of `n` frames, 100 ms apart, each with one box moving right. */

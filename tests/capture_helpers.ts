@@ -178,6 +178,33 @@ export function background(args: string[]): { stop(): Promise<void>; stderr: () 
   };
 }
 
+/**
+ * A stand-in MJPEG camera: ffmpeg serves the lavfi `graph` in real time as multipart MJPEG
+ * (JPEG quality `q`, 2 best … 31 worst) at `http://127.0.0.1:PORT/`, to one client.
+ */
+export function mjpegHttpServer(
+  graph: string,
+  port: number,
+  q: number,
+): ReturnType<typeof background> {
+  return background([
+    "-re",
+    "-f",
+    "lavfi",
+    "-i",
+    graph,
+    "-c:v",
+    "mjpeg",
+    "-q:v",
+    String(q),
+    "-f",
+    "mpjpeg",
+    "-listen",
+    "1",
+    `http://127.0.0.1:${port}/`,
+  ]);
+}
+
 /** States in order, with repeats collapsed. */
 export function stateTrail(r: Recorder): string[] {
   const out: string[] = [];

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { CameraCapture } from "../lib/capture/mod.ts";
 import {
-  background,
   brightestColumn,
   decodeJpegs,
   ffmpeg,
   freePort,
   KNOWN_SCENE,
+  mjpegHttpServer,
   record,
   stateTrail,
   waitFor,
@@ -14,22 +14,7 @@ import {
 
 Deno.test("[ffmpeg] HTTP MJPEG from ffmpeg's listener: JPEGs passed through, pairing exact", async () => {
   const port = freePort();
-  const server = background([
-    "-re",
-    "-f",
-    "lavfi",
-    "-i",
-    KNOWN_SCENE,
-    "-c:v",
-    "mjpeg",
-    "-q:v",
-    "3",
-    "-f",
-    "mpjpeg",
-    "-listen",
-    "1",
-    `http://127.0.0.1:${port}/`,
-  ]);
+  const server = mjpegHttpServer(KNOWN_SCENE, port, 3);
   const cam = new CameraCapture({
     id: "http",
     source: `http://127.0.0.1:${port}/`,

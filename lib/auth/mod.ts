@@ -57,4 +57,4 @@ export {
 } from "./password.ts";
 export type { KdfParams } from "./password.ts";
 export type { ThrottleOptions } from "./throttle.ts";
-export { authPage, fmtTime, messagePage } from "./pages.tsx";
+export { AdminTable, authPage, fmtTime, messagePage, Notice } from "./pages.tsx";

@@ -72,6 +72,27 @@ export function messagePage(
   return authPage(c, title, <p class="message">{message}</p>, status);
 }
 
+/** The admin pages' table: a scrolling wrapper, one header row of `head`, the rows as children. */
+export function AdminTable(props: { head: string[]; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            {props.head.map((h, i) => <th key={i}>{h}</th>)}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The flash line after a change ("User added."), when there is one. */
+export function Notice(props: { text?: string }) {
+  return props.text ? <p class="notice" role="status">{props.text}</p> : null;
+}
+
 /** Formats epoch ms for tables (UTC, ISO-like, readable on a phone). */
 export function fmtTime(ts: number): string {
   return new Date(ts).toISOString().replace("T", " ").slice(0, 19) + " UTC";

@@ -4,6 +4,7 @@
  */
 import type { Hono } from "hono";
 import {
+  AdminTable,
   type AuditEntry,
   type AuthContext,
   type AuthEnv,
@@ -30,32 +31,18 @@ function AuditView(props: { entries: AuditEntry[]; limit: number; user?: string 
         </label>{" "}
         <button type="submit">Filter</button>
       </form>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Event</th>
-              <th>User</th>
-              <th>By</th>
-              <th>Address</th>
-              <th>Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.entries.map((e) => (
-              <tr key={e.id} class={`audit-${e.event}`}>
-                <td>{fmtTime(e.ts)}</td>
-                <td>{e.event}</td>
-                <td>{e.username ?? ""}</td>
-                <td>{e.actor ?? ""}</td>
-                <td>{e.address ?? ""}</td>
-                <td>{e.detail}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <AdminTable head={["Time", "Event", "User", "By", "Address", "Detail"]}>
+        {props.entries.map((e) => (
+          <tr key={e.id} class={`audit-${e.event}`}>
+            <td>{fmtTime(e.ts)}</td>
+            <td>{e.event}</td>
+            <td>{e.username ?? ""}</td>
+            <td>{e.actor ?? ""}</td>
+            <td>{e.address ?? ""}</td>
+            <td>{e.detail}</td>
+          </tr>
+        ))}
+      </AdminTable>
       {more && (
         <p>
           <a href={more}>Older entries</a>

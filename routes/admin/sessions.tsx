@@ -4,6 +4,7 @@
  */
 import type { Hono } from "hono";
 import {
+  AdminTable,
   type AuthContext,
   type AuthEnv,
   authPage,
@@ -12,6 +13,7 @@ import {
   currentSession,
   fmtTime,
   messagePage,
+  Notice,
   requireAdmin,
   type Session,
 } from "../../lib/auth/mod.ts";
@@ -19,39 +21,24 @@ import {
 function SessionsView(props: { sessions: Session[]; current: number | null; notice?: string }) {
   return (
     <>
-      {props.notice && <p class="notice" role="status">{props.notice}</p>}
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>User</th>
-              <th>Address</th>
-              <th>Browser</th>
-              <th>Since</th>
-              <th>Last seen</th>
-              <th>Ends</th>
-              <th></th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.sessions.map((s) => (
-              <tr key={s.id}>
-                <td>{s.username} ({s.role}){s.id === props.current ? " — this one" : ""}</td>
-                <td>{s.address}</td>
-                <td class="ua">{s.userAgent}</td>
-                <td>{fmtTime(s.createdAt)}</td>
-                <td>{fmtTime(s.lastSeen)}</td>
-                <td>{fmtTime(s.expiresAt)}</td>
-                <td>
-                  <form method="post" action={`/admin/sessions/${s.id}/revoke`} class="inline">
-                    <button type="submit" class="danger">End</button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Notice text={props.notice} />
+      <AdminTable head={["User", "Address", "Browser", "Since", "Last seen", "Ends", ""]}>
+        {props.sessions.map((s) => (
+          <tr key={s.id}>
+            <td>{s.username} ({s.role}){s.id === props.current ? " — this one" : ""}</td>
+            <td>{s.address}</td>
+            <td class="ua">{s.userAgent}</td>
+            <td>{fmtTime(s.createdAt)}</td>
+            <td>{fmtTime(s.lastSeen)}</td>
+            <td>{fmtTime(s.expiresAt)}</td>
+            <td>
+              <form method="post" action={`/admin/sessions/${s.id}/revoke`} class="inline">
+                <button type="submit" class="danger">End</button>
+              </form>
+            </td>
+          </tr>
+        ))}
+      </AdminTable>
     </>
   );
 }

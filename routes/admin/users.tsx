@@ -9,6 +9,7 @@
  */
 import type { Context, Hono } from "hono";
 import {
+  AdminTable,
   type AuthContext,
   type AuthEnv,
   AuthInputError,
@@ -17,6 +18,7 @@ import {
   clientAddress,
   fmtTime,
   MIN_PASSWORD_LENGTH,
+  Notice,
   readForm,
   requireAdmin,
   setSessionCookie,
@@ -38,60 +40,48 @@ function UsersView(
 ) {
   return (
     <>
-      {props.notice && <p class="notice" role="status">{props.notice}</p>}
+      <Notice text={props.notice} />
       {props.error && <p class="error" role="alert">{props.error}</p>}
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>User</th>
-              <th>Role</th>
-              <th>Created</th>
-              <th>Actions</th>
+      <AdminTable head={["User", "Role", "Created", "Actions"]}>
+        {props.users.map((u) => {
+          const base = `/admin/users/${encodeURIComponent(u.username)}`;
+          return (
+            <tr key={u.id}>
+              <td>{u.username}{u.id === props.me.id ? " (you)" : ""}</td>
+              <td>
+                <form method="post" action={`${base}/role`} class="inline">
+                  <select name="role" aria-label={`Role of ${u.username}`}>
+                    <option value="viewer" selected={u.role === "viewer"}>viewer</option>
+                    <option value="admin" selected={u.role === "admin"}>admin</option>
+                  </select>{" "}
+                  <button type="submit">Set role</button>
+                </form>
+              </td>
+              <td>{fmtTime(u.createdAt)}</td>
+              <td>
+                <form method="post" action={`${base}/password`} class="inline">
+                  <input
+                    type="password"
+                    name="password"
+                    autocomplete="new-password"
+                    minLength={MIN_PASSWORD_LENGTH}
+                    maxLength={1024}
+                    required
+                    aria-label={`New password for ${u.username}`}
+                    placeholder="new password"
+                  />{" "}
+                  <button type="submit">Set password</button>
+                </form>{" "}
+                {u.id !== props.me.id && (
+                  <form method="post" action={`${base}/remove`} class="inline">
+                    <button type="submit" class="danger">Remove</button>
+                  </form>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {props.users.map((u) => {
-              const base = `/admin/users/${encodeURIComponent(u.username)}`;
-              return (
-                <tr key={u.id}>
-                  <td>{u.username}{u.id === props.me.id ? " (you)" : ""}</td>
-                  <td>
-                    <form method="post" action={`${base}/role`} class="inline">
-                      <select name="role" aria-label={`Role of ${u.username}`}>
-                        <option value="viewer" selected={u.role === "viewer"}>viewer</option>
-                        <option value="admin" selected={u.role === "admin"}>admin</option>
-                      </select>{" "}
-                      <button type="submit">Set role</button>
-                    </form>
-                  </td>
-                  <td>{fmtTime(u.createdAt)}</td>
-                  <td>
-                    <form method="post" action={`${base}/password`} class="inline">
-                      <input
-                        type="password"
-                        name="password"
-                        autocomplete="new-password"
-                        minLength={MIN_PASSWORD_LENGTH}
-                        maxLength={1024}
-                        required
-                        aria-label={`New password for ${u.username}`}
-                        placeholder="new password"
-                      />{" "}
-                      <button type="submit">Set password</button>
-                    </form>{" "}
-                    {u.id !== props.me.id && (
-                      <form method="post" action={`${base}/remove`} class="inline">
-                        <button type="submit" class="danger">Remove</button>
-                      </form>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </AdminTable>
       <h2>Add a user</h2>
       <form method="post" action="/admin/users" class="stacked">
         <label>

@@ -67,26 +67,23 @@ try {
   const wsUrl = `${vigil.url.replace(/^http/, "ws")}/ws?mode=${values.mode}`;
   const ws = openWebSocket(wsUrl, { cookie, origin: vigil.url });
   const latencies: number[] = [];
-  let inMotion = false;
-  let motionMs = 0,
-    idleMs = 0,
-    motionBytes = 0,
-    idleBytes = 0,
-    since = 0,
-    frames = 0;
-  const flip = (now: number, motion: boolean) => {
-    if (inMotion) motionMs += now - since;
-    else idleMs += now - since;
+  // Time and bytes are split by the event messages; until the first one arrives we cannot
+  // know whether an event is under way, so that stretch counts as neither.
+  let phase: "unknown" | "idle" | "motion" = "unknown";
+  const ms = { idle: 0, motion: 0, unknown: 0 };
+  const bytes = { idle: 0, motion: 0, unknown: 0 };
+  let since = 0, frames = 0, frameBytes = 0;
+  const flip = (now: number, next: typeof phase) => {
+    ms[phase] += now - since;
     since = now;
-    inMotion = motion;
+    phase = next;
   };
   ws.onmessage = (e) => {
     const now = Date.now();
     if (typeof e.data === "string") {
       const msg = JSON.parse(e.data);
-      if (msg.type === "event") flip(now, msg.phase === "start");
-      if (inMotion) motionBytes += e.data.length;
-      else idleBytes += e.data.length;
+      if (msg.type === "event") flip(now, msg.phase === "start" ? "motion" : "idle");
+      bytes[phase] += e.data.length;
       return;
     }
     const buf = new Uint8Array(e.data as ArrayBuffer);
@@ -94,8 +91,8 @@ try {
     const header = JSON.parse(new TextDecoder().decode(buf.subarray(4, 4 + n)));
     latencies.push(now - header.ts);
     frames++;
-    if (inMotion) motionBytes += buf.length;
-    else idleBytes += buf.length;
+    bytes[phase] += buf.length;
+    frameBytes += buf.length;
   };
   await new Promise((resolve, reject) => {
     ws.onopen = resolve;
@@ -112,7 +109,7 @@ try {
   }
   const cpu1 = [cpuTicks(vigil.pid), ...ffmpeg.map(cpuTicks)];
   const wall = (performance.now() - t0) / 1000;
-  flip(Date.now(), inMotion);
+  flip(Date.now(), phase);
   ws.close();
 
   const pct = (i: number) => (100 * (cpu1[i] - cpu0[i]) / CLK_TCK / wall).toFixed(1);
@@ -130,11 +127,13 @@ try {
       ffmpeg: ffmpeg.map((_, i) => Number(pct(i + 1))),
     },
     serverRssMiB: Math.round(maxRss / 1024),
+    // During an event: from its start to its end, which comes eventGapMs after the last motion.
     bytesPerSecond: {
-      idle: Math.round(idleBytes / Math.max(0.001, idleMs / 1000)),
-      motion: Math.round(motionBytes / Math.max(0.001, motionMs / 1000)),
+      idle: Math.round(bytes.idle / Math.max(0.001, ms.idle / 1000)),
+      duringEvents: Math.round(bytes.motion / Math.max(0.001, ms.motion / 1000)),
     },
-    motionSeconds: Math.round(motionMs / 1000),
+    bytesPerFrame: Math.round(frameBytes / Math.max(1, frames)),
+    seconds_idle_events_unknown: [ms.idle, ms.motion, ms.unknown].map((v) => Math.round(v / 1000)),
   };
   console.log(JSON.stringify(report, null, 2));
 } finally {

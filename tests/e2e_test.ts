@@ -13,8 +13,9 @@ interface Received {
   }[];
 }
 
-function openSocket(url: string, cookie: string, mode = "detect") {
-  const ws = openWebSocket(`${url.replace(/^http/, "ws")}/ws?mode=${mode}`, {
+function openSocket(url: string, cookie: string, mode = "detect", camera?: string) {
+  const query = new URLSearchParams({ mode, ...(camera ? { camera } : {}) });
+  const ws = openWebSocket(`${url.replace(/^http/, "ws")}/ws?${query}`, {
     cookie,
     origin: url,
   });
@@ -235,5 +236,57 @@ Deno.test("[e2e] without VIGIL_ADMIN_PASSWORD a password is generated, printed o
     await login(vigil.url, m[1]);
   } finally {
     await vigil.close();
+  }
+});
+
+Deno.test("[e2e] --config runs several cameras; a broken one does not stop the others", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vigil-config-" });
+  const config = `${dir}/vigil.json`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({
+      detector: { minFrames: 2 },
+      cameras: [
+        { id: "yard", name: "Yard", source: "demo" },
+        { id: "garage", name: "Garage", source: "/dev/video99" },
+      ],
+    }),
+  );
+  // --source would replace the file's cameras, so start without one.
+  const vigil = await startVigil({ source: null, args: ["--config", config] });
+  try {
+    const deadline = Date.now() + 20_000;
+    let states: Record<string, string> = {};
+    while (Date.now() < deadline) {
+      const health = await (await fetch(`${vigil.url}/api/health`)).json();
+      states = Object.fromEntries(
+        health.cameras.map((c: { id: string; state: string }) => [c.id, c.state]),
+      );
+      if (states.yard === "running" && states.garage === "failed") break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(states, { yard: "running", garage: "failed" });
+
+    const cookie = await login(vigil.url, vigil.password);
+    const garage = openSocket(vigil.url, cookie, "detect", "garage");
+    await garage.opened;
+    await until("garage status", () => garage.got.texts.some((m) => m.type === "status"));
+    const hello = garage.got.texts.find((m) => m.type === "hello")!;
+    assert.equal(hello.camera, "garage");
+    assert.deepEqual((hello.cameras as { id: string }[]).map((c) => c.id), ["yard", "garage"]);
+    const status = garage.got.texts.find((m) => m.type === "status")!;
+    assert.match(String(status.message), /video99/);
+    garage.ws.close();
+    await garage.closed;
+
+    const yard = openSocket(vigil.url, cookie, "live", "yard");
+    await yard.opened;
+    await until("yard frames", () => yard.got.frames.length >= 3);
+    assert.ok(yard.got.frames.every((f) => f.header.camera === "yard"));
+    yard.ws.close();
+    await yard.closed;
+  } finally {
+    await vigil.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });

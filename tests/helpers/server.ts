@@ -16,7 +16,8 @@ export interface VigilProcess {
 }
 
 export interface StartOptions {
-  source?: string;
+  /** `--source` (default "demo"); null gives none, for a `--config` file's cameras. */
+  source?: string | null;
   args?: string[];
   env?: Record<string, string>;
   /** Set to false to start without VIGIL_ADMIN_PASSWORD (the server then generates one). */
@@ -45,8 +46,7 @@ export async function startVigil(
       "127.0.0.1",
       "--data",
       dataDir,
-      "--source",
-      opts.source ?? "demo",
+      ...(opts.source === null ? [] : ["--source", opts.source ?? "demo"]),
       ...(opts.args ?? []),
     ],
     cwd: ROOT,

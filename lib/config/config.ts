@@ -97,6 +97,8 @@ export function loadConfig(
   env: Record<string, string | undefined>,
   deps: LoadDeps = realDeps,
 ): VigilConfig | "help" {
+  // `deno task start -- --port 1` hands the "--" on; it only separates Deno's flags from ours.
+  if (args[0] === "--") args = args.slice(1);
   let flags;
   try {
     flags = parseArgs({

@@ -78,6 +78,10 @@ Deno.test("loadConfig() --source replaces the file's cameras with one", () => {
   assert.equal(config.cameras[0].source, "x.mp4");
 });
 
+Deno.test("loadConfig() accepts the '--' that `deno task start -- FLAGS` passes on", () => {
+  assert.equal(load(["--", "--port", "9"]).port, 9);
+});
+
 Deno.test("loadConfig() returns 'help' for --help", () => {
   assert.equal(loadConfig(["--help"], {}, deps()), "help");
 });

@@ -72,7 +72,8 @@ export class MotionDetector {
 
   readonly #n: number;
   readonly #frame: Uint8Array;
-  readonly #blurTmp: Uint16Array;
+  /** Blur scratch (empty with fewer than two blur passes). */
+  readonly #blurTmp: Uint8Array;
   /** Background mean per pixel, in 1/256 gray levels (may leave 0..255·256, see process()). */
   readonly #mean: Int32Array;
   /** Background variance per pixel, in 1/16 gray levels². */
@@ -142,7 +143,7 @@ export class MotionDetector {
     this.#n = n;
     this.mask = new Uint8Array(n);
     this.#frame = new Uint8Array(n);
-    this.#blurTmp = new Uint16Array(n);
+    this.#blurTmp = new Uint8Array(settings.blur > 1 ? n : 0);
     this.#mean = new Int32Array(n);
     this.#var = new Int32Array(n);
     this.#prev = new Uint8Array(n);
@@ -239,8 +240,14 @@ export class MotionDetector {
     // 1. blur
     let frame = this.#frame;
     if (s.blur > 0) {
-      this.#blur(gray, frame);
-      for (let p = 1; p < s.blur; p++) this.#blur(frame, frame);
+      // passes alternate between the frame and a scratch buffer, the last one landing in frame
+      const tmp = this.#blurTmp;
+      let src = gray;
+      for (let p = 0; p < s.blur; p++) {
+        const dst = ((s.blur - p) & 1) === 1 ? frame : tmp;
+        this.#blur(src, dst);
+        src = dst;
+      }
     } else {
       frame = gray;
     }
@@ -415,24 +422,33 @@ export class MotionDetector {
     return p;
   }
 
-  /** One pass of the 3×3 binomial (1-2-1) blur, edges replicated; `src` may be `dst`. */
+  /**
+   * One pass of the 3×3 binomial (1-2-1) blur, edges replicated; `src` must not be `dst`.
+   * One sweep: each output row sums its three source rows column by column and slides a
+   * 3-column window along them (integer sums, exactly the separable filter, no scratch).
+   */
   #blur(src: Uint8Array, dst: Uint8Array): void {
     const w = this.width, h = this.height, n = this.#n;
-    const t = this.#blurTmp;
     if (w < 2 || h < 2) {
-      if (src !== dst) dst.set(src.subarray(0, n));
+      dst.set(src.subarray(0, n));
       return;
     }
-    for (let row = 0; row < n; row += w) {
-      const last = row + w - 1;
-      t[row] = 3 * src[row] + src[row + 1];
-      for (let i = row + 1; i < last; i++) t[i] = src[i - 1] + 2 * src[i] + src[i + 1];
-      t[last] = src[last - 1] + 3 * src[last];
+    const last = h - 1;
+    for (let y = 0; y < h; y++) {
+      const r1 = y * w;
+      const r0 = y > 0 ? r1 - w : r1, r2 = y < last ? r1 + w : r1;
+      let a = src[r0] + 2 * src[r1] + src[r2];
+      let b = src[r0 + 1] + 2 * src[r1 + 1] + src[r2 + 1];
+      dst[r1] = (3 * a + b + 8) >> 4;
+      const end = w - 1;
+      for (let x = 1; x < end; x++) {
+        const c = src[r0 + x + 1] + 2 * src[r1 + x + 1] + src[r2 + x + 1];
+        dst[r1 + x] = (a + 2 * b + c + 8) >> 4;
+        a = b;
+        b = c;
+      }
+      dst[r1 + end] = (a + 3 * b + 8) >> 4;
     }
-    for (let i = 0; i < w; i++) dst[i] = (3 * t[i] + t[i + w] + 8) >> 4;
-    const end = n - w;
-    for (let i = w; i < end; i++) dst[i] = (t[i - w] + 2 * t[i] + t[i + w] + 8) >> 4;
-    for (let i = end; i < n; i++) dst[i] = (t[i - w] + 3 * t[i] + 8) >> 4;
   }
 
   /**

@@ -97,6 +97,8 @@ export class MotionDetector {
   /** Bit-packed complement of the masks (null without masks). */
   readonly #keepBits: Int32Array | null;
   readonly #tiles = new Int32Array(16);
+  /** Integer parameters of diffFrame() (P_* indices). */
+  readonly #par = new Int32Array(P_COUNT);
   // run-length connected components
   readonly #runStart: Int32Array;
   readonly #runEnd: Int32Array;
@@ -290,51 +292,21 @@ export class MotionDetector {
     const tStill = tGlobal;
     const qAbsorb = Math.round(ABSORB_RATE * 4096);
     const qGhost = Math.round(GHOST_RATE * 4096);
-    const tq = tGlobal * 256;
-    const lastMask = this.mask;
+    const par = this.#par;
+    par[P_T2] = t2;
+    par[P_K2Q] = k2q;
+    par[P_MAXVAR] = maxVar;
+    par[P_QBG] = qBg;
+    par[P_QFG] = qFg;
+    par[P_ABSORB] = absorb;
+    par[P_QABSORB] = qAbsorb;
+    par[P_QGHOST] = qGhost;
+    // integer bounds equivalent to the real thresholds for the integer differences they bound
+    par[P_TSTILL] = Math.floor(tStill);
+    par[P_TQ] = Math.ceil(tGlobal * 256);
+    par[P_PARITY] = this.#frames & 1;
     const fg = this.#fgA;
-    let word = 0;
-    for (let y = 0; y < h; y++) {
-      const rowEnd = (y + 1) * w;
-      let i = y * w;
-      // still pixels update on every other row, alternating each frame, at twice the rate:
-      // the same time constant for a third less work
-      const update = ((y ^ this.#frames) & 1) === 0;
-      while (i < rowEnd) {
-        const end = i + 32 < rowEnd ? i + 32 : rowEnd;
-        let bits = 0, bit = 1;
-        for (; i < end; i++, bit <<= 1) {
-          // the model may leave 0..255 (a saturated area under rising exposure): compare with
-          // what the camera can show, and keep the unclipped value for when exposure falls
-          const m = mean[i];
-          const dg = ((frame[i] << 8) - (m > 65280 ? 65280 : m < 0 ? 0 : m)) >> 4;
-          const d2 = dg * dg;
-          let v = vari[i];
-          if (d2 > t2 && d2 > k2q * v) {
-            bits |= bit;
-            const dp = frame[i] - prev[i];
-            // counts up while unchanged; a passer-by over a ghost halves it instead of resetting
-            const c = dp <= tStill && dp >= -tStill ? (still[i] + 1) & 0x7fff : still[i] >> 1;
-            still[i] = c;
-            const q = c >= absorb
-              ? qAbsorb
-              : ghostEdge(lastMask, mean, frame[i] << 8, i, i - y * w, y, w, h, tq)
-              ? qGhost
-              : qFg;
-            mean[i] = m + ((q * dg + 128) >> 8);
-          } else {
-            if (still[i] !== 0) still[i] >>= 1;
-            if (update) {
-              mean[i] = m + ((qBg * dg + 128) >> 8);
-              const dd = d2 >> 4;
-              v += (qBg * ((dd > 65535 ? 65535 : dd) - v) + 2048) >> 12;
-              vari[i] = v > maxVar ? maxVar : v;
-            }
-          }
-        }
-        fg[word++] = bits;
-      }
-    }
+    const word = diffFrame(frame, prev, mean, vari, still, this.mask, fg, w, h, this.#bits.wpr, par);
     prev.set(frame.subarray(0, n));
     // masked pixels never move; count what moved
     const keep = this.#keepBits, words = word;
@@ -684,6 +656,119 @@ export class MotionDetector {
       result.zones = list;
     }
   }
+}
+
+const P_T2 = 0,
+  P_K2Q = 1,
+  P_MAXVAR = 2,
+  P_QBG = 3,
+  P_QFG = 4,
+  P_ABSORB = 5,
+  P_QABSORB = 6,
+  P_QGHOST = 7,
+  P_TSTILL = 8,
+  P_TQ = 9,
+  P_PARITY = 10,
+  P_COUNT = 11;
+
+/**
+ * Step 3 of process(): difference to the background, threshold into the bit-packed mask `fg`,
+ * selective background update. A plain function over typed arrays with integer parameters
+ * (`par`, P_* indices), so the optimiser keeps it small and monomorphic. Returns the words
+ * written.
+ */
+function diffFrame(
+  frame: Uint8Array,
+  prev: Uint8Array,
+  mean: Int32Array,
+  vari: Int32Array,
+  still: Uint16Array,
+  lastMask: Uint8Array,
+  fg: Int32Array,
+  w: number,
+  h: number,
+  wpr: number,
+  par: Int32Array,
+): number {
+  const t2 = par[P_T2], k2q = par[P_K2Q], maxVar = par[P_MAXVAR], qBg = par[P_QBG];
+  const parity = par[P_PARITY];
+  let word = 0;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    // still pixels update on every other row, alternating each frame, at twice the rate:
+    // the same time constant for a third less work
+    const update = ((y ^ parity) & 1) === 0;
+    for (let x0 = 0; x0 < w; x0 += 32) {
+      const end = row + (x0 + 32 < w ? x0 + 32 : w);
+      let bits = 0, bit = 1;
+      if (update) {
+        for (let i = row + x0; i < end; i++, bit <<= 1) {
+          // the model may leave 0..255 (a saturated area under rising exposure): compare with
+          // what the camera can show, and keep the unclipped value for when exposure falls
+          const m = mean[i];
+          const dg = ((frame[i] << 8) - (m > 65280 ? 65280 : m < 0 ? 0 : m)) >> 4;
+          const d2 = dg * dg;
+          let v = vari[i];
+          if (d2 > t2 && d2 > k2q * v) {
+            bits |= bit;
+            mean[i] = m + foreground(frame, prev, mean, still, lastMask, i, row, y, w, h, dg, par);
+          } else {
+            const c = still[i];
+            if (c !== 0) still[i] = c >> 1;
+            mean[i] = m + ((qBg * dg + 128) >> 8);
+            const dd = d2 >> 4;
+            v += (qBg * ((dd > 65535 ? 65535 : dd) - v) + 2048) >> 12;
+            vari[i] = v > maxVar ? maxVar : v;
+          }
+        }
+      } else {
+        for (let i = row + x0; i < end; i++, bit <<= 1) {
+          const m = mean[i];
+          const dg = ((frame[i] << 8) - (m > 65280 ? 65280 : m < 0 ? 0 : m)) >> 4;
+          const d2 = dg * dg;
+          if (d2 > t2 && d2 > k2q * vari[i]) {
+            bits |= bit;
+            mean[i] = m + foreground(frame, prev, mean, still, lastMask, i, row, y, w, h, dg, par);
+          } else {
+            const c = still[i];
+            if (c !== 0) still[i] = c >> 1;
+          }
+        }
+      }
+      fg[word++] = bits;
+    }
+  }
+  return word;
+}
+
+/** A moving pixel: counts how long it stayed unchanged; returns its background mean's step. */
+function foreground(
+  frame: Uint8Array,
+  prev: Uint8Array,
+  mean: Int32Array,
+  still: Uint16Array,
+  lastMask: Uint8Array,
+  i: number,
+  row: number,
+  y: number,
+  w: number,
+  h: number,
+  dg: number,
+  par: Int32Array,
+): number {
+  const f = frame[i];
+  const dp = f - prev[i];
+  const tStill = par[P_TSTILL];
+  // counts up while unchanged; a passer-by over a ghost halves it instead of resetting
+  const c = dp <= tStill && dp >= -tStill ? (still[i] + 1) & 0x7fff : still[i] >> 1;
+  still[i] = c;
+  // unchanging foreground (a ghost, a parked car) is absorbed after absorbFrames
+  const q = c >= par[P_ABSORB]
+    ? par[P_QABSORB]
+    : ghostEdge(lastMask, mean, f << 8, i, i - row, y, w, h, par[P_TQ])
+    ? par[P_QGHOST]
+    : par[P_QFG];
+  return (q * dg + 128) >> 8;
 }
 
 function fit(c: number, sm: number, sx: number, smm: number, sxm: number, out: Float64Array): void {

@@ -4,7 +4,7 @@
  * The protocol is in docs/api.md (CONTRACT.md's, plus documented extensions).
  */
 import type { Context, Hono } from "hono";
-import { checkWebSocketOrigin, clientAddress } from "../lib/auth/mod.ts";
+import { checkWebSocketOrigin, clientAddress, sessionToken } from "../lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "../lib/context.ts";
 import type { BusMessage, FrameMessage, Subscription } from "../lib/bus/mod.ts";
 import type { ClientMode } from "../lib/clients/mod.ts";
@@ -12,6 +12,8 @@ import type { ClientMode } from "../lib/clients/mod.ts";
 export const MODES: readonly ClientMode[] = ["detect", "live", "off"];
 /** Largest message a client may send; past it the socket is closed with 1009. */
 export const MAX_CLIENT_MESSAGE_BYTES = 4096;
+/** How often an open socket checks that its session still exists (logout, password change). */
+export const SESSION_CHECK_MS = 5000;
 
 export interface WsOptions {
   /** A heartbeat goes out when nothing was sent for this long (ms). Default 1000. */
@@ -115,12 +117,21 @@ class Connection {
   #framesSkipped = 0;
   /** framesSent + framesSkipped last pushed to the registry. */
   #reported = 0;
+  readonly #sessionAlive: () => boolean;
+  #sessionChecked = Date.now();
 
   constructor(
     socket: WebSocket,
     ctx: AppContext,
     opts: Required<WsOptions>,
-    info: { camera: string; mode: ClientMode; user: string; address: string; userAgent: string },
+    info: {
+      camera: string;
+      mode: ClientMode;
+      user: string;
+      address: string;
+      userAgent: string;
+      sessionAlive: () => boolean;
+    },
   ) {
     this.#socket = socket;
     this.#ctx = ctx;
@@ -128,6 +139,7 @@ class Connection {
     this.#camera = info.camera;
     this.#mode = info.mode;
     this.#user = info.user;
+    this.#sessionAlive = info.sessionAlive;
     socket.binaryType = "arraybuffer";
     socket.onopen = () => {
       ctx.clients.add({
@@ -168,6 +180,10 @@ class Connection {
     const beat = Math.max(10, Math.min(250, this.#opts.heartbeatMs / 4));
     this.#timer = setInterval(() => {
       const now = Date.now();
+      if (now - this.#sessionChecked >= SESSION_CHECK_MS) {
+        this.#sessionChecked = now;
+        if (!this.#sessionAlive()) return this.#close(1008, "session ended: log in again");
+      }
       if (now - this.#lastSend >= this.#opts.heartbeatMs) {
         this.#sendText(`{"type":"heartbeat","ts":${now}}`);
       }
@@ -347,12 +363,14 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
       );
     }
     // Everything about the request is read before the upgrade (the request is closed after it).
+    const token = sessionToken(c);
     const info = {
       camera,
       mode: mode as ClientMode,
       user: user.username,
       address: addressOf(c),
       userAgent: (c.req.header("user-agent") ?? "").slice(0, 300),
+      sessionAlive: () => ctx.auth.sessionForToken(token) !== null,
     };
     let upgraded;
     try {

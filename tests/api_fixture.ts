@@ -56,7 +56,8 @@ export async function startServer(
   const cameras = [camera("cam1"), camera("cam2")];
   const ctx = {
     config: {} as AppContext["config"],
-    auth: {} as AppContext["auth"],
+    // Signed in by a test middleware: every session stays valid.
+    auth: { sessionForToken: () => ({}) } as unknown as AppContext["auth"],
     bus,
     store,
     clients,

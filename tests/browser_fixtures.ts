@@ -70,7 +70,8 @@ export async function makeFixture(opts: {
     config,
     bus: new Bus(),
     store,
-    auth: null as unknown as AppContext["auth"],
+    // Signed in by a test middleware: every session stays valid.
+    auth: { sessionForToken: () => ({}) } as unknown as AppContext["auth"],
     cameras: new FakeCameras(opts.cameras ?? [{ id: "front", name: "Front door" }]),
     clients: new ClientRegistry(),
     startedAt: Date.now(),

@@ -290,3 +290,28 @@ Deno.test("[e2e] --config runs several cameras; a broken one does not stop the o
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("[e2e] logging out closes that session's open WebSocket", async () => {
+  const vigil = await startVigil({ source: "demo" });
+  try {
+    const cookie = await login(vigil.url, vigil.password);
+    const { ws, opened, closed } = openSocket(vigil.url, cookie, "off");
+    await opened;
+    const res = await fetch(`${vigil.url}/logout`, {
+      method: "POST",
+      headers: { cookie, origin: vigil.url },
+      redirect: "manual",
+    });
+    await res.body?.cancel();
+    assert.equal(res.status, 303);
+    const event = await Promise.race([
+      closed as Promise<CloseEvent>,
+      new Promise<null>((r) => setTimeout(() => r(null), 8_000)),
+    ]);
+    assert.ok(event, "the socket was closed within 8 s");
+    assert.equal(event.code, 1008);
+    assert.equal(ws.readyState, WebSocket.CLOSED);
+  } finally {
+    await vigil.close();
+  }
+});

@@ -87,7 +87,9 @@ export function demoGraph(width = DEMO_WIDTH, height = DEMO_HEIGHT, fps = DEMO_F
   ].join(",");
   const ow = Math.max(8, Math.round(w * 0.08));
   const oh = Math.max(8, Math.round(h * 0.3));
-  const obj = `color=c=0xb04a30:s=${ow}x${oh}:r=${fps}[obj]`;
+  // A yellow coat: its brightness (not only its hue) differs from both the wall and the floor,
+  // since the detector sees gray levels.
+  const obj = `color=c=0xf0c040:s=${ow}x${oh}:r=${fps}[obj]`;
   const p = DEMO_PERIOD_S, c = DEMO_CROSSING_S;
   const x = `if(lt(mod(t\\,${p})\\,${c})\\,-w+(W+w)*mod(t\\,${p})/${c}\\,W)`;
   return `${bg};${obj};[bg][obj]overlay=x='${x}':y=${floor - oh + Math.round(h * 0.04)}:eval=frame`;

@@ -208,6 +208,8 @@ Deno.test("[e2e] a missing ffmpeg leaves the server up and says how to install i
     const status = got.texts.find((m) => m.type === "status")!;
     assert.match(String(status.message), /ffmpeg/i);
     assert.match(String(status.message), /apt/);
+    // …and the person who started Vigil reads it on the terminal.
+    assert.match(vigil.output(), /vigil: camera cam1: .*ffmpeg.*apt/);
     ws.close();
     await closed;
   } finally {

@@ -16,7 +16,7 @@ export class CaptureError extends Error {
 
 export const FFMPEG_MISSING =
   "ffmpeg was not found: install it (Debian, Ubuntu, Raspberry Pi OS: " +
-  "`sudo apt install ffmpeg`) or set ffmpegPath to where it is";
+  "`sudo apt install ffmpeg`)";
 
 interface Rule {
   test: RegExp;

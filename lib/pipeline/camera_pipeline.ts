@@ -32,6 +32,8 @@ export interface PipelineDeps {
   recorder: Recorder;
   capture: CaptureLike;
   now?: () => number;
+  /** Where state changes are written for the person running Vigil (default console.log). */
+  log?: (line: string) => void;
 }
 
 interface PendingFrame {
@@ -61,6 +63,8 @@ export class CameraPipeline {
   /** Source size the detector was built for; a change (new camera mode) rebuilds it. */
   #sourceSize = "";
   #ticker: ReturnType<typeof setInterval> | undefined;
+  /** The last state logged: a camera retrying after the same fault is logged once. */
+  #logged = "";
 
   constructor(config: CameraConfig, deps: PipelineDeps) {
     this.config = config;
@@ -73,14 +77,15 @@ export class CameraPipeline {
       gapMs: config.detector.eventGapMs,
     });
     this.#capture.onFrame = (frame) => this.#onFrame(frame);
+    const log = deps.log ?? console.log;
     this.#capture.onState = (state, message) => {
-      this.#bus.publish({
-        type: "status",
-        camera: config.id,
-        state,
-        message,
-        ts: this.#now(),
-      });
+      this.#bus.publish({ type: "status", camera: config.id, state, message, ts: this.#now() });
+      // The capture's "(retrying in …)" suffix changes with each retry of the same fault.
+      const fault = `${state}: ${message.replace(/ \(retrying in [^)]*\)$/, "")}`;
+      if (state !== "starting" && fault !== this.#logged) {
+        this.#logged = fault;
+        log(`vigil: camera ${config.id}: ${message || state}`);
+      }
     };
   }
 

@@ -69,7 +69,13 @@ function setup() {
   const sub = bus.subscribe({ maxQueue: 10_000 });
   const capture = new FakeCapture();
   const recorder = new FakeRecorder();
-  const pipeline = new CameraPipeline(camera, { bus, recorder, capture });
+  const logged: string[] = [];
+  const pipeline = new CameraPipeline(camera, {
+    bus,
+    recorder,
+    capture,
+    log: (line) => logged.push(line),
+  });
   const collected = (async () => {
     for await (const msg of sub) messages.push(msg);
   })();
@@ -79,7 +85,7 @@ function setup() {
     sub.close();
     await collected;
   };
-  return { capture, recorder, pipeline, messages, drain };
+  return { capture, recorder, pipeline, messages, drain, logged };
 }
 
 Deno.test("CameraPipeline opens an event after minFrames motion frames and closes it after the gap", async () => {
@@ -115,11 +121,19 @@ Deno.test("CameraPipeline opens an event after minFrames motion frames and close
   assert.equal(info.width, 640);
 });
 
-Deno.test("CameraPipeline forwards the capture's state changes as status messages", async () => {
-  const { pipeline, drain, messages } = setup();
+Deno.test("CameraPipeline publishes the capture's state changes and logs each new one once", async () => {
+  const { pipeline, drain, messages, capture, logged } = setup();
   pipeline.start();
+  for (let i = 0; i < 3; i++) {
+    capture.onState("starting", "");
+    capture.onState("failed", `ffmpeg not found: sudo apt install ffmpeg (retrying in ${i} s)`);
+  }
   await pipeline.stop();
   await drain();
-  const status = messages.find((m) => m.type === "status");
-  assert.equal(status?.type === "status" && status.state, "running");
+  const states = messages.flatMap((m) => m.type === "status" ? [m.state] : []);
+  assert.deepEqual(states, ["running", ...Array(3).fill(["starting", "failed"]).flat()]);
+  assert.deepEqual(logged, [
+    "vigil: camera cam1: running",
+    "vigil: camera cam1: ffmpeg not found: sudo apt install ffmpeg (retrying in 0 s)",
+  ]);
 });

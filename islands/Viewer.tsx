@@ -54,6 +54,9 @@ export default function Viewer(props: ViewerProps) {
     const giveUp = setTimeout(() => connecting.value = false, 5000);
     const s = new LiveSocket({
       url: () => socketUrl(location, camera.value, mode.value),
+      // Logged out (here or elsewhere): back to the login page, then here again.
+      onSessionEnded: () =>
+        location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`),
       onOnline: (on) => {
         online.value = on;
         connecting.value = false;

@@ -62,6 +62,11 @@ export interface LiveSocketOptions {
   onMessage?: (msg: ServerMessage) => void;
   onFrame?: (header: FrameHeader, jpeg: Uint8Array) => void;
   onOnline?: (online: boolean) => void;
+  /**
+   * The server closed the socket because the session ended (code 1008: logout elsewhere, a
+   * password change, expiry). Given: called instead of reconnecting. Not given: reconnect.
+   */
+  onSessionEnded?: () => void;
   /** Offline after this long without any message (default 5000 ms). */
   staleMs?: number;
   /** First reconnect delay (default 500 ms), doubled up to `maxBackoffMs` (default 10 s). */
@@ -69,6 +74,9 @@ export interface LiveSocketOptions {
   maxBackoffMs?: number;
   WebSocket?: typeof WebSocket;
 }
+
+/** The close code the server uses when the connection's session has ended. */
+export const SESSION_ENDED = 1008;
 
 /** A self-healing `/ws` connection. */
 export class LiveSocket {
@@ -172,10 +180,15 @@ export class LiveSocket {
         this.#opts.onFrame?.(frame.header, frame.jpeg);
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       if (this.#ws !== ws) return;
       this.#ws = null;
       this.#setOnline(false);
+      if (e.code === SESSION_ENDED && this.#opts.onSessionEnded) {
+        this.stop();
+        this.#opts.onSessionEnded();
+        return;
+      }
       this.#scheduleRetry();
     };
     ws.onerror = () => {/* onclose follows */};

@@ -96,3 +96,35 @@ Deno.test("LiveSocket goes offline when the server goes quiet, and reconnects", 
     await server.shutdown();
   }
 });
+
+Deno.test("LiveSocket stops and calls onSessionEnded when the server closes with 1008", async () => {
+  let connections = 0;
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
+    const { socket, response } = Deno.upgradeWebSocket(req);
+    connections++;
+    socket.onopen = () => socket.close(1008, "session ended: log in again");
+    return response;
+  });
+  const { promise: ended, resolve } = Promise.withResolvers<void>();
+  const sock = new LiveSocket({
+    url: () => `ws://127.0.0.1:${server.addr.port}/ws`,
+    onSessionEnded: resolve,
+    backoffMs: 20,
+  });
+  try {
+    sock.start();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      ended,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("onSessionEnded was not called")), 5000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    await new Promise((r) => setTimeout(r, 150)); // several backoffs: no reconnect follows
+    assert.equal(connections, 1);
+    assert.equal(sock.online, false);
+  } finally {
+    sock.stop();
+    await server.shutdown();
+  }
+});

@@ -42,6 +42,11 @@ const MAX_MEAN = 2 * 65280;
 /** Tiles of 16 that a lightswitch must touch. */
 const LIGHTSWITCH_TILES = 12;
 const NOISE_BINS = 1024;
+/**
+ * Still pixels update on one row in UPDATE_PERIOD (a power of two), the rows taking turns, at
+ * UPDATE_PERIOD times the learning rate: the same time constant for less work.
+ */
+const UPDATE_PERIOD = 2;
 const NOISE_BIN_SCALE = 4;
 /** Widest per-pixel threshold a flickering pixel can learn, in gray levels. */
 const MAX_PIXEL_THRESHOLD = 60;
@@ -71,15 +76,25 @@ export class MotionDetector {
   }
 
   readonly #n: number;
-  readonly #frame: Uint8Array;
+  /** The blurred frame; swaps with #prev after each frame. */
+  #frame: Uint8Array;
+  #frame32: Int32Array;
+  /** The input copied to a 4-aligned buffer for the word-wise blur (empty when not used). */
+  readonly #in: Uint8Array;
+  readonly #in32: Int32Array;
+  /** Blur by words of 4 pixels (the width is a multiple of 4). */
+  readonly #swar: boolean;
   /** Blur scratch (empty with fewer than two blur passes). */
   readonly #blurTmp: Uint8Array;
+  readonly #blurTmp32: Int32Array;
   /** Background mean per pixel, in 1/256 gray levels (may leave 0..255·256, see process()). */
   readonly #mean: Int32Array;
-  /** Background variance per pixel, in 1/16 gray levels². */
-  readonly #var: Int32Array;
+  /** Background variance per pixel, in 1/16 gray levels²: updates keep it within 65535, a
+   * light change that would scale it further clamps it there. */
+  readonly #var: Uint16Array;
   /** The previous (blurred) frame. */
-  readonly #prev: Uint8Array;
+  #prev: Uint8Array;
+  #prev32: Int32Array;
   /** Per pixel: consecutive frames it was foreground without changing (saturates at 65535). */
   readonly #still: Uint16Array;
   readonly #bits: BitGeometry;
@@ -99,6 +114,8 @@ export class MotionDetector {
   readonly #tiles = new Int32Array(16);
   /** Integer parameters of diffFrame() (P_* indices). */
   readonly #par = new Int32Array(P_COUNT);
+  /** What foreground() needs beyond diffFrame()'s hot loop. */
+  readonly #fgCtx: ForegroundContext;
   // run-length connected components
   readonly #runStart: Int32Array;
   readonly #runEnd: Int32Array;
@@ -144,12 +161,34 @@ export class MotionDetector {
     const n = width * height;
     this.#n = n;
     this.mask = new Uint8Array(n);
-    this.#frame = new Uint8Array(n);
-    this.#blurTmp = new Uint8Array(settings.blur > 1 ? n : 0);
+    const swar = width % 4 === 0 && width >= 8 && height >= 2;
+    this.#swar = swar;
+    // sizes rounded up to whole words, for the Int32Array views of the word-wise blur
+    const n4 = (n + 3) & ~3;
+    this.#frame = new Uint8Array(n4).subarray(0, n);
+    this.#frame32 = new Int32Array(this.#frame.buffer);
+    this.#in = new Uint8Array(swar && settings.blur > 0 ? n : 0);
+    this.#in32 = new Int32Array(this.#in.buffer);
+    this.#blurTmp = new Uint8Array(settings.blur > 1 ? n4 : 0).subarray(
+      0,
+      settings.blur > 1 ? n : 0,
+    );
+    this.#blurTmp32 = new Int32Array(this.#blurTmp.buffer);
     this.#mean = new Int32Array(n);
-    this.#var = new Int32Array(n);
-    this.#prev = new Uint8Array(n);
+    this.#var = new Uint16Array(n);
+    this.#prev = new Uint8Array(n4).subarray(0, n);
+    this.#prev32 = new Int32Array(this.#prev.buffer);
     this.#still = new Uint16Array(n);
+    this.#fgCtx = new ForegroundContext(
+      this.#frame,
+      this.#prev,
+      this.#mean,
+      this.#still,
+      this.mask,
+      this.#par,
+      width,
+      height,
+    );
     this.#bits = bitGeometry(width, height);
     const words = this.#bits.wpr * height;
     this.#fgA = new Int32Array(words);
@@ -243,12 +282,21 @@ export class MotionDetector {
     let frame = this.#frame;
     if (s.blur > 0) {
       // passes alternate between the frame and a scratch buffer, the last one landing in frame
-      const tmp = this.#blurTmp;
-      let src = gray;
-      for (let p = 0; p < s.blur; p++) {
-        const dst = ((s.blur - p) & 1) === 1 ? frame : tmp;
-        this.#blur(src, dst);
-        src = dst;
+      if (this.#swar) {
+        this.#in.set(gray.length === n ? gray : gray.subarray(0, n));
+        let src = this.#in32;
+        for (let p = 0; p < s.blur; p++) {
+          const dst = ((s.blur - p) & 1) === 1 ? this.#frame32 : this.#blurTmp32;
+          blurWords(src, dst, w, h);
+          src = dst;
+        }
+      } else {
+        let src = gray;
+        for (let p = 0; p < s.blur; p++) {
+          const dst = ((s.blur - p) & 1) === 1 ? frame : this.#blurTmp;
+          this.#blur(src, dst);
+          src = dst;
+        }
       }
     } else {
       frame = gray;
@@ -277,7 +325,7 @@ export class MotionDetector {
     const k2q = Math.round(k2 * 16);
     const maxVar = Math.round(((MAX_PIXEL_THRESHOLD * MAX_PIXEL_THRESHOLD) / k2) * 16);
     const warm = 1 / (this.#frames + 1);
-    const qBg = Math.round(Math.min(1, 2 * Math.max(s.learningRate, warm)) * 4096);
+    const qBg = Math.round(Math.min(1, UPDATE_PERIOD * Math.max(s.learningRate, warm)) * 4096);
     // Moving pixels learn at the warm-up rate only in the very first frames (so a scene that
     // starts with objects in it clears soon), then slowly: trails and slow movers stay visible.
     const qFg = Math.round(
@@ -304,10 +352,22 @@ export class MotionDetector {
     // integer bounds equivalent to the real thresholds for the integer differences they bound
     par[P_TSTILL] = Math.floor(tStill);
     par[P_TQ] = Math.ceil(tGlobal * 256);
-    par[P_PARITY] = this.#frames & 1;
+    par[P_PHASE] = this.#frames & (UPDATE_PERIOD - 1);
     const fg = this.#fgA;
-    const word = diffFrame(frame, prev, mean, vari, still, this.mask, fg, w, h, this.#bits.wpr, par);
-    prev.set(frame.subarray(0, n));
+    const fc = this.#fgCtx;
+    fc.frame = frame;
+    fc.prev = prev;
+    const word = diffFrame(frame, mean, vari, still, fg, w, h, par, fc);
+    if (frame === this.#frame) {
+      // this frame is the next one's previous frame
+      this.#frame = prev;
+      this.#prev = frame;
+      const f32 = this.#frame32;
+      this.#frame32 = this.#prev32;
+      this.#prev32 = f32;
+    } else {
+      prev.set(frame.subarray(0, n));
+    }
     // masked pixels never move; count what moved
     const keep = this.#keepBits, words = word;
     let count = 0;
@@ -491,7 +551,8 @@ export class MotionDetector {
           for (let i = 0; i < n; i++) {
             const m = a * mean[i] + b256;
             mean[i] = m > MAX_MEAN ? MAX_MEAN : m < -MAX_MEAN ? -MAX_MEAN : m; // truncates
-            vari[i] = a2 * vari[i];
+            const v = a2 * vari[i];
+            vari[i] = v > 65535 ? 65535 : v; // truncates
           }
         }
       }
@@ -668,7 +729,7 @@ const P_T2 = 0,
   P_QGHOST = 7,
   P_TSTILL = 8,
   P_TQ = 9,
-  P_PARITY = 10,
+  P_PHASE = 10,
   P_COUNT = 11;
 
 /**
@@ -679,25 +740,24 @@ const P_T2 = 0,
  */
 function diffFrame(
   frame: Uint8Array,
-  prev: Uint8Array,
   mean: Int32Array,
-  vari: Int32Array,
+  vari: Uint16Array,
   still: Uint16Array,
-  lastMask: Uint8Array,
   fg: Int32Array,
   w: number,
   h: number,
-  wpr: number,
   par: Int32Array,
+  fc: ForegroundContext,
 ): number {
   const t2 = par[P_T2], k2q = par[P_K2Q], maxVar = par[P_MAXVAR], qBg = par[P_QBG];
-  const parity = par[P_PARITY];
+  const phase = par[P_PHASE];
   let word = 0;
   for (let y = 0; y < h; y++) {
     const row = y * w;
-    // still pixels update on every other row, alternating each frame, at twice the rate:
-    // the same time constant for a third less work
-    const update = ((y ^ parity) & 1) === 0;
+    fc.row = row;
+    fc.y = y;
+    // still pixels update on one row in UPDATE_PERIOD, taking turns (see UPDATE_PERIOD)
+    const update = ((y + phase) & (UPDATE_PERIOD - 1)) === 0;
     for (let x0 = 0; x0 < w; x0 += 32) {
       const end = row + (x0 + 32 < w ? x0 + 32 : w);
       let bits = 0, bit = 1;
@@ -711,7 +771,7 @@ function diffFrame(
           let v = vari[i];
           if (d2 > t2 && d2 > k2q * v) {
             bits |= bit;
-            mean[i] = m + foreground(frame, prev, mean, still, lastMask, i, row, y, w, h, dg, par);
+            mean[i] = m + foreground(fc, i, dg);
           } else {
             const c = still[i];
             if (c !== 0) still[i] = c >> 1;
@@ -722,17 +782,27 @@ function diffFrame(
           }
         }
       } else {
-        for (let i = row + x0; i < end; i++, bit <<= 1) {
+        // no background update on this row: the still pixels change nothing another pixel
+        // reads, so the moving ones can be handled after the word, in the same order
+        const start = row + x0;
+        for (let i = start; i < end; i++, bit <<= 1) {
           const m = mean[i];
           const dg = ((frame[i] << 8) - (m > 65280 ? 65280 : m < 0 ? 0 : m)) >> 4;
           const d2 = dg * dg;
           if (d2 > t2 && d2 > k2q * vari[i]) {
             bits |= bit;
-            mean[i] = m + foreground(frame, prev, mean, still, lastMask, i, row, y, w, h, dg, par);
           } else {
             const c = still[i];
             if (c !== 0) still[i] = c >> 1;
           }
+        }
+        for (let t = bits; t !== 0;) {
+          const low = t & -t;
+          t ^= low;
+          const i = start + 31 - Math.clz32(low);
+          const m = mean[i];
+          const dg = ((frame[i] << 8) - (m > 65280 ? 65280 : m < 0 ? 0 : m)) >> 4;
+          mean[i] = m + foreground(fc, i, dg);
         }
       }
       fg[word++] = bits;
@@ -741,21 +811,25 @@ function diffFrame(
   return word;
 }
 
+/** The state foreground() reads besides the pixel (the frame buffers swap each frame). */
+class ForegroundContext {
+  row = 0;
+  y = 0;
+  constructor(
+    public frame: Uint8Array,
+    public prev: Uint8Array,
+    readonly mean: Int32Array,
+    readonly still: Uint16Array,
+    readonly lastMask: Uint8Array,
+    readonly par: Int32Array,
+    readonly w: number,
+    readonly h: number,
+  ) {}
+}
+
 /** A moving pixel: counts how long it stayed unchanged; returns its background mean's step. */
-function foreground(
-  frame: Uint8Array,
-  prev: Uint8Array,
-  mean: Int32Array,
-  still: Uint16Array,
-  lastMask: Uint8Array,
-  i: number,
-  row: number,
-  y: number,
-  w: number,
-  h: number,
-  dg: number,
-  par: Int32Array,
-): number {
+function foreground(fc: ForegroundContext, i: number, dg: number): number {
+  const { frame, prev, mean, still, lastMask, par, w, h, row, y } = fc;
   const f = frame[i];
   const dp = f - prev[i];
   const tStill = par[P_TSTILL];
@@ -769,6 +843,42 @@ function foreground(
     ? par[P_QGHOST]
     : par[P_QFG];
   return (q * dg + 128) >> 8;
+}
+
+/**
+ * One pass of the 3×3 binomial (1-2-1) blur, edges replicated, 4 pixels per 32-bit word
+ * (little-endian: byte k of a word is pixel 4j + k). Even and odd pixels are summed in two
+ * 16-bit lanes per word; the sums are exactly those of the scalar blur. `w` is a multiple of 4
+ * and at least 8; `src` must not be `dst`.
+ */
+function blurWords(src: Int32Array, dst: Int32Array, w: number, h: number): void {
+  const wpw = w >> 2, last = h - 1, lastWord = wpw - 1;
+  for (let y = 0; y < h; y++) {
+    const r1 = y * wpw;
+    const r0 = y > 0 ? r1 - wpw : r1, r2 = y < last ? r1 + wpw : r1;
+    // column sums of the three rows: ve lanes = pixels 4j, 4j+2; vo lanes = 4j+1, 4j+3
+    let a = src[r0], b = src[r1], c = src[r2];
+    let ve = (a & 0xff00ff) + ((b & 0xff00ff) << 1) + (c & 0xff00ff);
+    let vo = ((a >>> 8) & 0xff00ff) + (((b >>> 8) & 0xff00ff) << 1) + ((c >>> 8) & 0xff00ff);
+    let left = ve & 0xffff; // column sum left of pixel 4j (replicated at the edge)
+    for (let j = 0; j < lastWord; j++) {
+      a = src[r0 + j + 1];
+      b = src[r1 + j + 1];
+      c = src[r2 + j + 1];
+      const nve = (a & 0xff00ff) + ((b & 0xff00ff) << 1) + (c & 0xff00ff);
+      const nvo = ((a >>> 8) & 0xff00ff) + (((b >>> 8) & 0xff00ff) << 1) + ((c >>> 8) & 0xff00ff);
+      const he = (ve << 1) + vo + ((vo << 16) | left) + 0x80008;
+      const ho = (vo << 1) + ve + ((ve >>> 16) | ((nve & 0xffff) << 16)) + 0x80008;
+      dst[r1 + j] = ((he >>> 4) & 0xff00ff) | (((ho >>> 4) & 0xff00ff) << 8);
+      left = vo >>> 16;
+      ve = nve;
+      vo = nvo;
+    }
+    // the last word: the column right of the last pixel is the last pixel's (replicated)
+    const he = (ve << 1) + vo + ((vo << 16) | left) + 0x80008;
+    const ho = (vo << 1) + ve + ((ve >>> 16) | (vo & 0xffff0000)) + 0x80008;
+    dst[r1 + lastWord] = ((he >>> 4) & 0xff00ff) | (((ho >>> 4) & 0xff00ff) << 8);
+  }
 }
 
 function fit(c: number, sm: number, sx: number, smm: number, sxm: number, out: Float64Array): void {

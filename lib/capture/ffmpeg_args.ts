@@ -58,6 +58,11 @@ export const DEMO_FPS = 15;
 export const DEMO_PERIOD_S = 11;
 /** Seconds one crossing takes; the rest of the period the scene is still. */
 export const DEMO_CROSSING_S = 4;
+/**
+ * Seconds before the first crossing: the detector learns the empty room first, as it would
+ * a real one, instead of taking the object's first steps into its background (a ghost trail).
+ */
+export const DEMO_FIRST_CROSSING_S = 2;
 
 /**
  * The demo scene as a lavfi graph: a still, textured "room" computed once and looped, and a
@@ -91,7 +96,8 @@ export function demoGraph(width = DEMO_WIDTH, height = DEMO_HEIGHT, fps = DEMO_F
   // since the detector sees gray levels.
   const obj = `color=c=0xf0c040:s=${ow}x${oh}:r=${fps}[obj]`;
   const p = DEMO_PERIOD_S, c = DEMO_CROSSING_S;
-  const x = `if(lt(mod(t\\,${p})\\,${c})\\,-w+(W+w)*mod(t\\,${p})/${c}\\,W)`;
+  const phase = `mod(t+${p - DEMO_FIRST_CROSSING_S}\\,${p})`;
+  const x = `if(lt(${phase}\\,${c})\\,-w+(W+w)*${phase}/${c}\\,W)`;
   return `${bg};${obj};[bg][obj]overlay=x='${x}':y=${floor - oh + Math.round(h * 0.04)}:eval=frame`;
 }
 

@@ -14,6 +14,7 @@ import {
   sessionMiddleware,
 } from "./lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "./lib/context.ts";
+import { DEV_EVENTS_PATH, devReloadEnabled, registerDevReload } from "./lib/web/mod.ts";
 import * as staticFiles from "./routes/static.ts";
 import * as health from "./routes/api/health.ts";
 import * as login from "./routes/login.tsx";
@@ -25,6 +26,7 @@ import * as adminAudit from "./routes/admin/audit.tsx";
 import * as adminClients from "./routes/admin/clients.tsx";
 import * as ws from "./routes/ws.ts";
 import * as events from "./routes/api/events.ts";
+import * as stats from "./routes/api/stats.ts";
 import * as frames from "./routes/frames.ts";
 import * as viewer from "./routes/index.tsx";
 import * as history from "./routes/history.tsx";
@@ -40,6 +42,7 @@ const ROUTES: RouteModule[] = [
   account,
   ws,
   events,
+  stats,
   frames,
   viewer,
   history,
@@ -53,7 +56,7 @@ const ROUTES: RouteModule[] = [
 /** Reachable without a session; everything else needs one (default deny). */
 function isPublic(path: string): boolean {
   return path === "/login" || path === "/api/health" ||
-    path.startsWith("/static/");
+    path.startsWith("/static/") || (path === DEV_EVENTS_PATH && devReloadEnabled());
 }
 
 /** Programs (API, WebSocket, images) get 401; people get the login page. */
@@ -82,6 +85,7 @@ export function createApp(ctx: AppContext): Hono<AppEnv> {
   app.use("*", requireSession());
   app.use("/admin/*", requireAdmin("page"));
   for (const route of ROUTES) route.register(app, ctx);
+  if (devReloadEnabled()) registerDevReload(app);
 
   app.notFound((c) => {
     const body = { error: "not found" };

@@ -17,6 +17,8 @@ import { CameraPipeline } from "./lib/pipeline/mod.ts";
 import { Store } from "./lib/store/mod.ts";
 
 const HOUR = 3_600_000;
+/** How often retention runs: often enough that a day of motion cannot fill the disk between runs. */
+const RETENTION_EVERY_MS = 60_000;
 
 /** The camera's capture; its options are checked here, so a bad one stops Vigil at start. */
 function createCapture(cam: CameraConfig, index: number): CameraCapture {
@@ -108,7 +110,7 @@ export async function start(
       console.error(`vigil: retention failed: ${err.message}`)
     );
   retention();
-  const retentionTimer = setInterval(retention, HOUR);
+  const retentionTimer = setInterval(retention, RETENTION_EVERY_MS);
 
   let stopping: Promise<void> | null = null;
   const stop = () =>

@@ -5,8 +5,9 @@
  *
  *   deno run -A bench/server_load.ts [--seconds 60] [--mode detect|live]
  *
- * Latency is taken on the client (same machine) as receipt time minus the frame's `ts`, which
- * the capture stamps when the frame arrives from ffmpeg: it bounds arrival-to-send from above.
+ * Latency is taken by the server itself (`GET /api/stats`: from the frame's arrival from ffmpeg
+ * to its WebSocket send, with performance.now()), and on the client (same machine) as receipt
+ * time minus the frame's `ts` (ms resolution): arrival to receipt, an upper bound.
  */
 import { parseArgs } from "node:util";
 import { login, openWebSocket, startVigil } from "../tests/helpers/server.ts";
@@ -67,8 +68,9 @@ try {
   const wsUrl = `${vigil.url.replace(/^http/, "ws")}/ws?mode=${values.mode}`;
   const ws = openWebSocket(wsUrl, { cookie, origin: vigil.url });
   const latencies: number[] = [];
-  // Time and bytes are split by the event messages; until the first one arrives we cannot
-  // know whether an event is under way, so that stretch counts as neither.
+  // Time and bytes are split by the event messages. Until the first one arrives it is not known
+  // whether an event is under way: that stretch is counted once the first message tells (a
+  // start means it was idle, an end that it was an event), or as neither if none comes.
   let phase: "unknown" | "idle" | "motion" = "unknown";
   const ms = { idle: 0, motion: 0, unknown: 0 };
   const bytes = { idle: 0, motion: 0, unknown: 0 };
@@ -76,6 +78,12 @@ try {
   const flip = (now: number, next: typeof phase) => {
     ms[phase] += now - since;
     since = now;
+    if (phase === "unknown" && next !== "unknown") {
+      const was = next === "motion" ? "idle" : "motion";
+      ms[was] += ms.unknown;
+      bytes[was] += bytes.unknown;
+      ms.unknown = bytes.unknown = 0;
+    }
     phase = next;
   };
   ws.onmessage = (e) => {
@@ -110,6 +118,7 @@ try {
   const cpu1 = [cpuTicks(vigil.pid), ...ffmpeg.map(cpuTicks)];
   const wall = (performance.now() - t0) / 1000;
   flip(Date.now(), phase);
+  const stats = await (await fetch(`${vigil.url}/api/stats`, { headers: { cookie } })).json();
   ws.close();
 
   const pct = (i: number) => (100 * (cpu1[i] - cpu0[i]) / CLK_TCK / wall).toFixed(1);
@@ -118,7 +127,14 @@ try {
     seconds: Math.round(wall),
     mode: values.mode,
     framesReceived: frames,
-    latencyMs: {
+    // the server's own figures: arrival from ffmpeg → WebSocket send
+    serverLatencyMs: {
+      p50: Number(stats.sendLatencyMs.p50?.toFixed(2)),
+      p99: Number(stats.sendLatencyMs.p99?.toFixed(2)),
+      samples: stats.sendLatencyMs.samples,
+    },
+    // the client's: arrival → receipt, at ms resolution
+    clientLatencyMs: {
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
     },

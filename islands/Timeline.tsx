@@ -97,6 +97,9 @@ export default function Timeline(props: TimelineProps) {
             grid: { stroke: "#21262d" },
             ticks: { stroke: "#30363d" },
             size: 40,
+            // short labels fit the axis: 1500 → "1.5k"
+            values: (_u: uPlot, splits: number[]) =>
+              splits.map((v) => v >= 1000 ? `${+(v / 1000).toFixed(1)}k` : String(v)),
           },
         ],
         series: [

@@ -1,5 +1,7 @@
 import type { Context, Hono } from "hono";
 import type { AppContext, AppEnv } from "../lib/context.ts";
+import { requireAdmin } from "../lib/auth/mod.ts";
+import { deleteEventFor } from "./api/events.ts";
 import { island, renderPage } from "../lib/web/mod.ts";
 import { jpegFileSize } from "../lib/jpeg.ts";
 import { CAMERA_ID } from "../lib/store/mod.ts";
@@ -72,7 +74,10 @@ function EventItem({ e }: { e: EventRow }) {
   );
 }
 
-/** `GET /history` (list + timeline) and `GET /history/:id` (frame viewer). */
+/**
+ * `GET /history` (list + timeline), `GET /history/:id` (frame viewer) and, for admins,
+ * `POST /history/:id/delete`.
+ */
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get("/history", (c) => {
     const camera = c.req.query("camera") || undefined;
@@ -237,8 +242,26 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
           width={width}
           height={height}
         />
+        {c.get("user")?.role === "admin" && event.end !== null && (
+          <form method="post" action={`/history/${event.id}/delete`} class="danger-zone">
+            <button class="btn btn-danger" type="submit">Delete this event</button>
+            <span class="muted">Its {event.frames} frames are deleted from the disk.</span>
+          </form>
+        )}
       </>,
       { title: `Event ${event.id}` },
     );
+  });
+
+  app.post("/history/:id/delete", requireAdmin("page"), async (c) => {
+    const idText = c.req.param("id");
+    const id = /^[1-9]\d{0,14}$/.test(idText) ? Number(idText) : 0;
+    if (id === 0) return badRequest(c, "The event id must be a positive integer.");
+    const outcome = await deleteEventFor(c, ctx, id);
+    if (outcome === "open") {
+      return badRequest(c, `Event ${id} is still being recorded: delete it once it has ended.`);
+    }
+    // deleted, or already gone (a second click, retention): either way back to the list
+    return c.redirect("/history", 303);
   });
 }

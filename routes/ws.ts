@@ -227,6 +227,9 @@ class Connection {
           continue;
         }
         this.#send(encodeFrame(msg));
+        if (msg.arrivedAt !== undefined) {
+          this.#ctx.clients.sendLatency.record(performance.now() - msg.arrivedAt);
+        }
         this.#framesSent++;
       } else if (msg.camera === this.#camera) {
         this.#sendText(toClientJson(msg));

@@ -348,11 +348,20 @@ Deno.test({
         await page.waitForFunction(() =>
           document.querySelector('[data-testid="online"]')?.textContent === "Watching"
         );
+        const ua = await page.evaluate(() => navigator.userAgent);
         const p2 = await ctx.newPage();
         await p2.goto(`${vigil.url}/admin/clients`);
-        assert.match(
-          await p2.textContent('[data-testid="clients"]') ?? "",
-          /admin.*HeadlessChrome|admin/s,
+        // one row per connection: user, address, camera, mode, since, user agent
+        const rows = await p2.$$eval(
+          '[data-testid="clients"] tbody tr',
+          (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)),
+        );
+        assert.ok(
+          rows.some((r) =>
+            r[0] === "admin" && r[1] === "127.0.0.1" && r[2] === "cam1" && r[3] === "detect" &&
+            /\d\d:\d\d/.test(r[4] ?? "") && r[5] === ua
+          ),
+          `no row for this browser (${ua}) in ${JSON.stringify(rows)}`,
         );
         await shot(p2, "clients");
         await p2.close();

@@ -61,10 +61,16 @@ Deno.test({
       }
       reader.releaseLock();
       const url = text.match(/listening on (\S+)/)![1];
-      for (const path of ["/api/health", "/login", "/static/app.css"]) {
+      const scripts = [
+        "/static/islands/lib/web/client.js",
+        "/static/islands/islands/Viewer.js",
+        "/static/islands/islands/Timeline.js",
+      ];
+      for (const path of ["/api/health", "/login", "/static/app.css", ...scripts]) {
         const res = await fetch(`${url}${path}`);
-        await res.body?.cancel();
+        const body = await res.text();
         assert.equal(res.status, 200, path);
+        if (path.endsWith(".js")) assert.match(body, /import|export/, `${path} is a module`);
       }
     } finally {
       child.kill("SIGTERM");

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { login, openWebSocket, startVigil } from "./helpers/server.ts";
+import { ffmpeg } from "./capture_helpers.ts";
 
 interface Received {
   texts: Record<string, unknown>[];
@@ -38,6 +39,47 @@ function openSocket(url: string, cookie: string, mode = "detect", camera?: strin
   return { ws, got, opened, closed };
 }
 
+/** The demo's object, at its default 640×480: 51 px wide, 144 px tall, top at y 221. */
+function assertDemoObjectBox([x, y, w, h]: number[]) {
+  assert.ok(
+    Math.abs(y - 221) <= 4 && Math.abs(h - 144) <= 6 && Math.abs(w - 51) <= 8 && x >= 0,
+    `box [${x},${y},${w},${h}] is not the demo object's (≈[x,221,51,144])`,
+  );
+}
+
+/**
+ * Decodes a JPEG with ffmpeg and finds the demo object (much brighter than wall and floor) on
+ * the row through its middle: its columns must match the box within 4 px. The object moves
+ * about 12 px a frame, so the JPEG of a neighbouring frame would be off.
+ */
+async function assertObjectInJpeg(jpeg: Uint8Array, box: number[], what: string) {
+  const gray = await ffmpeg([
+    "-f",
+    "mjpeg",
+    "-i",
+    "pipe:0",
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    "gray",
+    "pipe:1",
+  ], jpeg);
+  assert.equal(gray.length, 640 * 480, `${what}: a 640×480 JPEG`);
+  const row = (box[1] + (box[3] >> 1)) * 640;
+  let left = -1, right = -1;
+  for (let x = 0; x < 640; x++) {
+    if (gray[row + x] > 165) {
+      if (left < 0) left = x;
+      right = x;
+    }
+  }
+  assert.ok(left >= 0, `${what}: the object is not in the JPEG`);
+  assert.ok(
+    Math.abs(left - box[0]) <= 4 && Math.abs(right + 1 - (box[0] + box[2])) <= 4,
+    `${what}: object at columns ${left}..${right}, box at ${box[0]}..${box[0] + box[2] - 1}`,
+  );
+}
+
 async function until(what: string, ok: () => boolean, ms = 20_000) {
   const end = Date.now() + ms;
   while (!ok()) {
@@ -57,51 +99,49 @@ Deno.test("[e2e] demo scene motion reaches a logged-in WebSocket client with its
     assert.equal(hello.mode, "detect");
     assert.equal(hello.camera, "cam1");
 
-    await until("a motion frame", () => got.frames.length > 0, 30_000);
-    const frame = got.frames[0];
-    assert.equal(frame.header.camera, "cam1");
-    assert.ok(frame.header.boxes.length > 0, "a motion frame carries boxes");
-    for (const [x, y, w, h] of frame.header.boxes) {
-      assert.ok(
-        x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= 640 && y + h <= 480,
-      );
-    }
-    assert.deepEqual(
-      [...frame.jpeg.subarray(0, 2)],
-      [0xff, 0xd8],
-      "JPEG bytes follow the header",
+    // Wait for a frame with the whole object in view (not entering or leaving at an edge).
+    const inView = (b: number[]) => b[0] > 8 && b[0] + b[2] < 632;
+    await until(
+      "a motion frame",
+      () => got.frames.some((f) => f.header.boxes.some(inView)),
+      30_000,
     );
+    const frame = got.frames.find((f) => f.header.boxes.some(inView))!;
+    assert.equal(frame.header.camera, "cam1");
+    assert.deepEqual([...frame.jpeg.subarray(0, 2)], [0xff, 0xd8], "JPEG bytes follow the header");
+    // The box is the demo's object (51×144 at y 221, in camera pixels) …
+    const box = frame.header.boxes.find(inView)!;
+    assertDemoObjectBox(box);
+    // … and the JPEG sent with it shows the object exactly there: the analysed frame.
+    await assertObjectInJpeg(frame.jpeg, box, "sent frame");
     assert.ok(got.texts.some((m) => m.type === "motion"));
     assert.ok(got.texts.some((m) => m.type === "event" && m.phase === "start"));
     ws.close();
     await closed;
 
-    // The event is in the index, with the analysed frame stored.
+    // The event is in the index, and each stored JPEG shows the object inside its boxes.
     let events: { id: number; frames: number; thumbnail: string }[] = [];
-    await until("a stored event", () => events.length > 0, 10_000).catch(
-      () => {},
-    );
     const deadline = Date.now() + 10_000;
     while (events.length === 0 && Date.now() < deadline) {
-      const res = await fetch(`${vigil.url}/api/events`, {
-        headers: { cookie },
-      });
-      events = await res.json();
+      events = await (await fetch(`${vigil.url}/api/events`, { headers: { cookie } })).json();
       if (events.length === 0) await new Promise((r) => setTimeout(r, 200));
     }
     assert.ok(events.length > 0, "an event was stored");
     const res = await fetch(`${vigil.url}/api/events/${events[0].id}/frames`, {
       headers: { cookie },
     });
-    const frames = await res.json();
-    assert.ok(frames.length > 0);
-    const img = await fetch(`${vigil.url}${frames[0].url}`, {
-      headers: { cookie },
-    });
-    assert.equal(img.status, 200);
-    assert.deepEqual([
-      ...new Uint8Array(await img.arrayBuffer()).subarray(0, 2),
-    ], [0xff, 0xd8]);
+    const frames: { url: string; boxes: number[][] }[] = await res.json();
+    const whole = frames.filter((f) => f.boxes.some(inView));
+    assert.ok(whole.length > 0, `stored frames with the object in view: ${frames.length}`);
+    for (const f of whole.slice(0, 5)) {
+      const img = await fetch(`${vigil.url}${f.url}`, { headers: { cookie } });
+      assert.equal(img.status, 200);
+      await assertObjectInJpeg(
+        new Uint8Array(await img.arrayBuffer()),
+        f.boxes.find(inView)!,
+        f.url,
+      );
+    }
 
     const health = await (await fetch(`${vigil.url}/api/health`)).json();
     assert.equal(health.status, "ok");
@@ -231,13 +271,27 @@ Deno.test("[e2e] an unknown flag stops Vigil with a clear message and exit code 
 });
 
 Deno.test("[e2e] without VIGIL_ADMIN_PASSWORD a password is generated, printed once, and works", async () => {
-  const vigil = await startVigil({ source: "demo", password: false });
+  const dataDir = await Deno.makeTempDir({ prefix: "vigil-once-" });
   try {
-    const m = vigil.output().match(/created user 'admin' with password (\S+)/);
-    assert.ok(m, vigil.output());
-    await login(vigil.url, m[1]);
+    const first = await startVigil({ source: "demo", password: false, dataDir });
+    const m = first.output().match(/created user 'admin' with password (\S+)/);
+    try {
+      assert.ok(m, first.output());
+      await login(first.url, m[1]);
+    } finally {
+      await first.close();
+    }
+    // the next start finds the user: no new password, none printed, the first one still works
+    const again = await startVigil({ source: "demo", password: false, dataDir });
+    try {
+      assert.doesNotMatch(again.output(), /password/i);
+      assert.ok(!again.output().includes(m[1]), "the password is never printed again");
+      await login(again.url, m[1]);
+    } finally {
+      await again.close();
+    }
   } finally {
-    await vigil.close();
+    await Deno.remove(dataDir, { recursive: true });
   }
 });
 

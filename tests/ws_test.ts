@@ -139,6 +139,23 @@ Deno.test("/ws forwards motion, event and status messages of its camera as JSON"
   });
 });
 
+Deno.test("/ws records each frame's time from arrival to send (for /api/stats)", async () => {
+  await withServer(async (s) => {
+    const c = await TestClient.connect(`${s.wsUrl}?mode=live`);
+    await c.text("hello");
+    const before = s.clients.sendLatency.summary().samples;
+    // arrived 40 ms ago; a frame without an arrival time (a test's) records nothing
+    s.bus.publish({ ...frame("cam1", 3001, false), arrivedAt: performance.now() - 40 });
+    await c.binary();
+    s.bus.publish(frame("cam1", 3002, false));
+    await c.binary();
+    const after = s.clients.sendLatency.summary();
+    assert.equal(after.samples, before + 1);
+    assert.ok(after.max >= 40 && after.max < 2000, `latency ${after.max} ms`);
+    await c.close();
+  });
+});
+
 Deno.test("/ws in live mode sends every frame of its camera", async () => {
   await withServer(async (s) => {
     const c = await TestClient.connect(`${s.wsUrl}?mode=live`);

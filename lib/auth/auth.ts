@@ -61,7 +61,8 @@ export type AuditEvent =
   | "password_changed"
   | "role_changed"
   | "session_revoked"
-  | "admin_created";
+  | "admin_created"
+  | "event_deleted";
 
 export interface AuditEntry {
   id: number;

@@ -19,6 +19,8 @@ export interface FrameMessage {
   motion: boolean;
   eventId: number | null;
   score: number;
+  /** `performance.now()` when the frame arrived from ffmpeg (for the send latency). */
+  arrivedAt?: number;
 }
 
 export interface MotionMessage {

@@ -1,3 +1,5 @@
+import { SendLatency } from "./send_latency.ts";
+
 /** How a WebSocket client wants frames: every frame, motion frames only, or none. */
 export type ClientMode = "live" | "detect" | "off";
 
@@ -28,6 +30,8 @@ export type ClientPatch = Partial<
 /** The WebSocket clients connected right now (routes/ws.ts adds and removes them). */
 export class ClientRegistry {
   readonly #clients = new Map<string, ClientInfo>();
+  /** Frame arrival from ffmpeg → WebSocket send, over all clients (routes/ws.ts records it). */
+  readonly sendLatency = new SendLatency();
 
   /** Adds a client; throws RangeError if its id is already registered. */
   add(info: ClientInfo): void {

@@ -1,20 +1,26 @@
 /** What one {@link EventTracker.update} call decided. */
-export type EventStep = { start: boolean; end: boolean; inEvent: boolean };
+export type EventStep = { start: boolean; end: boolean; split: boolean; inEvent: boolean };
 
 /**
  * Turns per-frame motion into events: an event starts after `minFrames` consecutive motion
- * frames and ends once `gapMs` passed without motion. Driven only by the timestamps given,
- * so tests use a fake clock.
+ * frames and ends once `gapMs` passed without motion. An event longer than `maxMs` (motion
+ * that never stops: a tree in the wind, rain) is split, so retention can delete its old parts.
+ * Driven only by the timestamps given, so tests use a fake clock.
  */
 export class EventTracker {
   readonly minFrames: number;
   readonly gapMs: number;
+  /** Longest event before it is split; 0 = no limit. */
+  readonly maxMs: number;
   #consecutive = 0;
   #inEvent = false;
+  /** When the open event began: the first of its minFrames motion frames. */
+  #eventStart = 0;
+  #runStart = 0;
   #lastMotion = 0;
-  readonly #step: EventStep = { start: false, end: false, inEvent: false };
+  readonly #step: EventStep = { start: false, end: false, split: false, inEvent: false };
 
-  constructor(opts: { minFrames: number; gapMs: number }) {
+  constructor(opts: { minFrames: number; gapMs: number; maxMs?: number }) {
     if (!Number.isInteger(opts.minFrames) || opts.minFrames < 1) {
       throw new RangeError(
         `EventTracker: minFrames must be a whole number of at least 1, not ${opts.minFrames}`,
@@ -23,8 +29,13 @@ export class EventTracker {
     if (!(opts.gapMs >= 0) || !Number.isFinite(opts.gapMs)) {
       throw new RangeError(`EventTracker: gapMs must be a number of at least 0, not ${opts.gapMs}`);
     }
+    const maxMs = opts.maxMs ?? 0;
+    if (!(maxMs >= 0) || !Number.isFinite(maxMs)) {
+      throw new RangeError(`EventTracker: maxMs must be a number of at least 0, not ${maxMs}`);
+    }
     this.minFrames = opts.minFrames;
     this.gapMs = opts.gapMs;
+    this.maxMs = maxMs;
   }
 
   /** An event is open. */
@@ -40,18 +51,24 @@ export class EventTracker {
   /**
    * Called once per analysed frame. `start`: this frame opens an event (the minFrames-th
    * consecutive motion frame); `end`: the open event closed because gapMs passed since its last
-   * motion frame. The returned object is reused by the next call.
+   * motion frame; `split`: the open event reached maxMs, ends before this motion frame, and a
+   * new one starts with it. The returned object is reused by the next call.
    */
   update(ts: number, motion: boolean): EventStep {
     const step = this.#step;
     step.start = false;
     step.end = false;
+    step.split = false;
     if (motion) {
-      this.#consecutive++;
+      if (++this.#consecutive === 1) this.#runStart = ts;
       this.#lastMotion = ts;
       if (!this.#inEvent && this.#consecutive >= this.minFrames) {
         this.#inEvent = true;
+        this.#eventStart = this.#runStart;
         step.start = true;
+      } else if (this.#inEvent && this.maxMs > 0 && ts - this.#eventStart >= this.maxMs) {
+        this.#eventStart = ts;
+        step.split = true;
       }
     } else {
       this.#consecutive = 0;

@@ -5,7 +5,7 @@ import { EventTracker } from "./events.ts";
 function trace(t: EventTracker, frames: [number, boolean][]): string {
   return frames.map(([ts, m]) => {
     const s = t.update(ts, m);
-    return s.start ? "S" : s.end ? "E" : s.inEvent ? "+" : ".";
+    return s.start ? "S" : s.end ? "E" : s.split ? "|" : s.inEvent ? "+" : ".";
   }).join("");
 }
 
@@ -33,6 +33,28 @@ Deno.test("EventTracker.update() ends an event once gapMs passed without motion"
     [1100, true], // a new event
   ];
   assert.equal(trace(t, frames), "S++++E.S");
+});
+
+Deno.test("EventTracker.update() splits an event that lasts longer than maxMs", () => {
+  const t = new EventTracker({ minFrames: 2, gapMs: 500, maxMs: 1000 });
+  // endless motion, 200 ms per frame: the event starts on the 2nd frame (it began at 0) and
+  // splits at 1000 and 2200; a still frame inside the gap neither splits nor ends it
+  const frames: [number, boolean][] = [
+    [0, true],
+    [200, true], // S
+    [400, true],
+    [600, false],
+    [800, true],
+    [1000, true], // | 1000 ms after the start
+    [1200, true],
+    [1400, true],
+    [2200, true], // |
+    [2400, true],
+  ];
+  assert.equal(trace(t, frames), ".S+++|++|+");
+  const endless = new EventTracker({ minFrames: 1, gapMs: 500 });
+  assert.equal(trace(endless, [[0, true], [100_000_000, true]]), "S+");
+  assert.throws(() => new EventTracker({ minFrames: 1, gapMs: 0, maxMs: -1 }), RangeError);
 });
 
 Deno.test("EventTracker.tick() closes an open event when frames stop arriving", () => {

@@ -53,6 +53,8 @@ export interface DetectorSettings {
   minFrames: number;
   /** An event ends after this many milliseconds without motion. */
   eventGapMs: number;
+  /** An event longer than this (milliseconds) is split into several; 0 = no limit. */
+  maxEventMs: number;
   /** Polygons (camera pixels) whose pixels are ignored. */
   masks: Polygon[];
   /** Named polygons (camera pixels); motion touching one reports its name. */
@@ -76,6 +78,7 @@ export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = Object.freeze({
   lightswitch: 30,
   minFrames: 2,
   eventGapMs: 5000,
+  maxEventMs: 600_000,
   masks: Object.freeze([]) as unknown as Polygon[],
   zones: Object.freeze([]) as unknown as Zone[],
 }) as DetectorSettings;
@@ -98,6 +101,7 @@ const NUMBER_RANGES: Record<NumberKey, [min: number, max: number, integer: boole
   lightswitch: [0, 100, false],
   minFrames: [1, 1000, true],
   eventGapMs: [0, 86_400_000, false],
+  maxEventMs: [0, 86_400_000, false],
 };
 
 const KNOWN = new Set<string>([

@@ -75,6 +75,7 @@ export class CameraPipeline {
     this.#tracker = new EventTracker({
       minFrames: config.detector.minFrames,
       gapMs: config.detector.eventGapMs,
+      maxMs: config.detector.maxEventMs,
     });
     this.#capture.onFrame = (frame) => this.#onFrame(frame);
     const log = deps.log ?? console.log;
@@ -140,12 +141,17 @@ export class CameraPipeline {
   }
 
   #onFrame(frame: PipelineFrame): void {
+    const arrivedAt = performance.now();
     const result: FrameResult = this.#detectorFor(frame).process(frame.gray);
     const step = this.#tracker.update(frame.ts, result.motion);
     const camera = this.config.id;
     const boxes = result.boxes.map((b) => [...b] as Box);
 
-    if (step.start) {
+    if (step.split) {
+      // endless motion: close the long event at its last frame and go on in a new one
+      this.#endEvent(this.#lastMotion ?? frame.ts);
+    }
+    if (step.start || step.split) {
       this.#eventId = this.#recorder.startEvent(
         camera,
         this.#pending[0]?.ts ?? frame.ts,
@@ -183,6 +189,7 @@ export class CameraPipeline {
       motion: inEvent,
       eventId: this.#eventId,
       score: result.score,
+      arrivedAt,
     });
     if (step.end) this.#endEvent(this.#lastMotion ?? frame.ts);
   }

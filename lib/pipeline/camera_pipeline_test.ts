@@ -20,6 +20,8 @@ class FakeCapture implements CaptureLike {
   detectWidth = W;
   detectHeight = H;
   #seq = 0;
+  /** The square's x in each pushed frame, by sequence number (undefined: no square). */
+  squareAt: (number | undefined)[] = [];
   start() {
     this.state = "running";
     this.onState("running", "");
@@ -36,12 +38,15 @@ class FakeCapture implements CaptureLike {
       for (let y = 40; y < 70; y++) gray.fill(230, y * W + x, y * W + x + 30);
     }
     const seq = this.#seq++;
+    this.squareAt[seq] = x;
     this.onFrame({ seq, ts, pts: seq * 66, gray, jpeg: new Uint8Array([0xff, 0xd8, seq]) });
   }
 }
 
 class FakeRecorder implements Recorder {
   events: { id: number; start: number; end: number | null; frames: number[] }[] = [];
+  /** Per recorded frame: the sequence number its JPEG carries, and its boxes. */
+  recorded: { seq: number; boxes: Box[] }[] = [];
   startEvent(_camera: string, ts: number) {
     this.events.push({ id: this.events.length + 1, start: ts, end: null, frames: [] });
     return this.events.length;
@@ -49,6 +54,7 @@ class FakeRecorder implements Recorder {
   addFrame(eventId: number, _c: string, ts: number, jpeg: Uint8Array, boxes: Box[]) {
     assert.ok(boxes.length > 0);
     assert.equal(jpeg[0], 0xff);
+    this.recorded.push({ seq: jpeg[2], boxes });
     this.events[eventId - 1].frames.push(ts);
   }
   endEvent(eventId: number, ts: number) {
@@ -56,13 +62,13 @@ class FakeRecorder implements Recorder {
   }
 }
 
-function setup() {
+function setup(detector: Partial<CameraConfig["detector"]> = {}) {
   const camera: CameraConfig = {
     id: "cam1",
     name: "Camera",
     source: "demo",
     capture: {},
-    detector: { ...DEFAULT_DETECTOR_SETTINGS, minFrames: 3, eventGapMs: 1000 },
+    detector: { ...DEFAULT_DETECTOR_SETTINGS, minFrames: 3, eventGapMs: 1000, ...detector },
   };
   const bus = new Bus();
   const messages: BusMessage[] = [];
@@ -119,6 +125,43 @@ Deno.test("CameraPipeline opens an event after minFrames motion frames and close
   const info = pipeline.info();
   assert.equal(info.lastMotion, lastMotion);
   assert.equal(info.width, 640);
+});
+
+Deno.test("CameraPipeline records each motion frame with the JPEG of the frame it analysed", async () => {
+  const { capture, recorder, pipeline } = setup();
+  pipeline.start();
+  let ts = 0;
+  for (let i = 0; i < 40; i++) capture.push(ts += 66);
+  for (let i = 0; i < 8; i++) capture.push(ts += 66, 10 + i * 12);
+  await pipeline.stop();
+  assert.ok(recorder.recorded.length >= 5, `frames recorded: ${recorder.recorded.length}`);
+  for (const { seq, boxes } of recorder.recorded) {
+    // the square is 30 px wide at 160x120, so 120 px at 640x480, its left edge at x·4
+    const x = capture.squareAt[seq];
+    assert.ok(x !== undefined, `frame ${seq} had no square but was recorded as motion`);
+    assert.ok(
+      boxes.some(([bx, , bw]) => Math.abs(bx - x * 4) <= 8 && Math.abs(bw - 120) <= 16),
+      `frame ${seq}: square at ${x * 4}, boxes ${JSON.stringify(boxes)}`,
+    );
+  }
+});
+
+Deno.test("CameraPipeline splits motion that never stops into events of maxEventMs", async () => {
+  const { capture, recorder, pipeline, messages, drain } = setup({ maxEventMs: 2000 });
+  pipeline.start();
+  let ts = 0;
+  for (let i = 0; i < 40; i++) capture.push(ts += 66);
+  // 7 s of a square moving back and forth
+  for (let i = 0; i < 106; i++) capture.push(ts += 66, 10 + (i % 10) * 10);
+  await pipeline.stop();
+  await drain();
+  assert.ok(recorder.events.length >= 3, `events: ${recorder.events.length}`);
+  for (const [k, e] of recorder.events.entries()) {
+    assert.ok(e.end !== null && e.end - e.start < 2000, `event ${k} lasts ${e.end! - e.start} ms`);
+    if (k > 0) assert.ok(e.start > recorder.events[k - 1].end!, "events do not overlap");
+  }
+  const phases = messages.flatMap((m) => m.type === "event" ? [m.phase] : []);
+  assert.deepEqual(phases, recorder.events.flatMap(() => ["start", "end"]));
 });
 
 Deno.test("CameraPipeline publishes the capture's state changes and logs each new one once", async () => {

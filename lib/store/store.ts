@@ -416,6 +416,20 @@ export class Store {
     return this.#prepare(sql).all(...args).map((r) => toEventRow(r as unknown as EventRecord));
   }
 
+  /**
+   * Deletes a closed event, its frames and their files. An event still being recorded is
+   * left alone ("open"): its camera is still adding frames to it.
+   */
+  async deleteEvent(id: number): Promise<"deleted" | "open" | "missing"> {
+    this.#assertOpen();
+    checkId(id);
+    const row = this.#st.eventById.get(id);
+    if (!row) return "missing";
+    if (row.end === null) return "open";
+    await this.#deleteEvent(id, String(row.dir));
+    return "deleted";
+  }
+
   getEvent(id: number): EventRow | null {
     checkId(id);
     const row = this.#st.eventById.get(id);

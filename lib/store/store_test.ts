@@ -191,6 +191,30 @@ Deno.test("Store.enforceRetention() deletes events older than maxAgeMs, files in
   });
 });
 
+Deno.test("Store.deleteEvent() deletes a closed event with its files, never an open one", async () => {
+  await withTempDir(async (dir) => {
+    const store = Store.open(dir, { log: quiet() });
+    const done = recordEvent(store, "cam1", T0, 3);
+    const kept = recordEvent(store, "cam1", T0 + 1000, 2);
+    const open = store.startEvent("cam1", T0 + 5000);
+    await store.flush();
+    const doneDir = join(dir, "cam1", "2026-11-22", String(done));
+    assert.ok((await Deno.stat(doneDir)).isDirectory);
+
+    assert.equal(await store.deleteEvent(done), "deleted");
+    assert.equal(store.getEvent(done), null);
+    assert.deepEqual(store.listFrames(done), []);
+    await assert.rejects(Deno.stat(doneDir), Deno.errors.NotFound);
+    assert.equal(await store.deleteEvent(done), "missing");
+    assert.equal(await store.deleteEvent(open), "open");
+    assert.ok(store.getEvent(open));
+    assert.equal(store.listFrames(kept).length, 2);
+    assert.equal(store.storedBytes(), 2000);
+    await assert.rejects(store.deleteEvent(0), RangeError);
+    await store.close();
+  });
+});
+
 Deno.test("Store.enforceRetention() deletes the oldest events first past maxBytes", async () => {
   await withTempDir(async (dir) => {
     const store = Store.open(dir, { maxBytes: 5000, log: quiet() });

@@ -13,8 +13,15 @@
  *   islands on a page share one Preact (hooks and signals work across them). The boot script
  *   imports `client.js`, whose `boot()` imports `/static/islands/islands/<Name>.js` for each
  *   marker and calls Preact's `hydrate` with the parsed props.
+ * - Under `deno task dev` (`enableDevReload()`), pages also reload when the server restarts.
  */
 export { bootScript, CLIENT_URL, renderPage } from "./render.tsx";
+export {
+  DEV_EVENTS_PATH,
+  devReloadEnabled,
+  enableDevReload,
+  registerDevReload,
+} from "./dev_reload.ts";
 export type { PageOptions } from "./render.tsx";
 export { island, serializeProps } from "./island.tsx";
 export { buildIslands, islandNames, islandsFresh } from "./build.ts";

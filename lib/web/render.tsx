@@ -4,6 +4,7 @@ import { renderToString } from "preact-render-to-string";
 import type { AppEnv } from "../context.ts";
 import { Layout } from "../../components/Layout.tsx";
 import { _beginIslands, _endIslands } from "./island.tsx";
+import { devReloadEnabled, devReloadScript } from "./dev_reload.ts";
 
 export interface PageOptions {
   /** The page's name; the document title becomes "<title> · Vigil". */
@@ -20,6 +21,11 @@ export const CLIENT_URL = "/static/islands/lib/web/client.js";
 /** The boot script: one nonce'd inline module that hydrates the page's islands. */
 export function bootScript(): string {
   return `import{boot}from"${CLIENT_URL}";boot();`;
+}
+
+/** The page's one inline script: island boot (if it has islands) and, under dev, the reloader. */
+function inlineScript(hasIslands: boolean): string {
+  return (hasIslands ? bootScript() : "") + (devReloadEnabled() ? devReloadScript() : "");
 }
 
 /**
@@ -57,13 +63,14 @@ export function renderPage(
       {(opts.styles ?? []).map((href) => <link key={href} rel="stylesheet" href={href} />)}
     </head>,
   );
-  const boot = islands.names.size > 0
+  const script = inlineScript(islands.names.size > 0);
+  const boot = script
     ? renderToString(
       <script
         type="module"
         nonce={nonce}
         // deno-lint-ignore react-no-danger
-        dangerouslySetInnerHTML={{ __html: bootScript() }}
+        dangerouslySetInnerHTML={{ __html: script }}
       />,
     )
     : "";

@@ -8,6 +8,7 @@ import { formatAgo, formatDateTime } from "../../components/format.ts";
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get("/admin/clients", requireAdmin("page"), (c) => {
     const clients = ctx.clients.list();
+    const latency = ctx.clients.sendLatency.summary();
     const now = Date.now();
     return renderPage(
       c,
@@ -64,6 +65,14 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
           <p class="muted small">
             {clients.length} connection{clients.length === 1 ? "" : "s"}. Reload to refresh.
           </p>
+          {latency.samples > 0 && (
+            <p class="muted small" data-testid="latency">
+              Frames leave for the browsers {latency.p50.toFixed(1)} ms (median),{" "}
+              {latency.p99.toFixed(1)}{" "}
+              ms (99th percentile) after ffmpeg delivers them, over the last {latency.samples}{" "}
+              frames sent.
+            </p>
+          )}
         </section>
       </>,
       { title: "Clients" },

@@ -2,9 +2,10 @@
  * @module
  * Motion events as JSON: `GET /api/events`, `GET /api/events/:id`, `GET /api/events/:id/frames`
  * and the timeline histogram `GET /api/timeline`. All need a logged-in user (else 401 JSON).
+ * `DELETE /api/events/:id` is for admins only (403 for viewers).
  */
 import type { Context, Hono } from "hono";
-import { requireUser } from "../../lib/auth/mod.ts";
+import { clientAddress, requireAdmin, requireUser } from "../../lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "../../lib/context.ts";
 import { CAMERA_ID } from "../../lib/store/mod.ts";
 
@@ -96,6 +97,31 @@ function guarded(
   };
 }
 
+/**
+ * Deletes a closed event for the admin making the request and records it in the audit log.
+ * Shared by the API and the history page.
+ */
+export async function deleteEventFor(
+  c: Context<AppEnv>,
+  ctx: AppContext,
+  id: number,
+): Promise<"deleted" | "open" | "missing"> {
+  const event = ctx.store.getEvent(id);
+  const outcome = await ctx.store.deleteEvent(id);
+  if (outcome === "deleted" && event) {
+    let address: string | null = null;
+    try {
+      address = clientAddress(c);
+    } catch { /* no address in in-process requests */ }
+    ctx.auth.audit("event_deleted", {
+      actor: c.get("user")?.username ?? null,
+      address,
+      detail: `event ${id} of ${event.camera}, ${event.frames} frames`,
+    });
+  }
+  return outcome;
+}
+
 /** The bucket used when `bucket` is not given: the smallest nice size giving at most 200 bars. */
 export function defaultBucket(spanMs: number): number {
   for (const b of NICE_BUCKETS) if (spanMs / b <= 200) return b;
@@ -134,6 +160,22 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       return c.json(ev);
     }),
   );
+
+  app.delete("/api/events/:id", requireAdmin("api"), async (c) => {
+    let id: number;
+    try {
+      id = eventIdParam(c);
+    } catch (err) {
+      if (err instanceof BadRequest) return bad(c, err.message);
+      throw err;
+    }
+    const outcome = await deleteEventFor(c, ctx, id);
+    if (outcome === "missing") return bad(c, `no event ${id}`, 404);
+    if (outcome === "open") {
+      return c.json({ error: `event ${id} is still being recorded: delete it once it ended` }, 409);
+    }
+    return c.body(null, 204);
+  });
 
   app.get(
     "/api/events/:id/frames",

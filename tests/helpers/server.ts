@@ -22,6 +22,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Set to false to start without VIGIL_ADMIN_PASSWORD (the server then generates one). */
   password?: string | false;
+  /** An existing data folder to use (and leave in place); default a new temporary one. */
+  dataDir?: string;
 }
 
 const ROOT = new URL("../../", import.meta.url);
@@ -31,7 +33,7 @@ export async function startVigil(
   opts: StartOptions = {},
 ): Promise<VigilProcess> {
   await (built ??= buildIslands());
-  const dataDir = await Deno.makeTempDir({ prefix: "vigil-test-" });
+  const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "vigil-test-" });
   const password = opts.password ?? crypto.randomUUID();
   const env: Record<string, string> = { ...opts.env };
   if (password) env.VIGIL_ADMIN_PASSWORD = password;
@@ -82,7 +84,7 @@ export async function startVigil(
     } catch { /* already gone */ }
     await status;
     await pumps;
-    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    if (!opts.dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   };
   let url: string;
   try {

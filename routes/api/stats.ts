@@ -1,0 +1,21 @@
+/**
+ * @module
+ * `GET /api/stats` (admins only): how the running server is doing — frame latency from ffmpeg
+ * to the WebSocket send, connected clients, storage. Read by bench/server_load.ts.
+ */
+import type { Hono } from "hono";
+import { requireAdmin } from "../../lib/auth/mod.ts";
+import type { AppContext, AppEnv } from "../../lib/context.ts";
+
+export function register(app: Hono<AppEnv>, ctx: AppContext): void {
+  app.get("/api/stats", requireAdmin("api"), (c) => {
+    c.header("Cache-Control", "no-store");
+    return c.json({
+      uptimeMs: Date.now() - ctx.startedAt,
+      clients: ctx.clients.size,
+      // percentiles over the most recent sends; null until a frame was sent
+      sendLatencyMs: ctx.clients.sendLatency.summary(),
+      storage: { bytes: ctx.store.storedBytes(), pendingWrites: ctx.store.pendingWrites },
+    });
+  });
+}

@@ -27,6 +27,26 @@ function href(camera: string, mode: Mode): string {
   return `/?${new URLSearchParams({ camera, mode })}`;
 }
 
+const needsHelp = (state: string) => state === "failed" || state === "stalled";
+
+/**
+ * ffmpeg's last stderr lines for a failed or stalled camera: `/api/health` has them for a
+ * signed-in user (status messages carry only the advice). Empty when unknown.
+ */
+async function fetchErrorLines(camera: string): Promise<string[]> {
+  try {
+    const res = await fetch("/api/health", { headers: { accept: "application/json" } });
+    if (!res.ok) return [];
+    const body = await res.json() as { cameras?: { id?: unknown; error?: unknown }[] };
+    const found = body.cameras?.find((c) => c.id === camera);
+    return Array.isArray(found?.error)
+      ? found.error.filter((l): l is string => typeof l === "string")
+      : [];
+  } catch {
+    return []; // offline: the message still says what is wrong
+  }
+}
+
 /** The live view: frames with motion boxes, online status, last motion, mode switch. */
 export default function Viewer(props: ViewerProps) {
   const cameras = useSignal(props.cameras);
@@ -40,6 +60,7 @@ export default function Viewer(props: ViewerProps) {
   const lastMotion = useSignal<number | null>(cam.value?.lastMotion ?? null);
   const state = useSignal(cam.value?.state ?? "stopped");
   const message = useSignal(cam.value?.message ?? "");
+  const errorLines = useSignal<string[]>([]);
   const boxes = useSignal<Box[]>([]);
   const frameTs = useSignal<number | null>(null);
   const natural = useSignal<[number, number] | null>(null);
@@ -49,7 +70,19 @@ export default function Viewer(props: ViewerProps) {
   const sock = useRef<LiveSocket | null>(null);
   const url = useRef<string | null>(null);
 
+  /** Shows what ffmpeg said while `id` is failed or stalled; clears it otherwise. */
+  const updateErrorLines = (id: string, camState: string) => {
+    if (!needsHelp(camState)) {
+      errorLines.value = [];
+      return;
+    }
+    fetchErrorLines(id).then((lines) => {
+      if (camera.value === id && needsHelp(state.value)) errorLines.value = lines;
+    });
+  };
+
   useEffect(() => {
+    updateErrorLines(camera.value, state.value);
     const tick = setInterval(() => now.value = Date.now(), 1000);
     const giveUp = setTimeout(() => connecting.value = false, 5000);
     const s = new LiveSocket({
@@ -77,6 +110,7 @@ export default function Viewer(props: ViewerProps) {
             if (msg.camera === camera.value) {
               state.value = msg.state;
               message.value = msg.message;
+              updateErrorLines(msg.camera, msg.state);
             }
             break;
           case "motion":
@@ -136,6 +170,7 @@ export default function Viewer(props: ViewerProps) {
     state.value = c?.state ?? "starting";
     message.value = c?.message ?? "";
     lastMotion.value = c?.lastMotion ?? null;
+    updateErrorLines(id, state.value);
     natural.value = null;
     clearFrame();
     history.replaceState(null, "", href(id, mode.value));
@@ -247,6 +282,13 @@ export default function Viewer(props: ViewerProps) {
           <dd data-testid="camera-state">
             <span class={`state state-${state.value}`}>{state.value}</span>
             {message.value && <span class="state-msg">{message.value}</span>}
+            {needsHelp(state.value) && errorLines.value.length > 0 && (
+              <details class="ffmpeg-lines" data-testid="ffmpeg-error">
+                <summary>What ffmpeg said</summary>
+                {/* One block per line, wrapped: ffmpeg's lines are long (no <pre> overflow). */}
+                {errorLines.value.map((line, i) => <code key={i} class="state-msg">{line}</code>)}
+              </details>
+            )}
           </dd>
         </div>
       </dl>

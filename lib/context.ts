@@ -19,6 +19,8 @@ export interface CameraInfo {
   width: number;
   height: number;
   lastMotion: number | null;
+  /** ffmpeg's last stderr lines (passwords redacted) while the camera is failed or stalled. */
+  error?: string[];
 }
 
 export interface CameraRegistry {

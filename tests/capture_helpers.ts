@@ -211,3 +211,86 @@ export function stateTrail(r: Recorder): string[] {
   for (const s of r.states) if (out.at(-1) !== s.state) out.push(s.state);
   return out;
 }
+
+/**
+ * A stand-in MJPEG camera that, unlike ffmpeg's one-client listener, serves any number of
+ * clients and reconnections (a capture restarts once when it learns the source size): one ffmpeg
+ * encodes the lavfi `graph` in real time (JPEG quality `q`), and each client of `url` gets the
+ * frames from the next one on as multipart MJPEG.
+ */
+export function mjpegCamera(graph: string, q: number): { url: string; stop(): Promise<void> } {
+  const proc = new Deno.Command("ffmpeg", {
+    args: [
+      ...["-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-f", "lavfi", "-i", graph],
+      ...["-c:v", "mjpeg", "-q:v", String(q), "-f", "image2pipe", "pipe:1"],
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const clients = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  const encoder = new TextEncoder();
+  const send = (jpeg: Uint8Array) => {
+    const head = encoder.encode(
+      `--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ${jpeg.length}\r\n\r\n`,
+    );
+    for (const c of clients) {
+      try {
+        c.enqueue(head);
+        c.enqueue(jpeg);
+        c.enqueue(encoder.encode("\r\n"));
+      } catch {
+        clients.delete(c);
+      }
+    }
+  };
+  // ffmpeg's JPEGs carry no thumbnails, so the first FF D9 after FF D8 ends a frame.
+  const splitting = (async () => {
+    let buf = new Uint8Array(0);
+    for await (const chunk of proc.stdout) {
+      const joined = new Uint8Array(buf.length + chunk.length);
+      joined.set(buf);
+      joined.set(chunk, buf.length);
+      buf = joined;
+      let start = 0;
+      for (let i = 1; i < buf.length; i++) {
+        if (buf[i - 1] === 0xff && buf[i] === 0xd9) {
+          send(buf.slice(start, i + 1));
+          start = i + 1;
+        }
+      }
+      buf = buf.slice(start);
+    }
+  })();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    let self: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({
+      start: (c) => void clients.add(self = c),
+      cancel: () => void clients.delete(self),
+    });
+    return new Response(body, {
+      headers: { "content-type": "multipart/x-mixed-replace; boundary=frame" },
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/`,
+    async stop() {
+      try {
+        proc.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+      await proc.status;
+      await splitting;
+      for (const c of clients) {
+        try {
+          c.close();
+        } catch {
+          // closed
+        }
+      }
+      clients.clear();
+      await server.shutdown();
+    },
+  };
+}

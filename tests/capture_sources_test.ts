@@ -144,10 +144,11 @@ Deno.test("[ffmpeg] a stream that stops sending while running is restarted by th
     const lastBefore = r.frames.at(-1)!.ts;
     const n = r.frames.length;
     await waitFor(() => r.frames.length > n, 5000, "frames after the restart");
+    const stalledAt = r.states.find((s) => s.state === "stalled")!.at;
     console.log(
-      `gap from the last frame before the stall to the first after: ${
+      `stalled ${stalledAt - lastBefore} ms after the last frame; frames again ${
         r.frames[n].ts - lastBefore
-      } ms`,
+      } ms after it`,
     );
     assert.deepEqual(stateTrail(r).slice(0, 5), [
       "starting",

@@ -74,7 +74,10 @@ export interface CaptureOptions {
   restartMaxDelayMs?: number;
   /** RTSP/HTTP socket timeout. Default 10000. */
   timeoutMs?: number;
-  /** RTSP transport: "tcp" (default) or "udp" (for servers without TCP interleaving). */
+  /**
+   * RTSP transport: "tcp" or "udp". Unset: TCP, switching to UDP for good when the server
+   * answers that it offers no TCP (461).
+   */
   rtspTransport?: "tcp" | "udp";
   /** Extra ffmpeg input options (placed before -i), for what the options above do not cover. */
   inputArgs?: string[];
@@ -93,6 +96,10 @@ const PENDING = 4;
 const FPS_WINDOW = 32;
 /** A run that delivered frames for this long resets the backoff. */
 const STABLE_MS = 10_000;
+/** How many of ffmpeg's last stderr lines `errorLines` shows. */
+const ERROR_LINES = 5;
+/** Longest stderr line `errorLines` shows; ffmpeg's lines are short, a hostile stream's need not be. */
+const ERROR_LINE_CHARS = 300;
 
 function defaultDetectSize(w: number, h: number): { width: number; height: number } {
   const width = Math.max(2, Math.floor(Math.min(320, w) / 2) * 2);
@@ -215,6 +222,8 @@ export class CameraCapture {
   /** Set when the stream turned out not to be MJPEG. */
   #passthroughBroken = false;
   #passthroughActive = false;
+  /** Set when an RTSP server refused TCP and no transport was configured. */
+  #rtspUdp = false;
   #dropped = 0;
   #lastError: CaptureError | null = null;
 
@@ -291,6 +300,19 @@ export class CameraCapture {
   /** Frames that arrived in only one of the two forms and were dropped. */
   get dropped(): number {
     return this.#dropped;
+  }
+  /**
+   * What ffmpeg said last, for people fixing a failed or stalled camera: its last few stderr
+   * lines, passwords in URLs redacted. Empty in every other state.
+   */
+  get errorLines(): string[] {
+    const lines = this.#state === "failed"
+      ? this.#lastError?.stderr ?? []
+      : this.#state === "stalled"
+      ? this.#run?.stderr ?? []
+      : [];
+    return lines.filter((l) => l.trim() !== "").slice(-ERROR_LINES)
+      .map((l) => redactSource(l.trim()).slice(0, ERROR_LINE_CHARS));
   }
   /** ffmpeg's last stderr lines of the current or last run. */
   get stderrTail(): readonly string[] {
@@ -382,7 +404,7 @@ export class CameraCapture {
       detectHeight: this.#detectHeight,
       jpegQuality: o.jpegQuality ?? 5,
       timeoutMs: o.timeoutMs ?? 10_000,
-      rtspTransport: o.rtspTransport,
+      rtspTransport: o.rtspTransport ?? (this.#rtspUdp ? "udp" : undefined),
       inputArgs: o.inputArgs,
     };
     const want = o.passthrough ?? "auto";
@@ -405,7 +427,10 @@ export class CameraCapture {
         const listing = this.#listFormats(o.source);
         this.#listing = listing.catch(() => {});
         const formats = await listing;
-        this.#inputFormat = preferredInputFormat(formats);
+        const want = o.width !== undefined && o.height !== undefined
+          ? { width: o.width, height: o.height }
+          : undefined;
+        this.#inputFormat = preferredInputFormat(formats, want);
         this.#formatsListed = true;
       } catch {
         // The capture run below fails with ffmpeg's own, clearer, error.
@@ -613,7 +638,8 @@ export class CameraCapture {
             ? "camera JPEGs passed through"
             : this.#passthroughBroken
             ? "JPEGs encoded by ffmpeg (the stream is not MJPEG, so no pass-through)"
-            : "JPEGs encoded by ffmpeg"),
+            : "JPEGs encoded by ffmpeg") +
+          (this.#rtspUdp ? "; RTSP over UDP (the server offers no TCP)" : ""),
       );
     }
     try {
@@ -639,11 +665,23 @@ export class CameraCapture {
       this.#scheduleRestart();
       return;
     }
+    if (this.#shouldFallBackToUdp(run)) {
+      // The running message says so; a config with "rtspTransport": "udp" skips this step.
+      this.#rtspUdp = true;
+      void this.#launch();
+      return;
+    }
     const why = explainExit(this.options.source, code, signal, run.stderr);
     // The device may have been swapped for one with other formats: list them again next time.
     const auto = this.options.inputFormat === undefined || this.options.inputFormat === "auto";
     if (auto && sourceKind(this.options.source) === "v4l2") this.#formatsListed = false;
     this.#failed(why, code, run.stderr);
+  }
+
+  /** TCP was Vigil's choice, not the user's, and the server said it has none. */
+  #shouldFallBackToUdp(run: Run): boolean {
+    return sourceKind(this.options.source) === "rtsp" && this.options.rtspTransport === undefined &&
+      !this.#rtspUdp && run.stderr.some((l) => /461 Unsupported transport/i.test(l));
   }
 
   #failed(why: string, code: number | null = null, stderr: string[] = []): void {

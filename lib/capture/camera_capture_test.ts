@@ -314,3 +314,97 @@ Deno.test("CameraCapture: V4L2 input format auto picks MJPEG when the device lis
     await cam.stop();
   }
 });
+
+Deno.test("CameraCapture: with a wanted size, auto asks for a format that offers it", async () => {
+  const clock = new FakeClock();
+  const calls: string[][] = [];
+  const cam = new CameraCapture({ id: "t", source: "/dev/video0", width: 320, height: 240 }, {
+    clock,
+    spawn: (_p, args) => {
+      calls.push(args);
+      return new FakeProcess();
+    },
+    listFormats: () =>
+      Promise.resolve([
+        { kind: "raw", format: "yuyv422", description: "", sizes: ["640x480", "320x240"] },
+        { kind: "compressed", format: "mjpeg", description: "", sizes: ["640x480"] },
+      ]),
+  });
+  cam.start();
+  await flush();
+  const args = calls[0].join(" ");
+  assert.match(args, /-input_format yuyv422 -video_size 320x240/);
+  assert.equal(cam.passthrough, false);
+  await cam.stop();
+});
+
+Deno.test("CameraCapture: errorLines are ffmpeg's last lines, redacted, only while failed or stalled", async () => {
+  const { cam, procs, clock } = setup({
+    source: "rtsp://admin:hunter2@10.0.0.5/stream1",
+    restartDelayMs: 500,
+    stallTimeoutMs: 1000,
+  });
+  cam.start();
+  await flush();
+  assert.deepEqual(cam.errorLines, []);
+  for (let i = 0; i < 7; i++) procs[0].say(`noise ${i}`);
+  procs[0].say("[rtsp @ 0x1] method DESCRIBE failed: 401 Unauthorized");
+  procs[0].say("rtsp://admin:hunter2@10.0.0.5/stream1: Server returned 401 Unauthorized");
+  procs[0].exit(1);
+  await flush();
+  await flush();
+  assert.equal(cam.state, "failed");
+  assert.deepEqual(cam.errorLines, [
+    "noise 4",
+    "noise 5",
+    "noise 6",
+    "[rtsp @ 0x1] method DESCRIBE failed: 401 Unauthorized",
+    "rtsp://admin:***@10.0.0.5/stream1: Server returned 401 Unauthorized",
+  ]);
+  await clock.advance(600);
+  assert.equal(cam.state, "starting");
+  assert.deepEqual(cam.errorLines, []);
+  const p = procs[1];
+  p.write(mkvHeader());
+  p.write(mkvCluster(0, [[1, new Uint8Array(8)], [2, fakeJpeg(640, 480, 1)]]));
+  p.say("[rtsp @ 0x1] RTP: missed 3 packets");
+  await flush();
+  assert.equal(cam.state, "running");
+  assert.deepEqual(cam.errorLines, []);
+  await clock.advance(1300);
+  assert.equal(cam.state, "stalled");
+  assert.deepEqual(cam.errorLines, ["[rtsp @ 0x1] RTP: missed 3 packets"]);
+  await cam.stop();
+});
+
+Deno.test("CameraCapture: an RTSP server without TCP (461) makes an unset transport fall back to UDP", async () => {
+  for (const rtspTransport of [undefined, "tcp"] as const) {
+    const { cam, procs, calls } = setup({ source: "rtsp://10.0.0.5/cam", rtspTransport });
+    cam.start();
+    await flush();
+    assert.match(calls[0].join(" "), /-rtsp_transport tcp/);
+    procs[0].say("[rtsp @ 0x1] method SETUP failed: 461 Unsupported Transport");
+    procs[0].exit(1);
+    await flush();
+    await flush();
+    if (rtspTransport === undefined) {
+      // Straight away, without a failure or a backoff delay.
+      assert.equal(cam.state, "starting");
+      assert.match(calls[1].join(" "), /-rtsp_transport udp/);
+      const p = procs[1];
+      p.write(mkvHeader());
+      p.write(mkvCluster(0, [[1, new Uint8Array(8)], [2, fakeJpeg(640, 480, 1)]]));
+      await flush();
+      assert.match(cam.message, /; RTSP over UDP \(the server offers no TCP\)$/);
+    } else {
+      // The user asked for TCP: say what to change instead of overriding it.
+      assert.equal(cam.state, "failed");
+      assert.equal(calls.length, 1);
+      assert.match(
+        cam.message,
+        /^rtsp:\/\/10\.0\.0\.5\/cam does not offer RTSP over TCP \(461: set "rtspTransport": "udp"/,
+      );
+    }
+    await cam.stop();
+  }
+});

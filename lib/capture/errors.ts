@@ -42,19 +42,25 @@ const RULES: Rule[] = [
     test: /Inappropriate ioctl|Not a video capture device|Not a video4linux/i,
     advice: (s) =>
       `${s} is not a video capture device (list the cameras and their formats with ` +
-      "`v4l2-ctl --list-devices` or `ffmpeg -f v4l2 -list_formats all -i /dev/videoN`)",
+      "`deno task devices`)",
   },
   {
     test: /Cannot find a proper format|Invalid argument.*video_size|ioctl\(VIDIOC_S_FMT\)/i,
     advice: (s) =>
       `${s} does not support the requested format, size or frame rate (see what it offers ` +
-      `with \`ffmpeg -f v4l2 -list_formats all -i ${s}\`, then set inputFormat, width, height, fps)`,
+      `with \`deno task devices ${s}\`, then set inputFormat, width, height, fps)`,
   },
   {
     test: /401 Unauthorized|403 Forbidden|authorization failed|Unauthorized/i,
     advice: (s) =>
       `${s} refused the credentials (401/403: put the right user and password in the URL, ` +
       "e.g. rtsp://user:password@host/path)",
+  },
+  {
+    // RTSP servers without TCP interleaving (e.g. npm rtsp-streaming-server) refuse SETUP.
+    test: /461 Unsupported transport/i,
+    advice: (s) =>
+      `${s} does not offer RTSP over TCP (461: set "rtspTransport": "udp" for this camera)`,
   },
   {
     test: /404 Not Found|Server returned 404|method DESCRIBE failed: 404/i,
@@ -82,7 +88,7 @@ const RULES: Rule[] = [
     advice: (s) =>
       sourceKind(s) === "v4l2"
         ? `Cannot open ${s}: no such device (is the camera plugged in? list cameras with ` +
-          "`ls /dev/video*`)"
+          "`deno task devices`)"
         : `Cannot open ${s}: no such file`,
   },
   {

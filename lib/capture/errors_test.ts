@@ -15,7 +15,7 @@ const cases: [string, string[], RegExp][] = [
   [
     "/dev/video3",
     ["[video4linux2,v4l2 @ 0x1] Cannot find a proper format for codec 'none' (id 0), pixel format 'none' (id -1)"],
-    /^\/dev\/video3 does not support the requested format, size or frame rate \(see what it offers with `ffmpeg -f v4l2 -list_formats all -i \/dev\/video3`/,
+    /^\/dev\/video3 does not support the requested format, size or frame rate \(see what it offers with `deno task devices \/dev\/video3`/,
   ],
   [
     "rtsp://admin:hunter2@10.0.0.5/stream1",

@@ -29,7 +29,14 @@ export type { FfmpegPlan, SourceKind } from "./ffmpeg_args.ts";
 export { jpegSize } from "../jpeg.ts";
 export { MkvDemuxer, MkvFormatError } from "./mkv_demuxer.ts";
 export type { MkvTrack } from "./mkv_demuxer.ts";
+export { publicMessage } from "./public_message.ts";
 export { denoSpawn, realClock } from "./process.ts";
 export type { CaptureProcess, Clock, Spawner } from "./process.ts";
-export { listDevices, listFormats, parseV4l2Formats, preferredInputFormat } from "./v4l2.ts";
+export {
+  listDevices,
+  listFormats,
+  offersSize,
+  parseV4l2Formats,
+  preferredInputFormat,
+} from "./v4l2.ts";
 export type { V4l2Format } from "./v4l2.ts";

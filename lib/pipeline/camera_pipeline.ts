@@ -20,6 +20,8 @@ export interface CaptureLike {
   readonly sourceHeight: number;
   readonly detectWidth: number;
   readonly detectHeight: number;
+  /** ffmpeg's last stderr lines, redacted (lib/capture's CameraCapture keeps them). */
+  readonly errorLines?: readonly string[];
   start(): void;
   stop(): Promise<void>;
 }
@@ -117,6 +119,7 @@ export class CameraPipeline {
       width: c.sourceWidth,
       height: c.sourceHeight,
       lastMotion: this.#lastMotion,
+      error: [...(c.errorLines ?? [])],
     };
   }
 

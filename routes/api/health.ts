@@ -1,15 +1,47 @@
 import type { Hono } from "hono";
-import type { AppContext, AppEnv } from "../../lib/context.ts";
+import type { AppContext, AppEnv, CameraInfo } from "../../lib/context.ts";
+import { publicMessage, redactSource } from "../../lib/capture/mod.ts";
+
+/** One camera in the answer: CONTRACT's id, state and fps, then what to tell people. */
+export interface CameraHealth {
+  id: string;
+  state: CameraInfo["state"];
+  fps: number;
+  /** What the state means and what to do; without login, no address and no ffmpeg output. */
+  message: string;
+  /** ffmpeg's last stderr lines (passwords redacted): signed in, and failed or stalled only. */
+  error?: string[];
+}
+
+const MAX_LINES = 5;
+const MAX_LINE_CHARS = 300;
 
 /** `GET /api/health`: public, for monitors and load balancers; no secrets in it. */
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get("/api/health", (c) => {
-    const cameras = ctx.cameras.list().map(({ id, state, fps }) => ({
-      id,
-      state,
-      fps,
-    }));
+    const signedIn = Boolean(c.get("user"));
+    const sources = new Map((ctx.config.cameras ?? []).map((cam) => [cam.id, cam.source]));
+    const cameras = ctx.cameras.list().map((cam) => {
+      const health: CameraHealth = {
+        id: cam.id,
+        state: cam.state,
+        fps: cam.fps,
+        message: signedIn
+          ? redactSource(cam.message)
+          : publicMessage(cam.message, sources.get(cam.id) ?? ""),
+      };
+      const relevant = cam.state === "failed" || cam.state === "stalled";
+      if (signedIn && relevant && cam.error?.length) {
+        // Redacted again here: this is the last stop before the network.
+        health.error = cam.error.slice(-MAX_LINES)
+          .map((line) => redactSource(line).slice(0, MAX_LINE_CHARS));
+      }
+      return health;
+    });
     const ok = cameras.every((cam) => cam.state === "running");
+    // The answer depends on the session cookie: no shared cache may keep it.
+    c.header("Cache-Control", "no-store");
+    c.header("Vary", "Cookie");
     return c.json({ status: ok ? "ok" : "degraded", cameras });
   });
 }

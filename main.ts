@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { createApp } from "./app.ts";
-import { Auth, loadTls } from "./lib/auth/mod.ts";
+import { AdminPasswordError, Auth, loadTls } from "./lib/auth/mod.ts";
 import { Bus } from "./lib/bus/mod.ts";
 import { CameraCapture } from "./lib/capture/mod.ts";
 import { ClientRegistry } from "./lib/clients/mod.ts";
@@ -14,7 +14,7 @@ import type { CameraConfig, VigilConfig } from "./lib/config/mod.ts";
 import type { AppContext, CameraRegistry } from "./lib/context.ts";
 import { detectionSize } from "./lib/motion/mod.ts";
 import { CameraPipeline } from "./lib/pipeline/mod.ts";
-import { Store } from "./lib/store/mod.ts";
+import { Store, StoreError } from "./lib/store/mod.ts";
 
 const HOUR = 3_600_000;
 /** How often retention runs: often enough that a day of motion cannot fill the disk between runs. */
@@ -54,7 +54,11 @@ export async function start(
   const tls = await loadTls(config.tlsCert, config.tlsKey).catch((err) => {
     throw new ConfigError(err.message);
   });
-  await Deno.mkdir(config.data, { recursive: true });
+  await Deno.mkdir(config.data, { recursive: true }).catch((err) => {
+    throw new StoreError(
+      `Cannot create the data folder ${config.data}: ${err.message} (pass another --data)`,
+    );
+  });
   const store = Store.open(config.data, {
     maxAgeMs: config.retention.maxAgeDays * 24 * HOUR,
     maxBytes: config.retention.maxDiskMB * 1024 * 1024,
@@ -130,7 +134,11 @@ export async function main(
   env: Record<string, string | undefined>,
 ) {
   const fail = (err: unknown): never => {
-    if (!(err instanceof ConfigError)) throw err;
+    // bad settings (a flag, the config file, VIGIL_ADMIN_PASSWORD) or an unusable data folder:
+    // one line that says what to do, no stack trace
+    const known = err instanceof ConfigError || err instanceof AdminPasswordError ||
+      err instanceof StoreError;
+    if (!known) throw err;
     console.error(`vigil: ${err.message}`);
     Deno.exit(2);
   };

@@ -6,7 +6,8 @@
  * - `POST /account/password` fields `current`, `password`, `repeat`: success → 303 to
  *   `/account?changed=1` with a fresh session cookie (every other session of the user ends);
  *   wrong current password → 401 (counted by the login throttling); throttled → 429 with
- *   Retry-After; new password not acceptable or the two copies differ → 400; malformed →
+ *   Retry-After; too many password checks in progress (server-wide) → 503 with Retry-After;
+ *   new password not acceptable or the two copies differ → 400; malformed →
  *   400/413/415.
  */
 import type { Context, Hono } from "hono";
@@ -109,7 +110,7 @@ function AccountView(props: { user: User; notice?: string; error?: string }) {
 /** The account page with `status` (renderPage knows fewer statuses, so 401/429 are re-wrapped). */
 function accountPage(
   c: Context<AuthEnv>,
-  status: 200 | 400 | 401 | 429 = 200,
+  status: 200 | 400 | 401 | 429 | 503 = 200,
   msg: { notice?: string; error?: string } = {},
   headers: Record<string, string> = {},
 ): Response {
@@ -168,6 +169,14 @@ export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {
         error: `Too many wrong passwords. Try again in ${waitText(s)}.`,
       }, { "retry-after": String(s) });
     }
+    if (!check.ok && check.reason === "busy") {
+      const s = check.retryAfterSeconds;
+      return accountPage(c, 503, {
+        error: `The server is busy checking other passwords. Nothing was changed; try again in ${
+          waitText(s)
+        }.`,
+      }, { "retry-after": String(s) });
+    }
     if (!check.ok) {
       return accountPage(c, 401, { error: "The current password is wrong. Nothing was changed." });
     }
@@ -179,7 +188,7 @@ export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {
       throw err;
     }
     const { token, session } = ctx.auth.createSession(me, meta);
-    setSessionCookie(c, token, (session.expiresAt - session.lastSeen) / 1000);
+    setSessionCookie(c, token, session);
     return c.redirect("/account?changed=1", 303);
   });
 }

@@ -2,7 +2,8 @@
  * `GET /login`: the login form (plain HTML, works without JavaScript).
  * `POST /login`: form fields `username`, `password` (and `next`); success → 303 to `next` (a
  * same-site path only) with the session cookie; wrong credentials → 401; throttled → 429 with
- * Retry-After; malformed → 400/413/415.
+ * Retry-After; too many logins being checked at once (server-wide) → 503 with Retry-After;
+ * malformed → 400/413/415.
  */
 import type { Context, Hono } from "hono";
 import {
@@ -76,11 +77,15 @@ function LoginForm(props: { next: string; username?: string; error?: string }) {
 function loginPage(
   c: Context<AuthEnv>,
   next: string,
-  status: 200 | 400 | 401 | 429 = 200,
+  status: 200 | 400 | 401 | 429 | 503 = 200,
   extra: { username?: string; error?: string } = {},
   headers: Record<string, string> = {},
 ): Response {
   return authPage(c, "Log in", <LoginForm next={next} {...extra} />, status, headers);
+}
+
+function waitText(s: number): string {
+  return s >= 120 ? `${Math.ceil(s / 60)} minutes` : `${s} seconds`;
 }
 
 export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {
@@ -109,9 +114,14 @@ export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {
       const s = result.retryAfterSeconds;
       return loginPage(c, next, 429, {
         username,
-        error: `Too many failed logins. Try again in ${
-          s >= 120 ? `${Math.ceil(s / 60)} minutes` : `${s} seconds`
-        }.`,
+        error: `Too many failed logins. Try again in ${waitText(s)}.`,
+      }, { "retry-after": String(s) });
+    }
+    if (!result.ok && result.reason === "busy") {
+      const s = result.retryAfterSeconds;
+      return loginPage(c, next, 503, {
+        username,
+        error: `The server is busy checking other logins. Try again in ${waitText(s)}.`,
       }, { "retry-after": String(s) });
     }
     if (!result.ok) {
@@ -120,7 +130,7 @@ export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {
     // A new session on every login (no fixation); the old one, if any, ends.
     const old = sessionToken(c);
     if (old) ctx.auth.revokeToken(old);
-    setSessionCookie(c, result.token, (result.session.expiresAt - result.session.lastSeen) / 1000);
+    setSessionCookie(c, result.token, result.session);
     return c.redirect(next, 303);
   });
 }

@@ -15,6 +15,7 @@ import * as viewer from "../routes/index.tsx";
 import * as history from "../routes/history.tsx";
 import * as alarm from "../routes/alarm.tsx";
 import * as adminClients from "../routes/admin/clients.tsx";
+import * as health from "../routes/api/health.ts";
 import { ffmpeg } from "./capture_helpers.ts";
 
 export class FakeCameras implements CameraRegistry {
@@ -94,7 +95,7 @@ export async function makeFixture(opts: {
     await next();
   });
   opts.extra?.(app, ctx);
-  for (const r of [viewer, history, alarm, adminClients]) r.register(app, ctx);
+  for (const r of [viewer, history, alarm, adminClients, health]) r.register(app, ctx);
   return fx;
 }
 

@@ -270,6 +270,25 @@ Deno.test("[e2e] an unknown flag stops Vigil with a clear message and exit code 
   assert.match(err, /Usage/);
 });
 
+Deno.test("[e2e] a data folder that cannot be made stops Vigil with one line and exit code 2", async () => {
+  const file = await Deno.makeTempFile({ prefix: "vigil-not-a-folder-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts", "--port", "0", "--data", file, "--source", "demo"],
+      cwd: new URL("../", import.meta.url),
+      env: { VIGIL_ADMIN_PASSWORD: "a-long-enough-password" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(out.stderr).trim();
+    assert.equal(out.code, 2, err);
+    assert.match(err, /^vigil: Cannot create the data folder .*\(pass another --data\)$/);
+    assert.equal(err.split("\n").length, 1, "one line, no stack trace");
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("[e2e] without VIGIL_ADMIN_PASSWORD a password is generated, printed once, and works", async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "vigil-once-" });
   try {

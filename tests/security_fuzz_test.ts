@@ -1,6 +1,6 @@
 /**
  * Fuzz: random bytes, random forms, random JSON, random paths, cookies and origins thrown at the
- * login and admin routes for a bounded time (VIGIL_FUZZ_MS, default 4000, at most 10000). No
+ * real app's login, account, admin, history and API routes for a bounded time (VIGIL_FUZZ_MS, default 4000, at most 10000). No
  * request may get a 5xx or leak internals, and afterwards a normal login still works.
  * The seed is printed; set VIGIL_FUZZ_SEED to replay a run.
  */
@@ -37,6 +37,8 @@ Deno.test("[security] fuzz: random bytes, forms and JSON never cause a 5xx; logi
     const PATHS = [
       "/login",
       "/logout",
+      "/account",
+      "/account/password",
       "/admin/users",
       "/admin/users/viewer/password",
       "/admin/users/viewer/role",
@@ -44,10 +46,14 @@ Deno.test("[security] fuzz: random bytes, forms and JSON never cause a 5xx; logi
       "/admin/sessions",
       "/admin/sessions/99999/revoke",
       "/admin/audit",
-      "/api/me",
-      "/frames/cam1/ok.jpg",
+      "/admin/clients",
+      "/api/events",
+      "/api/events/99999",
+      "/history/99999/delete",
+      "/history",
+      app.frameUrl,
       "/",
-    ] as const;
+    ];
     const path = () => {
       const base = pick(PATHS);
       switch (int(5)) {
@@ -81,7 +87,7 @@ Deno.test("[security] fuzz: random bytes, forms and JSON never cause a 5xx; logi
           const f = new URLSearchParams();
           for (let i = int(6); i > 0; i--) {
             f.append(
-              pick(["username", "password", "role", "next", str()]),
+              pick(["username", "password", "role", "next", "current", "repeat", str()]),
               pick([str(), "admin", "viewer", "/"]),
             );
           }
@@ -189,8 +195,8 @@ Deno.test("[security] fuzz: random bytes, forms and JSON never cause a 5xx; logi
     assert.deepEqual(app.errors, []);
     // The server still works: the admin logs in from a fresh address and uses the session.
     const tok = await loginToken(app, "admin", ADMIN_PASSWORD, "192.0.2.250");
-    assert.equal((await send(app, "/api/me", { cookie: tok })).status, 200);
-    assert.equal((await send(app, "/api/me", { cookie: adminTok })).status, 200);
+    assert.equal((await send(app, "/api/events", { cookie: tok })).status, 200);
+    assert.equal((await send(app, "/api/events", { cookie: adminTok })).status, 200);
     assert.equal((await send(app, "/login")).status, 200);
     console.log(
       `fuzz seed=${seed}: ${count} requests in ${budget} ms (${relogins} re-logins); statuses ${

@@ -1,7 +1,8 @@
 /**
- * The security suite: hostile requests against lib/auth's middleware and the login/admin routes,
- * each asserting its status (and what must not leak); brute force; the WebSocket origin check on
- * a real server; the user CLI.
+ * The security suite: hostile requests against the real app (app.ts's createApp with a real
+ * Store and Auth in a temporary folder), each asserting its exact status (and what must not
+ * leak); sessions, cookies and headers; brute force; the WebSocket origin check on a real
+ * server; the user CLI.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -11,11 +12,14 @@ import { safeNext } from "../routes/login.tsx";
 import { runUserCli } from "../user.ts";
 import {
   ADMIN_PASSWORD,
+  BOOM_CAMERA,
   loginToken,
   makeTestApp,
   ORIGIN,
   type Req,
+  SECRET,
   send,
+  sendRaw,
   type TestApp,
   VIEWER_PASSWORD,
 } from "./security_app.ts";
@@ -24,6 +28,8 @@ interface Hostile {
   name: string;
   path: string | ((s: State) => string);
   req?: (s: State) => Req;
+  /** Send the path byte for byte over TCP (GET only), past any client-side URL normalisation. */
+  raw?: "admin" | "anonymous";
   status: number;
   check?: (res: Response, text: string, s: State) => void | Promise<void>;
 }
@@ -37,102 +43,58 @@ interface State {
 const form = (f: Record<string, string>, extra: Req = {}) => (): Req => ({ form: f, ...extra });
 const asAdmin = (r: Req = {}) => (s: State): Req => ({ cookie: s.admin, ...r });
 const asViewer = (r: Req = {}) => (s: State): Req => ({ cookie: s.viewer, ...r });
+const post = (origin: string, extra: Req = {}) => (s: State): Req => ({
+  cookie: s.admin,
+  method: "POST",
+  headers: { origin },
+  ...extra,
+});
+const EVIL = "http://evil.example";
 const noSecret = (_res: Response, text: string) => {
-  assert.ok(!text.includes("TOP-SECRET"), "file outside the root leaked");
+  assert.ok(!text.includes(SECRET), "file outside the root leaked");
+  assert.ok(!text.includes("SQLite format"), "the database leaked");
   assert.ok(!/hunter2|\/srv\/secret|at \w+ \(|Error:/.test(text), "internals leaked");
 };
 const location = (want: string) => (res: Response) =>
   assert.equal(res.headers.get("location"), want);
 const noCookieSet = (res: Response) =>
   assert.ok(!/vigil_session=[A-Za-z0-9_-]{43}/.test(res.headers.get("set-cookie") ?? ""));
+const event = (suffix = "") => (s: State) => `/history/${s.t.eventId}${suffix}`;
+const apiEvent = (s: State) => `/api/events/${s.t.eventId}`;
 
 const BIG = "x".repeat(64 * 1024);
+const URLENCODED = { "content-type": "application/x-www-form-urlencoded" };
 
 /** Each entry is one distinct hostile (or control) request and the status it must get. */
 const HOSTILE: Hostile[] = [
-  // --- path traversal against /frames/* (resolveInside over the frames folder) ---
-  { name: "control: a real frame", path: "/frames/cam1/ok.jpg", req: asAdmin(), status: 200 },
+  // --- path traversal against the real /frames/* route, sent byte for byte over TCP ---
+  { name: "control: a stored frame", path: (s) => s.t.frameUrl, raw: "admin", status: 200 },
+  ...[
+    ["traversal ..%2f to the database", "/frames/..%2fvigil.db"],
+    ["traversal ../ (raw dots)", "/frames/cam1/../../secret.txt"],
+    ["traversal %2e%2e/", "/frames/%2e%2e/secret.txt"],
+    ["traversal %2E%2E%2F upper case", "/frames/%2E%2E%2Fsecret.txt"],
+    ["traversal double-encoded %252e%252e%252f", "/frames/%252e%252e%252fvigil.db"],
+    ["traversal backslash ..%5c", "/frames/..%5csecret.txt"],
+    ["traversal mixed .%2e/", "/frames/cam1/.%2e/.%2e/secret.txt"],
+    ["traversal overlong UTF-8 %c0%ae", "/frames/%c0%ae%c0%ae/secret.txt"],
+    ["absolute path %2f", "/frames/%2fetc%2fpasswd"],
+    ["absolute path via //", "/frames//etc/passwd"],
+    ["NUL byte %00", "/frames/cam1/2025-01-01/1/1.jpg%00.png"],
+    ["dot-file", "/frames/.hidden"],
+    ["drive letter C:%5c", "/frames/C:%5cWindows%5cwin.ini"],
+    ["malformed percent-encoding", "/frames/%E0%A4%A"],
+    ["frame-shaped path with %2f inside", "/frames/cam1%2f2025-01-01/1/1.jpg"],
+  ].map(([name, path]): Hostile => ({ name, path, raw: "admin", status: 404, check: noSecret })),
   {
-    name: "traversal ..%2f",
-    path: "/frames/..%2fsecret.txt",
-    req: asAdmin(),
+    name: "symlink out of the data folder (frame-shaped path)",
+    path: (s) => s.t.symlinkUrl,
+    raw: "admin",
     status: 404,
     check: noSecret,
   },
-  {
-    name: "traversal %2e%2e/",
-    path: "/frames/%2e%2e/secret.txt",
-    req: asAdmin(),
-    status: 404,
-    check: noSecret,
-  },
-  {
-    name: "traversal %2E%2E%2F upper case",
-    path: "/frames/%2E%2E%2Fsecret.txt",
-    req: asAdmin(),
-    status: 404,
-    check: noSecret,
-  },
-  {
-    name: "traversal double-encoded %252e%252e%252f",
-    path: "/frames/%252e%252e%252fsecret.txt",
-    req: asAdmin(),
-    status: 404,
-    check: noSecret,
-  },
-  {
-    name: "traversal backslash ..%5c",
-    path: "/frames/..%5csecret.txt",
-    req: asAdmin(),
-    status: 404,
-    check: noSecret,
-  },
-  {
-    name: "traversal mixed .%2e/",
-    path: "/frames/cam1/.%2e/.%2e/secret.txt",
-    req: asAdmin(),
-    status: 404,
-    check: noSecret,
-  },
-  {
-    name: "traversal overlong UTF-8 %c0%ae",
-    path: "/frames/%c0%ae%c0%ae/secret.txt",
-    req: asAdmin(),
-    status: 404,
-    check: noSecret,
-  },
-  {
-    name: "absolute path %2f",
-    path: "/frames/%2fetc%2fpasswd",
-    req: asAdmin(),
-    status: 404,
-    check: noSecret,
-  },
-  {
-    name: "absolute path via //",
-    path: "/frames//etc/passwd",
-    req: asAdmin(),
-    status: 404,
-    check: noSecret,
-  },
-  { name: "NUL byte %00", path: "/frames/cam1/ok.jpg%00.png", req: asAdmin(), status: 404 },
-  { name: "dot-file", path: "/frames/.hidden", req: asAdmin(), status: 404 },
-  {
-    name: "drive letter C:%5c",
-    path: "/frames/C:%5cWindows%5cwin.ini",
-    req: asAdmin(),
-    status: 404,
-  },
-  {
-    name: "symlink out of the root",
-    path: "/frames/cam1/link.jpg",
-    req: asAdmin(),
-    status: 404,
-    check: noSecret,
-  },
-  { name: "malformed percent-encoding", path: "/frames/%E0%A4%A", req: asAdmin(), status: 404 },
-  { name: "frames without a session", path: "/frames/cam1/ok.jpg", status: 401 },
-  // --- forged / expired / revoked cookies ---
+  { name: "frames without a session", path: (s) => s.t.frameUrl, raw: "anonymous", status: 401 },
+  // --- forged / expired cookies ---
   {
     name: "forged cookie on a page",
     path: "/",
@@ -142,19 +104,19 @@ const HOSTILE: Hostile[] = [
   },
   {
     name: "forged cookie on the API",
-    path: "/api/me",
+    path: "/api/events",
     req: () => ({ cookie: "B".repeat(43) }),
     status: 401,
   },
   {
     name: "garbage cookie (10 KB, odd characters)",
-    path: "/api/me",
+    path: "/api/events",
     req: () => ({ cookie: "%%;\u00ff".repeat(2500) }),
     status: 401,
   },
   {
     name: "session token with a character changed",
-    path: "/api/me",
+    path: "/api/events",
     req: (s) => ({ cookie: s.admin.slice(0, -1) + (s.admin.endsWith("A") ? "B" : "A") }),
     status: 401,
   },
@@ -164,24 +126,80 @@ const HOSTILE: Hostile[] = [
     status: 303,
     check: location("/login?next=%2Fadmin%2Fusers%3Fx%3D1"),
   },
-  // --- CSRF: foreign or missing Origin on state-changing requests ---
+  {
+    name: "/account without a session",
+    path: "/account",
+    status: 303,
+    check: location("/login?next=%2Faccount"),
+  },
+  { name: "control: /account as a viewer", path: "/account", req: asViewer(), status: 200 },
+  { name: "/ws without a session", path: "/ws", status: 401 },
+  // --- CSRF: foreign or missing Origin on every state-changing form ---
   {
     name: "login form from a foreign Origin",
     path: "/login",
-    req: form({ username: "admin", password: ADMIN_PASSWORD }, {
-      headers: { origin: "http://evil.example" },
-    }),
+    req: form({ username: "admin", password: ADMIN_PASSWORD }, { headers: { origin: EVIL } }),
     status: 403,
     check: noCookieSet,
   },
   {
-    name: "admin action from a foreign Origin with a valid cookie",
+    name: "add user from a foreign Origin with a valid cookie",
     path: "/admin/users",
-    req: (s) => ({
-      cookie: s.admin,
-      headers: { origin: "http://evil.example" },
-      form: { username: "mallory", password: "mallory-pass", role: "admin" },
+    req: post(EVIL, { form: { username: "mallory", password: "mallory-pass", role: "admin" } }),
+    status: 403,
+  },
+  {
+    name: "/account/password from a foreign Origin",
+    path: "/account/password",
+    req: post(EVIL, {
+      form: { current: ADMIN_PASSWORD, password: "taken-over-pass", repeat: "taken-over-pass" },
     }),
+    status: 403,
+  },
+  {
+    name: "/account/password with Sec-Fetch-Site: cross-site",
+    path: "/account/password",
+    req: post(ORIGIN, {
+      headers: { origin: ORIGIN, "sec-fetch-site": "cross-site" },
+      form: { current: ADMIN_PASSWORD, password: "taken-over-pass", repeat: "taken-over-pass" },
+    }),
+    status: 403,
+  },
+  { name: "/logout from a foreign Origin", path: "/logout", req: post(EVIL), status: 403 },
+  {
+    name: "set password from a foreign Origin",
+    path: "/admin/users/viewer/password",
+    req: post(EVIL, { form: { password: "taken-over-pass" } }),
+    status: 403,
+  },
+  {
+    name: "set role from a foreign Origin",
+    path: "/admin/users/viewer/role",
+    req: post(EVIL, { form: { role: "admin" } }),
+    status: 403,
+  },
+  {
+    name: "remove user from a foreign Origin",
+    path: "/admin/users/viewer/remove",
+    req: post(EVIL),
+    status: 403,
+  },
+  {
+    name: "revoke session from a foreign Origin",
+    path: "/admin/sessions/1/revoke",
+    req: post(EVIL),
+    status: 403,
+  },
+  {
+    name: "delete event (page) from a foreign Origin",
+    path: event("/delete"),
+    req: post(EVIL),
+    status: 403,
+  },
+  {
+    name: "DELETE /api/events/:id from a foreign Origin",
+    path: apiEvent,
+    req: post(EVIL, { method: "DELETE" }),
     status: 403,
   },
   {
@@ -193,33 +211,15 @@ const HOSTILE: Hostile[] = [
   {
     name: "Sec-Fetch-Site: same-site (another port/subdomain)",
     path: "/logout",
-    req: (s) => ({
-      cookie: s.admin,
-      method: "POST",
-      headers: { "sec-fetch-site": "same-site", origin: ORIGIN },
-    }),
+    req: post(ORIGIN, { headers: { "sec-fetch-site": "same-site", origin: ORIGIN } }),
     status: 403,
   },
-  {
-    name: "Origin: null (sandboxed frame)",
-    path: "/logout",
-    req: (s) => ({ cookie: s.admin, method: "POST", headers: { origin: "null" } }),
-    status: 403,
-  },
-  {
-    name: "same host, other port",
-    path: "/logout",
-    req: (s) => ({
-      cookie: s.admin,
-      method: "POST",
-      headers: { origin: "http://vigil.test:8080" },
-    }),
-    status: 403,
-  },
+  { name: "Origin: null (sandboxed frame)", path: "/logout", req: post("null"), status: 403 },
+  { name: "same host, other port", path: "/logout", req: post(`${ORIGIN}:8080`), status: 403 },
   {
     name: "same host, other scheme",
     path: "/logout",
-    req: (s) => ({ cookie: s.admin, method: "POST", headers: { origin: "https://vigil.test" } }),
+    req: post("https://vigil.test"),
     status: 403,
   },
   {
@@ -229,9 +229,9 @@ const HOSTILE: Hostile[] = [
     status: 403,
   },
   {
-    name: "DELETE from a foreign Origin",
+    name: "DELETE /admin/users from a foreign Origin",
     path: "/admin/users",
-    req: (s) => ({ cookie: s.admin, method: "DELETE", headers: { origin: "http://evil.example" } }),
+    req: post(EVIL, { method: "DELETE" }),
     status: 403,
   },
   // --- bodies ---
@@ -240,35 +240,44 @@ const HOSTILE: Hostile[] = [
     path: "/login",
     req: () => ({
       body: BIG,
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        "content-length": String(BIG.length),
-      },
+      headers: { ...URLENCODED, "content-length": String(BIG.length) },
     }),
     status: 413,
   },
   {
     name: "oversized login body (streamed, no Content-Length)",
     path: "/login",
-    req: () => ({
-      body: new Blob([BIG]).stream(),
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    }),
+    req: () => ({ body: new Blob([BIG]).stream(), headers: URLENCODED }),
     status: 413,
   },
   {
     name: "oversized admin form",
     path: "/admin/users",
-    req: asAdmin({
-      body: "username=" + BIG,
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    }),
+    req: asAdmin({ body: "username=" + BIG, headers: URLENCODED }),
+    status: 413,
+  },
+  {
+    name: "oversized /account/password form",
+    path: "/account/password",
+    req: asViewer({ body: "current=" + BIG, headers: URLENCODED }),
+    status: 413,
+  },
+  {
+    name: "oversized /logout body (1 KiB limit)",
+    path: "/logout",
+    req: asViewer({ body: "x=" + "y".repeat(4096), headers: URLENCODED }),
     status: 413,
   },
   {
     name: "JSON instead of a form",
     path: "/login",
     req: () => ({ body: '{"username":"admin"}', headers: { "content-type": "application/json" } }),
+    status: 415,
+  },
+  {
+    name: "malformed JSON to /account/password",
+    path: "/account/password",
+    req: asViewer({ body: '{"current":', headers: { "content-type": "application/json" } }),
     status: 415,
   },
   {
@@ -317,12 +326,15 @@ const HOSTILE: Hostile[] = [
     status: 400,
   },
   {
+    name: "/account/password with a missing field",
+    path: "/account/password",
+    req: asViewer({ form: { current: VIEWER_PASSWORD, password: "new-password-1" } }),
+    status: 400,
+  },
+  {
     name: "invalid percent-encoding in the form",
     path: "/login",
-    req: () => ({
-      body: "username=%ZZ%&password=%E0%A4%A",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    }),
+    req: () => ({ body: "username=%ZZ%&password=%E0%A4%A", headers: URLENCODED }),
     status: 401,
   },
   {
@@ -342,41 +354,19 @@ const HOSTILE: Hostile[] = [
     check: noCookieSet,
   },
   // --- open redirects after login ---
-  {
-    name: "next=//evil.example",
+  ...[
+    ["next=//evil.example", "//evil.example/x"],
+    ["next=/\\evil.example", "/\\evil.example"],
+    ["next=https://evil.example", "https://evil.example/"],
+    ["next with a tab (/\\t/evil)", "/\t/evil.example"],
+    ["next with CRLF header injection", "/x\r\nSet-Cookie: a=b"],
+  ].map(([name, next]): Hostile => ({
+    name,
     path: "/login",
-    req: form({ username: "admin", password: ADMIN_PASSWORD, next: "//evil.example/x" }),
+    req: form({ username: "admin", password: ADMIN_PASSWORD, next }),
     status: 303,
     check: location("/"),
-  },
-  {
-    name: "next=/\\evil.example",
-    path: "/login",
-    req: form({ username: "admin", password: ADMIN_PASSWORD, next: "/\\evil.example" }),
-    status: 303,
-    check: location("/"),
-  },
-  {
-    name: "next=https://evil.example",
-    path: "/login",
-    req: form({ username: "admin", password: ADMIN_PASSWORD, next: "https://evil.example/" }),
-    status: 303,
-    check: location("/"),
-  },
-  {
-    name: "next with a tab (/\\t/evil)",
-    path: "/login",
-    req: form({ username: "admin", password: ADMIN_PASSWORD, next: "/\t/evil.example" }),
-    status: 303,
-    check: location("/"),
-  },
-  {
-    name: "next with CRLF header injection",
-    path: "/login",
-    req: form({ username: "admin", password: ADMIN_PASSWORD, next: "/x\r\nSet-Cookie: a=b" }),
-    status: 303,
-    check: location("/"),
-  },
+  })),
   {
     name: "control: next=/history?day=1 is kept",
     path: "/login",
@@ -393,6 +383,33 @@ const HOSTILE: Hostile[] = [
     name: "audit user=<script>",
     path: "/admin/audit?user=%3Cscript%3E",
     req: asAdmin(),
+    status: 400,
+  },
+  { name: "events limit=abc", path: "/api/events?limit=abc", req: asViewer(), status: 400 },
+  {
+    name: "events since=yesterday",
+    path: "/api/events?since=yesterday",
+    req: asViewer(),
+    status: 400,
+  },
+  { name: "events camera=../x", path: "/api/events?camera=..%2Fx", req: asViewer(), status: 400 },
+  { name: "event frames id=abc", path: "/api/events/abc/frames", req: asViewer(), status: 400 },
+  {
+    name: "DELETE event id=abc",
+    path: "/api/events/abc",
+    req: asAdmin({ method: "DELETE" }),
+    status: 400,
+  },
+  {
+    name: "DELETE event that does not exist",
+    path: "/api/events/99999999",
+    req: asAdmin({ method: "DELETE" }),
+    status: 404,
+  },
+  {
+    name: "delete event (page) id=abc",
+    path: "/history/abc/delete",
+    req: asAdmin({ method: "POST" }),
     status: 400,
   },
   {
@@ -438,7 +455,12 @@ const HOSTILE: Hostile[] = [
     status: 400,
   },
   // --- role escalation: a viewer on admin pages and actions ---
-  { name: "viewer opens /admin/users", path: "/admin/users", req: asViewer(), status: 403 },
+  ...["/admin/users", "/admin/sessions", "/admin/audit", "/admin/clients"].map((path): Hostile => ({
+    name: `viewer opens ${path}`,
+    path,
+    req: asViewer(),
+    status: 403,
+  })),
   {
     name: "viewer adds an admin",
     path: "/admin/users",
@@ -463,39 +485,71 @@ const HOSTILE: Hostile[] = [
     req: asViewer({ method: "POST" }),
     status: 403,
   },
-  { name: "viewer opens /admin/sessions", path: "/admin/sessions", req: asViewer(), status: 403 },
   {
     name: "viewer revokes a session",
     path: "/admin/sessions/1/revoke",
     req: asViewer({ method: "POST" }),
     status: 403,
   },
-  { name: "viewer reads the audit log", path: "/admin/audit", req: asViewer(), status: 403 },
   {
-    name: "viewer calls an admin API",
-    path: "/api/admin/thing",
+    name: "viewer deletes an event (page)",
+    path: event("/delete"),
     req: asViewer({ method: "POST" }),
     status: 403,
   },
   {
-    name: "anonymous calls an admin API",
-    path: "/api/admin/thing",
-    req: () => ({ method: "POST" }),
+    name: "viewer calls DELETE /api/events/:id",
+    path: apiEvent,
+    req: asViewer({ method: "DELETE" }),
+    status: 403,
+  },
+  {
+    name: "anonymous calls DELETE /api/events/:id",
+    path: apiEvent,
+    req: () => ({ method: "DELETE" }),
     status: 401,
   },
   // --- unknown routes, methods and errors ---
-  { name: "unknown route", path: "/../../etc/passwd%00", status: 404, check: noSecret },
-  { name: "GET /logout (only POST exists)", path: "/logout", status: 404 },
+  {
+    name: "unknown route without a session (default deny)",
+    path: "/wp-admin/install.php",
+    status: 303,
+    check: location("/login?next=%2Fwp-admin%2Finstall.php"),
+  },
+  {
+    name: "unknown route",
+    path: "/../../etc/passwd%00",
+    req: asAdmin(),
+    status: 404,
+    check: noSecret,
+  },
+  { name: "GET /logout (only POST exists)", path: "/logout", req: asAdmin(), status: 404 },
   {
     name: "PROPFIND /login (unknown method)",
     path: "/login",
     req: () => ({ method: "PROPFIND", headers: { origin: ORIGIN } }),
     status: 404,
   },
-  { name: "a handler that throws", path: "/api/boom", status: 500, check: noSecret },
+  {
+    name: "a handler that throws (message holds secrets)",
+    path: `/api/events?camera=${BOOM_CAMERA}`,
+    req: asAdmin(),
+    status: 500,
+    check: noSecret,
+  },
 ];
 
-Deno.test("[security] hostile requests each get the right status", async (t) => {
+async function sendHostile(s: State, h: Hostile): Promise<{ res: Response; text: string }> {
+  const path = typeof h.path === "function" ? h.path(s) : h.path;
+  if (h.raw) {
+    const { status, body } = await sendRaw(s.t, path, h.raw === "admin" ? s.admin : undefined);
+    return { res: new Response(null, { status }), text: body };
+  }
+  const res = await send(s.t, path, h.req?.(s) ?? {});
+  return { res, text: await res.text() };
+}
+
+Deno.test("[security] hostile requests to the real app each get the right status", async (t) => {
   const app = await makeTestApp();
   try {
     const state: State = {
@@ -503,13 +557,11 @@ Deno.test("[security] hostile requests each get the right status", async (t) => 
       admin: await loginToken(app, "admin", ADMIN_PASSWORD),
       viewer: await loginToken(app, "viewer", VIEWER_PASSWORD),
     };
-    assert.ok(HOSTILE.length >= 70, `${HOSTILE.length} cases`);
+    assert.ok(HOSTILE.length >= 90, `${HOSTILE.length} cases`);
     assert.equal(new Set(HOSTILE.map((h) => h.name)).size, HOSTILE.length, "names are distinct");
     for (const h of HOSTILE) {
       await t.step(`${h.name} → ${h.status}`, async () => {
-        const path = typeof h.path === "function" ? h.path(state) : h.path;
-        const res = await send(app, path, h.req?.(state) ?? {});
-        const text = await res.text();
+        const { res, text } = await sendHostile(state, h);
         assert.equal(res.status, h.status, `${h.name}: got ${res.status}: ${text.slice(0, 200)}`);
         if (res.status !== 303) noSecret(res, text);
         await h.check?.(res, text, state);
@@ -520,7 +572,9 @@ Deno.test("[security] hostile requests each get the right status", async (t) => 
       "admin:admin",
       "viewer:viewer",
     ]);
-    assert.equal(app.errors.length, 1, "only the deliberate /api/boom failed");
+    assert.ok(app.store.getEvent(app.eventId), "the event was not deleted");
+    assert.equal(app.errors.length, 1, `only the deliberate failure: ${app.errors}`);
+    assert.ok(!app.errors[0].includes(ADMIN_PASSWORD));
     assert.ok(!app.logs.join("\n").includes(ADMIN_PASSWORD), "passwords are never logged");
   } finally {
     await app.close();
@@ -530,7 +584,8 @@ Deno.test("[security] hostile requests each get the right status", async (t) => 
 Deno.test("[security] expired, revoked and outdated sessions are refused", async () => {
   const app = await makeTestApp();
   try {
-    const me = (cookie: string) => send(app, "/api/me", { cookie }).then((r) => r.status);
+    const me = (cookie: string) =>
+      send(app, "/api/events?limit=1", { cookie }).then((r) => r.status);
     const idle = await loginToken(app, "viewer", VIEWER_PASSWORD);
     assert.equal(await me(idle), 200);
     app.clock.t += 61 * 60_000;
@@ -613,6 +668,53 @@ Deno.test("[security] the session cookie is HttpOnly, SameSite=Lax, Path=/ and S
     });
     assert.equal(https.status, 303);
     assert.match(https.headers.get("set-cookie") ?? "", /Secure/);
+  } finally {
+    await app.close();
+  }
+});
+
+const maxAge = (res: Response) =>
+  Number((res.headers.get("set-cookie") ?? "").match(/Max-Age=(\d+)/)?.[1]);
+const tokenOf = (res: Response) =>
+  (res.headers.get("set-cookie") ?? "").match(/vigil_session=([^;]+)/)?.[1] ?? "";
+
+Deno.test("[security] the session cookie lives as long as the session can; the server's expiry decides", async () => {
+  const DAY = 24 * 3600_000;
+  const app = await makeTestApp({ sessionIdleMs: 7 * DAY, sessionMaxMs: 30 * DAY });
+  try {
+    const res = await send(app, "/login", {
+      form: { username: "viewer", password: VIEWER_PASSWORD },
+    });
+    assert.equal(res.status, 303);
+    assert.equal(maxAge(res), 30 * 24 * 3600, "Max-Age is the absolute lifetime, not the idle one");
+    const token = tokenOf(res);
+    // Used every 6 days, the session outlives the 7-day idle window; the cookie still holds.
+    for (let day = 6; day < 30; day += 6) {
+      app.clock.t += 6 * DAY;
+      const r = await send(app, "/api/events?limit=1", { cookie: token });
+      await r.body?.cancel();
+      assert.equal(r.status, 200, `day ${day}`);
+    }
+    app.clock.t += 6 * DAY;
+    const late = await send(app, "/api/events?limit=1", { cookie: token });
+    await late.body?.cancel();
+    assert.equal(late.status, 401, "the server ends it at the absolute expiry");
+
+    // Every place that hands out a fresh session sets the same lifetime.
+    const viewer = await loginToken(app, "viewer", VIEWER_PASSWORD);
+    const own = await send(app, "/account/password", {
+      cookie: viewer,
+      form: { current: VIEWER_PASSWORD, password: "viewer-new-pass", repeat: "viewer-new-pass" },
+    });
+    assert.equal(own.status, 303);
+    assert.equal(maxAge(own), 30 * 24 * 3600);
+    const admin = await loginToken(app, "admin", ADMIN_PASSWORD);
+    const self = await send(app, "/admin/users/admin/password", {
+      cookie: admin,
+      form: { password: "admin-new-password" },
+    });
+    assert.equal(self.status, 303);
+    assert.equal(maxAge(self), 30 * 24 * 3600);
   } finally {
     await app.close();
   }

@@ -16,6 +16,7 @@ import {
   MAX_PASSWORD_LENGTH,
   verifyPassword,
 } from "./password.ts";
+import { KdfGate, type KdfGateStats } from "./kdf_gate.ts";
 import {
   DEFAULT_ADDRESS_THROTTLE,
   DEFAULT_USER_THROTTLE,
@@ -47,6 +48,8 @@ export interface Session {
   lastSeen: number;
   /** When it ends unless used again: min(idle expiry, absolute expiry). */
   expiresAt: number;
+  /** When it ends however much it is used (login + the absolute lifetime). */
+  maxExpiresAt: number;
   address: string;
   userAgent: string;
 }
@@ -55,6 +58,7 @@ export type AuditEvent =
   | "login_ok"
   | "login_failed"
   | "login_throttled"
+  | "login_busy"
   | "logout"
   | "user_added"
   | "user_removed"
@@ -79,9 +83,13 @@ export interface ClientMeta {
   userAgent: string;
 }
 
+/**
+ * Why a password was not accepted: wrong (`invalid`), too many failures (`throttled`), or too
+ * many password checks already in progress server-wide (`busy`: try again in a moment).
+ */
 type Refusal =
   | { ok: false; reason: "invalid" }
-  | { ok: false; reason: "throttled"; retryAfterSeconds: number };
+  | { ok: false; reason: "throttled" | "busy"; retryAfterSeconds: number };
 export type PasswordCheck = { ok: true; user: User } | Refusal;
 export type LoginResult = { ok: true; user: User; token: string; session: Session } | Refusal;
 
@@ -100,6 +108,8 @@ export interface AuthOptions {
   userThrottle?: Partial<ThrottleOptions>;
   /** Audit rows kept (oldest deleted first; default 10 000). */
   auditMax?: number;
+  /** The cap on password hashes in flight (default: 2 running, 8 waiting). */
+  kdfGate?: KdfGate;
 }
 
 /** Bad input from a person (form, CLI): the message says what to fix. Routes answer 400. */
@@ -110,11 +120,26 @@ export class AuthInputError extends Error {
   }
 }
 
+/**
+ * First run only: VIGIL_ADMIN_PASSWORD is not acceptable. The message reads well alone, e.g.
+ * `VIGIL_ADMIN_PASSWORD is too short: at least 8 characters (…)`: print it and exit 2.
+ */
+export class AdminPasswordError extends AuthInputError {
+  constructor(message: string) {
+    super(message);
+    this.name = "AdminPasswordError";
+  }
+}
+
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 export const MIN_PASSWORD_LENGTH = 8;
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const TOUCH_EVERY_MS = 60_000;
 const MAX_SESSIONS_PER_USER = 50;
+/** Retry-After for a login refused because the server is busy hashing: a few hashes' time. */
+const BUSY_RETRY_AFTER_SECONDS = 2;
+/** At most one `login_busy` audit line per this long (a flood must not flood the log). */
+const BUSY_AUDIT_EVERY_MS = 60_000;
 
 /** Throws AuthInputError unless `name` is a valid user name. */
 export function validateUsername(name: unknown): string {
@@ -126,22 +151,26 @@ export function validateUsername(name: unknown): string {
   return name;
 }
 
-/** Throws AuthInputError unless `password` is acceptable as a new password. */
-export function validateNewPassword(password: unknown): string {
-  if (typeof password !== "string") throw new AuthInputError("Password is missing");
-  const length = [...password].length;
-  if (length < MIN_PASSWORD_LENGTH) {
-    throw new AuthInputError(`Password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+/** What is wrong with `password` as a new password, as a predicate ("is too short: …"), or null. */
+function newPasswordProblem(password: unknown): string | null {
+  if (typeof password !== "string") return "is missing";
+  if ([...password].length < MIN_PASSWORD_LENGTH) {
+    return `is too short: at least ${MIN_PASSWORD_LENGTH} characters`;
   }
   if (password.length > MAX_PASSWORD_LENGTH) {
-    throw new AuthInputError(`Password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+    return `is too long: at most ${MAX_PASSWORD_LENGTH} characters`;
   }
   // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(password)) {
-    throw new AuthInputError("Password must not contain control characters");
-  }
-  if (password.trim() === "") throw new AuthInputError("Password must not be only spaces");
-  return password;
+  if (/[\u0000-\u001f\u007f]/.test(password)) return "must not contain control characters";
+  if (password.trim() === "") return "must not be only spaces";
+  return null;
+}
+
+/** Throws AuthInputError unless `password` is acceptable as a new password. */
+export function validateNewPassword(password: unknown): string {
+  const problem = newPasswordProblem(password);
+  if (problem) throw new AuthInputError(`Password ${problem}`);
+  return password as string;
 }
 
 /** Throws AuthInputError unless `role` is "admin" or "viewer". */
@@ -174,7 +203,10 @@ export class Auth {
   readonly #auditMax: number;
   readonly #byAddress: Throttle;
   readonly #byUser: Throttle;
+  readonly #kdfGate: KdfGate;
   #dummyHash: Promise<string> | null = null;
+  #busyRefused = 0;
+  #busyAuditedAt = -Infinity;
   #closed = false;
 
   private constructor(db: DatabaseSync, opts: AuthOptions) {
@@ -190,6 +222,7 @@ export class Auth {
       this.#now,
     );
     this.#byUser = new Throttle({ ...DEFAULT_USER_THROTTLE, ...opts.userThrottle }, this.#now);
+    this.#kdfGate = opts.kdfGate ?? new KdfGate();
   }
 
   /** Opens (creating if needed) the auth tables in the SQLite file `dbPath` (":memory:" for tests). */
@@ -255,15 +288,17 @@ export class Auth {
   /**
    * First run: when there is no user yet, creates `admin` with `envPassword`
    * (VIGIL_ADMIN_PASSWORD) or a generated password, returned so the caller prints it once.
+   * Throws AdminPasswordError when `envPassword` is not an acceptable password.
    */
   ensureAdmin(envPassword: string | undefined): { created: boolean; generatedPassword?: string } {
     if (this.userCount() > 0) return { created: false };
     const generated = envPassword ? undefined : generatePassword();
-    let password: string;
-    try {
-      password = validateNewPassword(envPassword || generated);
-    } catch (err) {
-      throw new AuthInputError(`VIGIL_ADMIN_PASSWORD is not usable: ${(err as Error).message}`);
+    const password = envPassword || generated!;
+    const problem = newPasswordProblem(password);
+    if (problem) {
+      throw new AdminPasswordError(
+        `VIGIL_ADMIN_PASSWORD ${problem} (choose another, or unset it to have one generated)`,
+      );
     }
     const now = this.#now();
     this.#db.prepare(
@@ -300,7 +335,7 @@ export class Auth {
     validateNewPassword(password);
     validateRole(role);
     if (this.getUser(username)) throw new AuthInputError(`User "${username}" already exists`);
-    const hash = await hashPassword(password, this.#kdf);
+    const hash = await this.#kdfGate.run(() => hashPassword(password, this.#kdf));
     const now = this.#now();
     let id: number;
     try {
@@ -324,7 +359,7 @@ export class Auth {
   ): Promise<void> {
     validateNewPassword(password);
     const user = this.#requireUser(username);
-    const hash = await hashPassword(password, this.#kdf);
+    const hash = await this.#kdfGate.run(() => hashPassword(password, this.#kdf));
     this.#db.prepare("UPDATE auth_users SET password_hash = ?, updated_at = ? WHERE id = ?")
       .run(hash, this.#now(), user.id);
     const ended = this.revokeUserSessions(user.id);
@@ -404,11 +439,9 @@ export class Auth {
   }
 
   /**
-   * Checks a password with throttling per address and per user name, records the attempt in the
-   * audit log and, on success, starts a session. An unknown user costs the same KDF time as a
-   * known one.
+   * Logs in: checks the password as `checkPassword` does (throttled, capped, audited; an unknown
+   * user costs the same KDF time as a known one), then starts a session.
    */
-  /** Logs in: checks the password as `checkPassword` does, then starts a session. */
   async login(username: string, password: string, meta: ClientMeta): Promise<LoginResult> {
     const check = await this.checkPassword(username, password, meta);
     if (!check.ok) return check;
@@ -421,6 +454,11 @@ export class Auth {
   /**
    * Checks a user's password, throttled per address and per user (slow-down, then lockout);
    * failures are audited. Used by the login and by anything that asks for the password again.
+   *
+   * The attempt is counted as a failure before the hash runs and refunded on success, in the
+   * same synchronous step as the throttle check, so parallel guesses are limited exactly like
+   * sequential ones. When too many hashes are already in flight the attempt is refused as
+   * `busy` without hashing or counting.
    */
   async checkPassword(
     username: string,
@@ -439,20 +477,34 @@ export class Auth {
       });
       return { ok: false, reason: "throttled", retryAfterSeconds: wait };
     }
-    let ok = false;
-    if (known && password.length <= MAX_PASSWORD_LENGTH) {
-      const row = this.#db.prepare("SELECT password_hash FROM auth_users WHERE id = ?")
-        .get(known.id) as Row | undefined;
-      ok = row ? await verifyPassword(password, String(row.password_hash), this.#kdf) : false;
-    } else {
-      this.#dummyHash ??= hashPassword(generatePassword(), this.#kdf);
-      await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), await this.#dummyHash);
+    // No await between the check above and the reservation below: nothing can slip in.
+    const verified = this.#kdfGate.tryRun(() => this.#verify(known, password));
+    if (!verified) {
+      this.#auditBusy(address);
+      return { ok: false, reason: "busy", retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS };
+    }
+    this.#byAddress.reserve(address);
+    this.#byUser.reserve(userKey);
+    const settle = (success: boolean) => {
+      if (success) {
+        this.#byAddress.succeeded(address);
+        this.#byUser.succeeded(userKey);
+      } else {
+        this.#byAddress.failed(address);
+        this.#byUser.failed(userKey);
+      }
+    };
+    let ok: boolean;
+    try {
+      ok = await verified;
+    } catch (err) {
+      settle(false);
+      throw err;
     }
     // The user may have been removed while the KDF ran.
     const user = ok && known ? this.getUser(known.username) : null;
+    settle(user !== null);
     if (!user) {
-      this.#byAddress.fail(address);
-      this.#byUser.fail(userKey);
       // An unknown name is not recorded: people type their password into the name field.
       this.audit("login_failed", {
         username: known?.username ?? null,
@@ -461,9 +513,38 @@ export class Auth {
       });
       return { ok: false, reason: "invalid" };
     }
-    this.#byAddress.reset(address);
-    this.#byUser.reset(userKey);
     return { ok: true, user: toUser(user) };
+  }
+
+  /** Hashes `password` against the user's stored hash; an unknown user costs the same. */
+  async #verify(known: UserRecord | null, password: string): Promise<boolean> {
+    if (known && password.length <= MAX_PASSWORD_LENGTH) {
+      const row = this.#db.prepare("SELECT password_hash FROM auth_users WHERE id = ?")
+        .get(known.id) as Row | undefined;
+      return row ? await verifyPassword(password, String(row.password_hash), this.#kdf) : false;
+    }
+    this.#dummyHash ??= hashPassword(generatePassword(), this.#kdf);
+    await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), await this.#dummyHash);
+    return false;
+  }
+
+  /** Records busy refusals in the audit log, at most one line a minute with the count. */
+  #auditBusy(address: string): void {
+    this.#busyRefused++;
+    const now = this.#now();
+    if (now - this.#busyAuditedAt < BUSY_AUDIT_EVERY_MS) return;
+    this.#busyAuditedAt = now;
+    const n = this.#busyRefused;
+    this.#busyRefused = 0;
+    this.audit("login_busy", {
+      address,
+      detail: `${n} login(s) refused: too many password checks in progress`,
+    });
+  }
+
+  /** The password-hash cap's counters (running, waiting, peak, refused). */
+  kdfStats(): KdfGateStats {
+    return this.#kdfGate.stats();
   }
 
   // ---- sessions ----
@@ -576,6 +657,7 @@ export class Auth {
       createdAt,
       lastSeen,
       expiresAt: Math.min(lastSeen + this.#idleMs, createdAt + this.#maxMs),
+      maxExpiresAt: createdAt + this.#maxMs,
       address: String(r.address),
       userAgent: String(r.user_agent),
     };

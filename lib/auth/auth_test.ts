@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Auth, AuthInputError } from "./auth.ts";
+import { AdminPasswordError, Auth, AuthInputError } from "./auth.ts";
+import { KdfGate } from "./kdf_gate.ts";
 
 const CHEAP = { logN: 10, r: 8, p: 1 };
 const META = { address: "10.0.0.5", userAgent: "test" };
@@ -134,5 +135,71 @@ Deno.test("Auth.login() throttles per address and per user and audits without se
   assert.ok(!/unknown-typed-pass/.test(all));
   await a.login("unknown-typed-pass", "x", { ...META, address: "10.0.0.9" });
   assert.ok(!a.listAudit({ limit: 1 })[0].username, "unknown user names are not recorded");
+  a.close();
+});
+
+Deno.test("Auth.ensureAdmin() refuses a bad VIGIL_ADMIN_PASSWORD with a one-line message that says what to do", () => {
+  const now = { t: 1e12 };
+  const cases: [string, RegExp][] = [
+    ["abc1234", /^VIGIL_ADMIN_PASSWORD is too short: at least 8 characters \(/],
+    ["x".repeat(1025), /^VIGIL_ADMIN_PASSWORD is too long: at most 1024 characters \(/],
+    ["tab\tin-the-middle", /^VIGIL_ADMIN_PASSWORD must not contain control characters \(/],
+    ["          ", /^VIGIL_ADMIN_PASSWORD must not be only spaces \(/],
+  ];
+  for (const [password, message] of cases) {
+    const a = open(now);
+    assert.throws(() => a.ensureAdmin(password), (err: unknown) => {
+      assert.ok(err instanceof AdminPasswordError && err instanceof AuthInputError);
+      assert.equal(err.name, "AdminPasswordError");
+      assert.match(err.message, message);
+      assert.match(err.message, /unset it to have one generated\)$/);
+      assert.ok(!err.message.includes("\n") && !err.message.includes(password.trim() || "\u0000"));
+      return true;
+    });
+    assert.equal(a.userCount(), 0, "nothing was created");
+    a.close();
+  }
+});
+
+Deno.test("Auth.checkPassword() counts parallel attempts before hashing and caps hashes in flight", async () => {
+  const now = { t: 1e12 };
+  const gate = new KdfGate({ running: 2, waiting: 3 });
+  const a = Auth.open(":memory:", {
+    now: () => now.t,
+    log: () => {},
+    kdf: CHEAP,
+    kdfGate: gate,
+    addressThrottle: { freeFailures: 3 },
+  });
+  a.ensureAdmin("env-password-1");
+  // One address: 3 free failures + the one that starts the slow-down, the rest throttled.
+  const same = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => a.checkPassword("admin", `guess-${i}`, META)),
+  );
+  const reasons = (rs: { ok: boolean; reason?: string }[]) =>
+    rs.reduce<Record<string, number>>((m, r) => {
+      const k = r.ok ? "ok" : r.reason!;
+      m[k] = (m[k] ?? 0) + 1;
+      return m;
+    }, {});
+  assert.deepEqual(reasons(same as { ok: boolean; reason?: string }[]), {
+    invalid: 4,
+    throttled: 16,
+  });
+  // Many addresses, unknown names: 2 running + 3 waiting are checked, the rest are busy.
+  const many = await Promise.all(
+    Array.from(
+      { length: 20 },
+      (_, i) => a.checkPassword(`nobody${i}`, "x", { ...META, address: `10.1.0.${i}` }),
+    ),
+  );
+  assert.deepEqual(reasons(many as { ok: boolean; reason?: string }[]), { invalid: 5, busy: 15 });
+  const busy = many.find((r) => !r.ok && r.reason === "busy");
+  assert.ok(busy && !busy.ok && busy.reason === "busy" && busy.retryAfterSeconds > 0);
+  assert.equal(a.kdfStats().peakRunning, 2);
+  // Busy refusals were not counted as failures: those addresses may try again at once.
+  assert.equal(a.retryAfterSeconds("10.1.0.19", "nobody19"), 0);
+  const ok = await a.checkPassword("admin", "env-password-1", { ...META, address: "10.2.0.1" });
+  assert.equal(ok.ok, true);
   a.close();
 });

@@ -47,14 +47,19 @@ export function clientAddress(c: Context): string {
   return typeof host === "string" && host !== "" ? host : "unknown";
 }
 
-/** Sets the session cookie: HttpOnly, SameSite=Lax, Path=/, Secure under HTTPS. */
-export function setSessionCookie(c: Context, token: string, maxAgeSeconds: number): void {
+/**
+ * Sets the session cookie: HttpOnly, SameSite=Lax, Path=/, Secure under HTTPS. It lives as long
+ * as the session can (its absolute expiry), so the server's idle and absolute expiry decide
+ * when it ends: the idle window slides on the server, and an active user is never logged out
+ * by the browser dropping a cookie that was never refreshed.
+ */
+export function setSessionCookie(c: Context, token: string, session: Session): void {
   setCookie(c, SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: "Lax",
     path: "/",
     secure: isHttps(c),
-    maxAge: Math.max(0, Math.floor(maxAgeSeconds)),
+    maxAge: Math.max(0, Math.floor((session.maxExpiresAt - session.lastSeen) / 1000)),
   });
 }
 

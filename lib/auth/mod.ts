@@ -1,11 +1,12 @@
 /**
  * @module
  * Accounts, sessions and the server's defences: users with roles in SQLite (scrypt hashes),
- * hashed session tokens with idle/absolute expiry, login throttling, an audit log, and Hono
- * middleware for sessions, roles, CSRF, WebSocket origins, security headers (CSP nonce) and
- * body limits; plus safe path joining and TLS file loading.
+ * hashed session tokens with idle/absolute expiry, login throttling, a cap on password hashes
+ * in flight, an audit log, and Hono middleware for sessions, roles, CSRF, WebSocket origins,
+ * security headers (CSP nonce) and body limits; plus safe path joining and TLS file loading.
  */
 export {
+  AdminPasswordError,
   Auth,
   AuthInputError,
   MIN_PASSWORD_LENGTH,
@@ -53,8 +54,11 @@ export {
   generatePassword,
   hashPassword,
   hashPasswordSync,
+  kdfLoad,
   verifyPassword,
 } from "./password.ts";
 export type { KdfParams } from "./password.ts";
 export type { ThrottleOptions } from "./throttle.ts";
+export { DEFAULT_KDF_GATE, KdfGate } from "./kdf_gate.ts";
+export type { KdfGateOptions, KdfGateStats } from "./kdf_gate.ts";
 export { AdminTable, authPage, fmtTime, messagePage, Notice } from "./pages.tsx";

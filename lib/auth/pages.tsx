@@ -53,7 +53,7 @@ export function authPage(
   c: Context,
   title: string,
   body: ComponentChildren,
-  status: 200 | 400 | 401 | 403 | 404 | 413 | 429 = 200,
+  status: 200 | 400 | 401 | 403 | 404 | 413 | 429 | 503 = 200,
   headers: Record<string, string> = {},
 ): Response {
   const user = (c.get("user") as User | null | undefined) ?? null;
@@ -67,7 +67,7 @@ export function messagePage(
   c: Context,
   title: string,
   message: string,
-  status: 200 | 400 | 401 | 403 | 404 | 413 | 429 = 200,
+  status: 200 | 400 | 401 | 403 | 404 | 413 | 429 | 503 = 200,
 ): Response {
   return authPage(c, title, <p class="message">{message}</p>, status);
 }

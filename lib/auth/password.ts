@@ -64,16 +64,34 @@ function parse(stored: string): Parsed | null {
   return { k, salt: Buffer.from(m[4], "base64url"), key };
 }
 
-function derive(password: string, salt: Uint8Array, k: KdfParams): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(
-      password.normalize("NFC"),
-      salt,
-      KEY_LEN,
-      { N: 2 ** k.logN, r: k.r, p: k.p, maxmem: maxmem(k) },
-      (err, key) => err ? reject(err) : resolve(key),
-    )
-  );
+/**
+ * Async scrypt runs in progress in this process, and the most seen at once: counted where the
+ * memory is taken, so tests can check the login's cap without measuring RSS.
+ */
+export const kdfLoad = {
+  running: 0,
+  peak: 0,
+  resetPeak(): void {
+    this.peak = this.running;
+  },
+};
+
+async function derive(password: string, salt: Uint8Array, k: KdfParams): Promise<Buffer> {
+  kdfLoad.running++;
+  kdfLoad.peak = Math.max(kdfLoad.peak, kdfLoad.running);
+  try {
+    return await new Promise((resolve, reject) =>
+      scrypt(
+        password.normalize("NFC"),
+        salt,
+        KEY_LEN,
+        { N: 2 ** k.logN, r: k.r, p: k.p, maxmem: maxmem(k) },
+        (err, key) => err ? reject(err) : resolve(key),
+      )
+    );
+  } finally {
+    kdfLoad.running--;
+  }
 }
 
 /** Hashes a password (async: the work runs off the event loop). */

@@ -3,6 +3,10 @@
  * window. A few failures are free; after that each failure blocks the key for a growing delay
  * (slow-down), and past `lockoutAfter` failures the key is locked out for `lockoutMs`.
  * Memory is bounded: at most `maxKeys` keys are tracked, oldest evicted first.
+ *
+ * A login counts its attempt with `reserve()` before the password hash runs and settles it with
+ * `succeeded()` or `failed()` afterwards, so N parallel guesses are limited exactly like N
+ * sequential ones (the check and the reservation happen in the same synchronous step).
  */
 
 export interface ThrottleOptions {
@@ -40,6 +44,8 @@ interface Entry {
   failures: number;
   first: number;
   blockedUntil: number;
+  /** Reserved attempts whose outcome is not known yet (counted in `failures` already). */
+  pending: number;
 }
 
 export class Throttle {
@@ -71,30 +77,68 @@ export class Throttle {
 
   /** Records a failure; returns the resulting block in ms (0 = none yet). */
   fail(key: string): number {
+    return this.#count(key).block;
+  }
+
+  /**
+   * Counts an attempt as a failure before its outcome is known; returns the resulting block in
+   * ms. Settle it with `succeeded()` or `failed()`.
+   */
+  reserve(key: string): number {
+    const { entry, block } = this.#count(key);
+    entry.pending++;
+    return block;
+  }
+
+  /** A reserved attempt failed: it stays counted. */
+  failed(key: string): void {
+    const e = this.#get(key);
+    if (e && e.pending > 0) e.pending--;
+  }
+
+  /**
+   * A reserved attempt succeeded: the key's failures are forgotten, except the other attempts
+   * still in flight, which stay counted (they may be guesses racing the right password).
+   */
+  succeeded(key: string): void {
+    const e = this.#get(key);
+    if (!e || e.pending <= 1) return this.reset(key);
+    const now = this.#now();
+    e.pending--;
+    e.failures = e.pending;
+    e.first = now;
+    e.blockedUntil = now + this.#blockFor(e.failures);
+  }
+
+  /** Forgets a key (after a successful login). */
+  reset(key: string): void {
+    this.#entries.delete(key);
+  }
+
+  #count(key: string): { entry: Entry; block: number } {
     const now = this.#now();
     let e = this.#get(key);
     if (!e) {
-      e = { failures: 0, first: now, blockedUntil: 0 };
+      e = { failures: 0, first: now, blockedUntil: 0, pending: 0 };
       if (this.#entries.size >= this.#opts.maxKeys) this.#evict();
     } else {
       this.#entries.delete(key); // re-insert: Map order = least recently failed first
     }
     this.#entries.set(key, e);
     e.failures++;
-    const o = this.#opts;
-    let block = 0;
-    if (e.failures >= o.lockoutAfter) {
-      block = o.lockoutMs;
-    } else if (e.failures > o.freeFailures) {
-      block = Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (e.failures - o.freeFailures - 1));
-    }
+    const block = this.#blockFor(e.failures);
     e.blockedUntil = Math.max(e.blockedUntil, now + block);
-    return block;
+    return { entry: e, block };
   }
 
-  /** Forgets a key (after a successful login). */
-  reset(key: string): void {
-    this.#entries.delete(key);
+  /** The block (ms) that the `failures`-th failure in the window earns. */
+  #blockFor(failures: number): number {
+    const o = this.#opts;
+    if (failures >= o.lockoutAfter) return o.lockoutMs;
+    if (failures > o.freeFailures) {
+      return Math.min(o.maxDelayMs, o.baseDelayMs * 2 ** (failures - o.freeFailures - 1));
+    }
+    return 0;
   }
 
   /** Number of keys tracked (for tests and the admin page). */

@@ -51,3 +51,34 @@ Deno.test("Throttle keeps at most maxKeys keys, evicting unblocked ones first", 
   for (let i = 0; i < 50; i++) t.fail(`k${i}`);
   assert.ok(t.size <= 10, `size ${t.size}`);
 });
+
+Deno.test("Throttle.reserve() counts attempts before their outcome, so parallel ones block like sequential ones", () => {
+  const now = 0;
+  const t = new Throttle(OPTS, () => now);
+  // Three attempts in flight: the third already earns the slow-down, before any outcome.
+  assert.equal(t.reserve("a"), 0);
+  assert.equal(t.reserve("a"), 0);
+  assert.equal(t.reserve("a"), 1000);
+  assert.equal(t.retryAfterMs("a"), 1000);
+  t.failed("a");
+  t.failed("a");
+  assert.equal(t.retryAfterMs("a"), 1000, "failures stay counted");
+  t.succeeded("a");
+  assert.equal(t.retryAfterMs("a"), 0, "the last one succeeded: all forgiven");
+  assert.equal(t.size, 0);
+});
+
+Deno.test("Throttle.succeeded() keeps the other attempts still in flight counted", () => {
+  const now = 0;
+  const t = new Throttle(OPTS, () => now);
+  t.reserve("a");
+  t.reserve("a");
+  t.reserve("a");
+  t.reserve("a");
+  t.succeeded("a"); // one succeeded; three guesses racing it are still pending
+  assert.equal(t.retryAfterMs("a"), 1000, "3 pending = 3 failures: past the 2 free ones");
+  t.failed("a");
+  t.failed("a");
+  t.failed("a");
+  assert.equal(t.reserve("a"), 2000, "the 4th counted failure");
+});

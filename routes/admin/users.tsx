@@ -182,7 +182,7 @@ export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {
           address: clientAddress(c),
           userAgent: c.req.header("user-agent") ?? "",
         });
-        setSessionCookie(c, token, (session.expiresAt - session.lastSeen) / 1000);
+        setSessionCookie(c, token, session);
       }
     });
   });

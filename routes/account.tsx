@@ -23,6 +23,7 @@ import {
   setSessionCookie,
   type User,
   validateNewPassword,
+  waitText,
 } from "../lib/auth/mod.ts";
 import { renderPage } from "../lib/web/mod.ts";
 
@@ -121,10 +122,6 @@ function accountPage(
   const h = new Headers(res.headers);
   for (const [k, v] of Object.entries(headers)) h.set(k, v);
   return new Response(res.body, { status, headers: h });
-}
-
-function waitText(s: number): string {
-  return s >= 120 ? `${Math.ceil(s / 60)} minutes` : `${s} seconds`;
 }
 
 export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {

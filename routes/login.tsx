@@ -16,6 +16,7 @@ import {
   readForm,
   sessionToken,
   setSessionCookie,
+  waitText,
 } from "../lib/auth/mod.ts";
 
 /** Largest login form accepted (bytes). */
@@ -82,10 +83,6 @@ function loginPage(
   headers: Record<string, string> = {},
 ): Response {
   return authPage(c, "Log in", <LoginForm next={next} {...extra} />, status, headers);
-}
-
-function waitText(s: number): string {
-  return s >= 120 ? `${Math.ceil(s / 60)} minutes` : `${s} seconds`;
 }
 
 export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {

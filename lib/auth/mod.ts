@@ -61,4 +61,4 @@ export type { KdfParams } from "./password.ts";
 export type { ThrottleOptions } from "./throttle.ts";
 export { DEFAULT_KDF_GATE, KdfGate } from "./kdf_gate.ts";
 export type { KdfGateOptions, KdfGateStats } from "./kdf_gate.ts";
-export { AdminTable, authPage, fmtTime, messagePage, Notice } from "./pages.tsx";
+export { AdminTable, authPage, fmtTime, messagePage, Notice, waitText } from "./pages.tsx";

@@ -164,7 +164,11 @@ export async function main(
     Deno.exit(2);
   }
   const vigil = await start(config, env).catch(fail);
+  let stopping = false;
   const shutdown = async () => {
+    // `deno task` passes the signal on, so the same stop can be asked for twice
+    if (stopping) return;
+    stopping = true;
     console.log("vigil: stopping");
     await vigil.stop();
     Deno.exit(0);

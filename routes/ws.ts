@@ -3,7 +3,7 @@
  * `GET /ws?camera=ID&mode=detect|live|off`: the browser's live feed over a native Deno WebSocket.
  * The protocol is in docs/api.md (CONTRACT.md's, plus documented extensions).
  */
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import { checkWebSocketOrigin, clientAddress, sessionToken } from "../lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "../lib/context.ts";
 import type { BusMessage, FrameMessage, Subscription } from "../lib/bus/mod.ts";
@@ -89,14 +89,6 @@ export function toClientJson(msg: Exclude<BusMessage, FrameMessage>): string {
         message: msg.message,
         ts: msg.ts,
       });
-  }
-}
-
-function addressOf(c: Context<AppEnv>): string {
-  try {
-    return clientAddress(c);
-  } catch {
-    return "unknown";
   }
 }
 
@@ -371,7 +363,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
       camera,
       mode: mode as ClientMode,
       user: user.username,
-      address: addressOf(c),
+      address: clientAddress(c),
       userAgent: (c.req.header("user-agent") ?? "").slice(0, 300),
       sessionAlive: () => ctx.auth.sessionForToken(token) !== null,
     };

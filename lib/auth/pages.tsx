@@ -93,12 +93,12 @@ export function Notice(props: { text?: string }) {
   return props.text ? <p class="notice" role="status">{props.text}</p> : null;
 }
 
-/** Formats epoch ms for tables (UTC, ISO-like, readable on a phone). */
 /** A Retry-After wait in words: "45 seconds", "15 minutes". */
 export function waitText(s: number): string {
   return s >= 120 ? `${Math.ceil(s / 60)} minutes` : `${s} seconds`;
 }
 
+/** Formats epoch ms for tables (UTC, ISO-like, readable on a phone). */
 export function fmtTime(ts: number): string {
   return new Date(ts).toISOString().replace("T", " ").slice(0, 19) + " UTC";
 }

@@ -97,9 +97,9 @@ const FPS_WINDOW = 32;
 /** A run that delivered frames for this long resets the backoff. */
 const STABLE_MS = 10_000;
 /** How many of ffmpeg's last stderr lines `errorLines` shows. */
-const ERROR_LINES = 5;
+export const ERROR_LINES = 5;
 /** Longest stderr line `errorLines` shows; ffmpeg's lines are short, a hostile stream's need not be. */
-const ERROR_LINE_CHARS = 300;
+export const ERROR_LINE_CHARS = 300;
 
 function defaultDetectSize(w: number, h: number): { width: number; height: number } {
   const width = Math.max(2, Math.floor(Math.min(320, w) / 2) * 2);

@@ -11,7 +11,7 @@
  * await cam.stop();
  * ```
  */
-export { CameraCapture } from "./camera_capture.ts";
+export { CameraCapture, ERROR_LINE_CHARS, ERROR_LINES } from "./camera_capture.ts";
 export type { CameraState, CaptureDeps, CapturedFrame, CaptureOptions } from "./camera_capture.ts";
 export { CaptureError, explainExit, FFMPEG_MISSING } from "./errors.ts";
 export {

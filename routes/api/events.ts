@@ -85,11 +85,11 @@ function eventIdParam(c: Context<AppEnv>): number {
 
 /** Runs `fn`, turning BadRequest into 400 JSON. */
 function guarded(
-  fn: (c: Context<AppEnv>) => Response,
-): (c: Context<AppEnv>) => Response {
-  return (c) => {
+  fn: (c: Context<AppEnv>) => Response | Promise<Response>,
+): (c: Context<AppEnv>) => Promise<Response> {
+  return async (c) => {
     try {
-      return fn(c);
+      return await fn(c);
     } catch (err) {
       if (err instanceof BadRequest) return bad(c, err.message);
       throw err;
@@ -109,13 +109,9 @@ export async function deleteEventFor(
   const event = ctx.store.getEvent(id);
   const outcome = await ctx.store.deleteEvent(id);
   if (outcome === "deleted" && event) {
-    let address: string | null = null;
-    try {
-      address = clientAddress(c);
-    } catch { /* no address in in-process requests */ }
     ctx.auth.audit("event_deleted", {
       actor: c.get("user")?.username ?? null,
-      address,
+      address: clientAddress(c),
       detail: `event ${id} of ${event.camera}, ${event.frames} frames`,
     });
   }
@@ -161,21 +157,22 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
     }),
   );
 
-  app.delete("/api/events/:id", requireAdmin("api"), async (c) => {
-    let id: number;
-    try {
-      id = eventIdParam(c);
-    } catch (err) {
-      if (err instanceof BadRequest) return bad(c, err.message);
-      throw err;
-    }
-    const outcome = await deleteEventFor(c, ctx, id);
-    if (outcome === "missing") return bad(c, `no event ${id}`, 404);
-    if (outcome === "open") {
-      return c.json({ error: `event ${id} is still being recorded: delete it once it ended` }, 409);
-    }
-    return c.body(null, 204);
-  });
+  app.delete(
+    "/api/events/:id",
+    requireAdmin("api"),
+    guarded(async (c) => {
+      const id = eventIdParam(c);
+      const outcome = await deleteEventFor(c, ctx, id);
+      if (outcome === "missing") return bad(c, `no event ${id}`, 404);
+      if (outcome === "open") {
+        return c.json(
+          { error: `event ${id} is still being recorded: delete it once it ended` },
+          409,
+        );
+      }
+      return c.body(null, 204);
+    }),
+  );
 
   app.get(
     "/api/events/:id/frames",

@@ -1,6 +1,11 @@
 import type { Hono } from "hono";
 import type { AppContext, AppEnv, CameraInfo } from "../../lib/context.ts";
-import { publicMessage, redactSource } from "../../lib/capture/mod.ts";
+import {
+  ERROR_LINE_CHARS,
+  ERROR_LINES,
+  publicMessage,
+  redactSource,
+} from "../../lib/capture/mod.ts";
 
 /** One camera in the answer: CONTRACT's id, state and fps, then what to tell people. */
 export interface CameraHealth {
@@ -12,9 +17,6 @@ export interface CameraHealth {
   /** ffmpeg's last stderr lines (passwords redacted): signed in, and failed or stalled only. */
   error?: string[];
 }
-
-const MAX_LINES = 5;
-const MAX_LINE_CHARS = 300;
 
 /** `GET /api/health`: public, for monitors and load balancers; no secrets in it. */
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
@@ -33,8 +35,8 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       const relevant = cam.state === "failed" || cam.state === "stalled";
       if (signedIn && relevant && cam.error?.length) {
         // Redacted again here: this is the last stop before the network.
-        health.error = cam.error.slice(-MAX_LINES)
-          .map((line) => redactSource(line).slice(0, MAX_LINE_CHARS));
+        health.error = cam.error.slice(-ERROR_LINES)
+          .map((line) => redactSource(line).slice(0, ERROR_LINE_CHARS));
       }
       return health;
     });

@@ -4,7 +4,6 @@
  */
 import { Hono } from "hono";
 import type { MiddlewareHandler } from "hono";
-import { HTTPException } from "hono/http-exception";
 import {
   bodyLimit,
   csrfGuard,
@@ -14,7 +13,13 @@ import {
   sessionMiddleware,
 } from "./lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "./lib/context.ts";
-import { DEV_EVENTS_PATH, devReloadEnabled, registerDevReload } from "./lib/web/mod.ts";
+import {
+  answerErrors,
+  DEV_EVENTS_PATH,
+  devReloadEnabled,
+  isApiPath,
+  registerDevReload,
+} from "./lib/web/mod.ts";
 import * as staticFiles from "./routes/static.ts";
 import * as health from "./routes/api/health.ts";
 import * as login from "./routes/login.tsx";
@@ -59,19 +64,14 @@ function isPublic(path: string): boolean {
     path.startsWith("/static/") || (path === DEV_EVENTS_PATH && devReloadEnabled());
 }
 
-/** Programs (API, WebSocket, images) get 401; people get the login page. */
-function isApi(path: string): boolean {
-  return path.startsWith("/api/") || path.startsWith("/frames/") ||
-    path === "/ws";
-}
-
+/** Default deny: every route but the public ones needs a session (routes add their own too). */
 function requireSession(): MiddlewareHandler<AppEnv> {
-  const page = requireUser("page");
-  const api = requireUser("api");
+  const page = requireUser("page") as MiddlewareHandler<AppEnv>;
+  const api = requireUser("api") as MiddlewareHandler<AppEnv>;
   return (c, next) => {
     const path = c.req.path;
     if (isPublic(path)) return next();
-    return (isApi(path) ? api : page)(c, next);
+    return (isApiPath(path) ? api : page)(c, next);
   };
 }
 
@@ -87,17 +87,6 @@ export function createApp(ctx: AppContext): Hono<AppEnv> {
   for (const route of ROUTES) route.register(app, ctx);
   if (devReloadEnabled()) registerDevReload(app);
 
-  app.notFound((c) => {
-    const body = { error: "not found" };
-    return isApi(c.req.path) ? c.json(body, 404) : c.text("Not found", 404);
-  });
-  app.onError((err, c) => {
-    if (err instanceof HTTPException) return err.getResponse();
-    // Only unexpected failures are logged; the client never sees the details.
-    console.error(`${c.req.method} ${c.req.path} failed:`, err);
-    return isApi(c.req.path)
-      ? c.json({ error: "internal error" }, 500)
-      : c.text("Something went wrong. Please try again.", 500);
-  });
+  answerErrors(app);
   return app;
 }

@@ -5,7 +5,8 @@
  */
 import { join } from "node:path";
 import { createApp } from "./app.ts";
-import { AdminPasswordError, Auth, loadTls } from "./lib/auth/mod.ts";
+import { AdminPasswordError, Auth } from "./lib/auth/mod.ts";
+import { loadTls } from "./lib/http/mod.ts";
 import { Bus } from "./lib/bus/mod.ts";
 import { CameraCapture } from "./lib/capture/mod.ts";
 import { ClientRegistry } from "./lib/clients/mod.ts";

@@ -33,3 +33,21 @@ export function formatAgo(ts: number, now: number): string {
   if (d < 2000) return "just now";
   return `${formatDuration(d).replace(/ \d+ s$/, "")} ago`;
 }
+
+/** A Retry-After wait in words: "45 seconds", "15 minutes". */
+export function waitText(s: number): string {
+  return s >= 120 ? `${Math.ceil(s / 60)} minutes` : `${s} seconds`;
+}
+
+/** The zone times are shown in, for tooltips ("Europe/Berlin"). */
+export function zoneName(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+}
+
+/** How a `<Time>` is written: `datetime` (`YYYY-MM-DD HH:MM:SS`) or `clock` (`HH:MM:SS`). */
+export type TimeFormat = "datetime" | "clock";
+
+/** `ts` written in `format`, in this runtime's local zone. */
+export function formatTime(ts: number, format: TimeFormat): string {
+  return format === "clock" ? formatClock(ts) : formatDateTime(ts);
+}

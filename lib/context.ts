@@ -4,7 +4,7 @@
  * (or in a test) and handed to `createApp`.
  */
 import type { Bus, CameraState } from "./bus/mod.ts";
-import type { Auth, User } from "./auth/mod.ts";
+import type { Auth, AuthEnv } from "./auth/mod.ts";
 import type { Store } from "./store/mod.ts";
 import type { ClientRegistry } from "./clients/mod.ts";
 import type { VigilConfig } from "./config/mod.ts";
@@ -38,13 +38,12 @@ export interface AppContext {
   startedAt: number;
 }
 
-/** Hono environment: per-request values set by middleware. */
-export interface AppEnv {
-  Variables: {
-    user: User | null;
-    /** Opaque session handle set by lib/auth's session middleware. */
-    session: unknown;
-    /** CSP nonce for this response's island boot script. */
-    nonce: string;
-  };
-}
+/**
+ * The one Hono environment: the signed-in user and session (null when signed out) and the
+ * response's CSP nonce, set by lib/auth's middleware. Behind requireUser/requireAdmin the
+ * user is non-null (SignedInEnv).
+ */
+export type AppEnv = AuthEnv;
+
+/** What the account and admin routes need: only accounts (tests build them with just this). */
+export type AuthRoutes = Pick<AppContext, "auth">;

@@ -11,33 +11,36 @@
  *   400/413/415.
  */
 import type { Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
-  type AuthContext,
-  type AuthEnv,
   AuthInputError,
   bodyLimit,
   clientAddress,
+  MAX_PASSWORD_LENGTH,
   MIN_PASSWORD_LENGTH,
-  readForm,
   requireUser,
   setSessionCookie,
+  type SignedInEnv,
   type User,
   validateNewPassword,
-  waitText,
 } from "../lib/auth/mod.ts";
+import { readForm } from "../lib/http/mod.ts";
+import type { AppEnv, AuthRoutes } from "../lib/context.ts";
 import { renderPage } from "../lib/web/mod.ts";
+import { waitText } from "../components/format.ts";
+import { ErrorLine, Notice } from "../components/AdminTable.tsx";
 
 /** Largest password form accepted (bytes). */
 export const ACCOUNT_BODY_LIMIT = 8 * 1024;
 
-const MAX_PASSWORD = 1024;
+const MAX_PASSWORD = MAX_PASSWORD_LENGTH;
 
 function AccountView(props: { user: User; notice?: string; error?: string }) {
   const { user } = props;
   return (
     <div class="account">
       <h1>Account</h1>
-      {props.notice && <p class="notice" role="status">{props.notice}</p>}
+      <Notice text={props.notice} />
       <dl class="facts account-facts">
         <div>
           <dt>User name</dt>
@@ -52,7 +55,7 @@ function AccountView(props: { user: User; notice?: string; error?: string }) {
       </dl>
       <section class="card" aria-labelledby="pw-title">
         <h2 id="pw-title">Change password</h2>
-        {props.error && <p class="error" role="alert">{props.error}</p>}
+        <ErrorLine text={props.error} />
         <form method="post" action="/account/password" class="form-stack">
           {/* For password managers: which account this password belongs to. */}
           <input
@@ -108,23 +111,21 @@ function AccountView(props: { user: User; notice?: string; error?: string }) {
   );
 }
 
-/** The account page with `status` (renderPage knows fewer statuses, so 401/429 are re-wrapped). */
+/** The account page with `status`, a notice or an error, and extra headers (Retry-After). */
 function accountPage(
-  c: Context<AuthEnv>,
-  status: 200 | 400 | 401 | 429 | 503 = 200,
+  c: Context<AppEnv & SignedInEnv>,
+  status: ContentfulStatusCode = 200,
   msg: { notice?: string; error?: string } = {},
   headers: Record<string, string> = {},
 ): Response {
-  const res = renderPage(c, <AccountView user={c.get("user")!} {...msg} />, {
+  return renderPage(c, <AccountView user={c.var.user} {...msg} />, {
     title: "Account",
+    status,
+    headers,
   });
-  if (status === 200 && Object.keys(headers).length === 0) return res;
-  const h = new Headers(res.headers);
-  for (const [k, v] of Object.entries(headers)) h.set(k, v);
-  return new Response(res.body, { status, headers: h });
 }
 
-export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {
+export function register(app: Hono<AppEnv>, ctx: AuthRoutes): void {
   const user = requireUser("page");
 
   app.get("/account", user, (c) => {
@@ -137,7 +138,7 @@ export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {
   });
 
   app.post("/account/password", user, bodyLimit(ACCOUNT_BODY_LIMIT), async (c) => {
-    const me = c.get("user")!;
+    const me = c.var.user;
     const f = await readForm(c, ["current", "password", "repeat"]);
     // Form checks first: they need no password hashing and do not count as failed logins.
     if (f.current === "") return accountPage(c, 400, { error: "Enter your current password." });

@@ -7,7 +7,8 @@
  * Files never change once written, so responses may be cached for a year.
  */
 import type { Context, Hono } from "hono";
-import { requireUser, resolveInside, safeJoin } from "../lib/auth/mod.ts";
+import { requireUser } from "../lib/auth/mod.ts";
+import { resolveInside, safeJoin } from "../lib/http/mod.ts";
 import type { AppContext, AppEnv } from "../lib/context.ts";
 import { FRAME_PATH } from "../lib/store/mod.ts";
 
@@ -16,7 +17,7 @@ const CACHE_CONTROL = "private, max-age=31536000, immutable";
 /**
  * The relative path of an untrusted `/frames/…` request path, or null when it is not a stored
  * frame's path. `rawPath` is the request's pathname exactly as sent (still percent-encoded):
- * only the store's own pattern passes, and lib/auth's safeJoin must accept it too.
+ * only the store's own pattern passes, and lib/http's safeJoin must accept it too.
  */
 export function frameRelPath(dataDir: string, rawPath: string): string | null {
   if (!rawPath.startsWith("/frames/")) return null;
@@ -25,11 +26,11 @@ export function frameRelPath(dataDir: string, rawPath: string): string | null {
   return safeJoin(dataDir, rel, { decoded: true }) ? rel : null;
 }
 
-function notFound(c: Context<AppEnv>) {
+function notFound(c: Context) {
   return c.json({ error: "no such frame" }, 404);
 }
 
-function jpegResponse(c: Context<AppEnv>, rel: string, body: Uint8Array): Response {
+function jpegResponse(c: Context, rel: string, body: Uint8Array): Response {
   const etag = `"${rel.replaceAll("/", "-")}"`;
   const headers = {
     "Content-Type": "image/jpeg",

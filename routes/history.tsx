@@ -1,4 +1,5 @@
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { AppContext, AppEnv } from "../lib/context.ts";
 import { requireAdmin } from "../lib/auth/mod.ts";
 import { deleteEventFor } from "./api/events.ts";
@@ -7,6 +8,8 @@ import { jpegFileSize } from "../lib/jpeg.ts";
 import { CAMERA_ID } from "../lib/store/mod.ts";
 import type { EventRow } from "../lib/store/mod.ts";
 import { formatDateTime, formatDuration } from "../components/format.ts";
+import { Confirm } from "../components/Confirm.tsx";
+import { Notice } from "../components/AdminTable.tsx";
 import TimelineIsland from "../islands/Timeline.tsx";
 import FrameViewerIsland from "../islands/FrameViewer.tsx";
 
@@ -24,18 +27,9 @@ export const RANGES: Record<string, { label: string; span: number; bucket: numbe
   "7d": { label: "7 days", span: 7 * 24 * 3_600_000, bucket: 2 * 3_600_000 },
 };
 
-function badRequest(c: Context<AppEnv>, message: string): Response {
-  return renderPage(
-    c,
-    <section class="card">
-      <h1>Bad request</h1>
-      <p>{message}</p>
-      <p>
-        <a href="/history">Back to the history</a>
-      </p>
-    </section>,
-    { title: "Bad request", status: 400 },
-  );
+/** A wrong parameter: app.onError answers it with the shell's error page, 400. */
+function badRequest(message: string): HTTPException {
+  return new HTTPException(400, { message });
 }
 
 function positiveInt(s: string | undefined): number | null | undefined {
@@ -82,13 +76,13 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get("/history", (c) => {
     const camera = c.req.query("camera") || undefined;
     if (camera !== undefined && !CAMERA_ID.test(camera)) {
-      return badRequest(c, "camera must be a camera id (a-z, 0-9, '_' and '-').");
+      throw badRequest("camera must be a camera id (a-z, 0-9, '_' and '-').");
     }
     const before = positiveInt(c.req.query("before"));
-    if (before === null) return badRequest(c, "before must be a time in epoch milliseconds.");
+    if (before === null) throw badRequest("before must be a time in epoch milliseconds.");
     const rangeKey = c.req.query("range") || "24h";
     const range = RANGES[rangeKey];
-    if (!range) return badRequest(c, `range must be one of ${Object.keys(RANGES).join(", ")}.`);
+    if (!range) throw badRequest(`range must be one of ${Object.keys(RANGES).join(", ")}.`);
 
     const events = ctx.store.listEvents({
       camera,
@@ -111,6 +105,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
     };
     const cameras = ctx.cameras.list();
     const older = more ? keep({ before: String(events[events.length - 1].start) }) : null;
+    const deleted = positiveInt(c.req.query("deleted"));
 
     return renderPage(
       c,
@@ -135,6 +130,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
             </form>
           )}
         </div>
+        <Notice text={deleted ? `Event ${deleted} was deleted.` : undefined} />
         <section class="card">
           <div class="card-head">
             <h2>Motion over the last {range.label}</h2>
@@ -192,21 +188,13 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
     const id = /^\d{1,15}$/.test(idText) ? Number(idText) : 0;
     const event = id > 0 ? ctx.store.getEvent(id) : null;
     if (!event) {
-      return renderPage(
-        c,
-        <section class="card">
-          <h1>Event not found</h1>
-          <p>
-            Event {idText} does not exist (retention may have deleted it).{" "}
-            <a href="/history">Back to the history</a>
-          </p>
-        </section>,
-        { title: "Not found", status: 404 },
-      );
+      throw new HTTPException(404, {
+        message: `Event ${idText.slice(0, 20)} does not exist (retention may have deleted it).`,
+      });
     }
     const frames = ctx.store.listFrames(id);
     const n = positiveInt(c.req.query("frame"));
-    if (n === null) return badRequest(c, "frame must be a frame number (1 = first).");
+    if (n === null) throw badRequest("frame must be a frame number (1 = first).");
     const index = Math.min(Math.max(0, (n ?? 1) - 1), Math.max(0, frames.length - 1));
 
     // Boxes are in camera pixels: the camera's size, else the stored JPEG's, else VGA.
@@ -242,26 +230,55 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
           width={width}
           height={height}
         />
-        {c.get("user")?.role === "admin" && event.end !== null && (
-          <form method="post" action={`/history/${event.id}/delete`} class="danger-zone">
-            <button class="btn btn-danger" type="submit">Delete this event</button>
-            <span class="muted">Its {event.frames} frames are deleted from the disk.</span>
-          </form>
+        {c.var.user?.role === "admin" && event.end !== null && (
+          <p class="danger-zone">
+            <a class="btn btn-danger" href={`/history/${event.id}/delete`}>Delete this event…</a>
+          </p>
         )}
       </>,
       { title: `Event ${event.id}` },
     );
   });
 
+  /** The event id of `/history/:id/delete`, or a 400. */
+  const deleteId = (idText: string): number => {
+    if (!/^[1-9]\d{0,14}$/.test(idText)) {
+      throw badRequest("The event id must be a positive integer.");
+    }
+    return Number(idText);
+  };
+
+  app.get("/history/:id/delete", requireAdmin("page"), (c) => {
+    const id = deleteId(c.req.param("id"));
+    const event = ctx.store.getEvent(id);
+    if (!event) throw new HTTPException(404, { message: `Event ${id} does not exist.` });
+    if (event.end === null) {
+      throw new HTTPException(409, {
+        message: `Event ${id} is still being recorded: delete it once it has ended.`,
+      });
+    }
+    return renderPage(
+      c,
+      <Confirm
+        title={`Delete event ${id}?`}
+        message={`Its ${event.frames} frames from ${event.camera} are deleted from the disk. This cannot be undone.`}
+        action={`/history/${id}/delete`}
+        button="Delete event"
+        cancel={`/history/${id}`}
+      />,
+      { title: "Delete event" },
+    );
+  });
+
   app.post("/history/:id/delete", requireAdmin("page"), async (c) => {
-    const idText = c.req.param("id");
-    const id = /^[1-9]\d{0,14}$/.test(idText) ? Number(idText) : 0;
-    if (id === 0) return badRequest(c, "The event id must be a positive integer.");
+    const id = deleteId(c.req.param("id"));
     const outcome = await deleteEventFor(c, ctx, id);
     if (outcome === "open") {
-      return badRequest(c, `Event ${id} is still being recorded: delete it once it has ended.`);
+      throw new HTTPException(409, {
+        message: `Event ${id} is still being recorded: delete it once it has ended.`,
+      });
     }
     // deleted, or already gone (a second click, retention): either way back to the list
-    return c.redirect("/history", 303);
+    return c.redirect(`/history?deleted=${id}`, 303);
   });
 }

@@ -6,18 +6,19 @@
  * malformed → 400/413/415.
  */
 import type { Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
-  type AuthContext,
-  type AuthEnv,
-  authPage,
-  badRequest,
   bodyLimit,
   clientAddress,
-  readForm,
+  MAX_PASSWORD_LENGTH,
   sessionToken,
   setSessionCookie,
-  waitText,
 } from "../lib/auth/mod.ts";
+import { badRequest, readForm } from "../lib/http/mod.ts";
+import type { AppEnv, AuthRoutes } from "../lib/context.ts";
+import { renderPage } from "../lib/web/mod.ts";
+import { waitText } from "../components/format.ts";
+import { ErrorLine } from "../components/AdminTable.tsx";
 
 /** Largest login form accepted (bytes). */
 export const LOGIN_BODY_LIMIT = 8 * 1024;
@@ -41,11 +42,14 @@ export function safeNext(raw: string | undefined | null): string {
   return raw;
 }
 
-function LoginForm(props: { next: string; username?: string; error?: string }) {
+/** The login card: logo, stacked fields, one primary button, the error inside the card. */
+function LoginCard(props: { next: string; username?: string; error?: string }) {
   return (
-    <>
-      {props.error && <p class="error" role="alert">{props.error}</p>}
-      <form method="post" action="/login" class="login-form">
+    <section class="card login-card" aria-labelledby="login-title">
+      <img class="login-logo" src="/static/icon.svg" alt="" width={48} height={48} />
+      <h1 id="login-title">Log in to Vigil</h1>
+      <ErrorLine text={props.error} />
+      <form method="post" action="/login" class="form-stack">
         <input type="hidden" name="next" value={props.next} />
         <label>
           User name
@@ -57,6 +61,7 @@ function LoginForm(props: { next: string; username?: string; error?: string }) {
             required
             maxLength={64}
             value={props.username ?? ""}
+            autofocus={!props.username}
           />
         </label>
         <label>
@@ -66,26 +71,30 @@ function LoginForm(props: { next: string; username?: string; error?: string }) {
             type="password"
             autocomplete="current-password"
             required
-            maxLength={1024}
+            maxLength={MAX_PASSWORD_LENGTH}
+            autofocus={!!props.username}
           />
         </label>
-        <button type="submit">Log in</button>
+        <button type="submit" class="btn btn-primary btn-block">Log in</button>
       </form>
-    </>
+      <p class="muted small">
+        Forgot the password? On the server: <code>deno task user passwd NAME</code>
+      </p>
+    </section>
   );
 }
 
 function loginPage(
-  c: Context<AuthEnv>,
+  c: Context<AppEnv>,
   next: string,
-  status: 200 | 400 | 401 | 429 | 503 = 200,
+  status: ContentfulStatusCode = 200,
   extra: { username?: string; error?: string } = {},
   headers: Record<string, string> = {},
 ): Response {
-  return authPage(c, "Log in", <LoginForm next={next} {...extra} />, status, headers);
+  return renderPage(c, <LoginCard next={next} {...extra} />, { title: "Log in", status, headers });
 }
 
-export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {
+export function register(app: Hono<AppEnv>, ctx: AuthRoutes): void {
   app.get("/login", (c) => {
     const next = safeNext(c.req.query("next"));
     if (c.get("user")) return c.redirect(next, 303);
@@ -100,8 +109,8 @@ export function register(app: Hono<AuthEnv>, ctx: AuthContext): void {
       throw badRequest("Enter both a user name and a password.");
     }
     if (username.length > 64) throw badRequest("User name is too long (at most 64 characters).");
-    if (form.password.length > 1024) {
-      throw badRequest("Password is too long (at most 1024 characters).");
+    if (form.password.length > MAX_PASSWORD_LENGTH) {
+      throw badRequest(`Password is too long (at most ${MAX_PASSWORD_LENGTH} characters).`);
     }
     const result = await ctx.auth.login(username, form.password, {
       address: clientAddress(c),

@@ -60,9 +60,17 @@ Deno.test("[history] an admin deletes an event from its page; a viewer gets 403"
   try {
     const id = await t.event(Date.now() - 60_000);
     const page = await (await t.request(`/history/${id}`, "GET", t.admin)).text();
-    assert.match(page, new RegExp(`<form method="post" action="/history/${id}/delete"`));
+    assert.match(page, new RegExp(`<a class="btn btn-danger" href="/history/${id}/delete"`));
     const asViewer = await (await t.request(`/history/${id}`, "GET", t.viewer)).text();
     assert.doesNotMatch(asViewer, /\/delete"/, "viewers are not offered the button");
+    // the link asks first (works without JavaScript); only its form deletes
+    const ask = await t.request(`/history/${id}/delete`, "GET", t.admin);
+    assert.equal(ask.status, 200);
+    const askHtml = await ask.text();
+    assert.match(askHtml, new RegExp(`<form method="post" action="/history/${id}/delete"`));
+    assert.match(askHtml, /Cancel/);
+    assert.ok(t.store.getEvent(id), "asking deletes nothing");
+    assert.equal((await t.request(`/history/${id}/delete`, "GET", t.viewer)).status, 403);
 
     assert.equal((await t.request(`/history/${id}/delete`, "POST", t.viewer)).status, 403);
     const foreign = await t.request(`/history/${id}/delete`, "POST", t.admin, "http://evil.test");
@@ -71,7 +79,9 @@ Deno.test("[history] an admin deletes an event from its page; a viewer gets 403"
 
     const res = await t.request(`/history/${id}/delete`, "POST", t.admin);
     assert.equal(res.status, 303);
-    assert.equal(res.headers.get("location"), "/history");
+    assert.equal(res.headers.get("location"), `/history?deleted=${id}`);
+    const after = await (await t.request(`/history?deleted=${id}`, "GET", t.admin)).text();
+    assert.match(after, new RegExp(`Event ${id} was deleted.`), "says what happened");
     assert.equal(t.store.getEvent(id), null);
     assert.equal((await t.request(`/history/${id}`, "GET", t.admin)).status, 404);
     // a second click lands on the list again

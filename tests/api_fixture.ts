@@ -5,6 +5,7 @@
  * header `x-test-user: 1` (the real session login is tested end to end by the lead's tests).
  */
 import { Hono } from "hono";
+import { answerErrors } from "../lib/web/mod.ts";
 import { Bus } from "../lib/bus/mod.ts";
 import type { FrameMessage } from "../lib/bus/mod.ts";
 import { ClientRegistry } from "../lib/clients/mod.ts";
@@ -68,6 +69,7 @@ export async function startServer(
     startedAt: Date.now(),
   } satisfies AppContext;
   const app = new Hono<AppEnv>();
+  answerErrors(app);
   app.use(async (c, next) => {
     c.set(
       "user",

@@ -5,6 +5,7 @@
  * small Hono app whose middleware signs in a chosen user (no password, no lib/auth database).
  */
 import { Hono } from "hono";
+import { answerErrors } from "../lib/web/mod.ts";
 import type { AppContext, AppEnv, CameraInfo, CameraRegistry } from "../lib/context.ts";
 import type { User } from "../lib/auth/mod.ts";
 import { Bus } from "../lib/bus/mod.ts";
@@ -78,6 +79,7 @@ export async function makeFixture(opts: {
     startedAt: Date.now(),
   };
   const app = new Hono<AppEnv>();
+  answerErrors(app);
   const fx: Fixture = {
     ctx,
     app,

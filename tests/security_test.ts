@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Hono } from "hono";
-import { checkWebSocketOrigin, loadTls } from "../lib/auth/mod.ts";
+import { checkWebSocketOrigin } from "../lib/auth/mod.ts";
+import { loadTls } from "../lib/http/mod.ts";
 import { safeNext } from "../routes/login.tsx";
 import { runUserCli } from "../user.ts";
 import {

@@ -7,32 +7,35 @@ import { bodyLimit as honoBodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
+import { HTTPException } from "hono/http-exception";
 import type { Auth, Session, User } from "./auth.ts";
-import { messagePage } from "./pages.tsx";
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = "vigil_session";
 
 /**
- * The Hono environment lib/auth needs. lib/context.ts's AppEnv has exactly these Variables, so
- * the two are interchangeable. `session` holds a `Session | null`; read it with currentSession().
+ * The app's one Hono environment (lib/context.ts calls it AppEnv): the signed-in user and
+ * session (null when signed out) and the response's CSP nonce, set by the middleware below.
  */
 export interface AuthEnv {
   Variables: {
     user: User | null;
-    session: unknown;
+    session: Session | null;
     nonce: string;
   };
 }
 
-/** The current request's session (set by sessionMiddleware), or null. */
-export function currentSession(c: Context): Session | null {
-  return (c.get("session") as Session | null | undefined) ?? null;
+/** What a route behind requireUser/requireAdmin sees: the user is never null there. */
+export interface SignedInEnv {
+  Variables: {
+    user: User;
+    session: Session;
+  };
 }
 
-/** What lib/auth's route modules need from the app context. */
-export interface AuthContext {
-  auth: Auth;
+/** The current request's session (set by sessionMiddleware), or null. */
+export function currentSession<E extends AuthEnv>(c: Context<E>): Session | null {
+  return (c as unknown as Context<AuthEnv>).var.session ?? null;
 }
 
 /** True when the request came over HTTPS (Deno.serve with cert/key gives https:// URLs). */
@@ -108,29 +111,36 @@ function loginRedirect(c: Context): Response {
   return c.redirect(`/login${next}`, 303);
 }
 
-/** Without a user: a page gets 303 to /login?next=…, an API 401 JSON. */
-export function requireUser(kind: "page" | "api"): MiddlewareHandler<AuthEnv> {
+/**
+ * Without a user: a page gets 303 to /login?next=…, an API a 401 (answered by app.onError).
+ * Handlers after it see a non-null `c.var.user` (SignedInEnv).
+ */
+export function requireUser(
+  kind: "page" | "api",
+): MiddlewareHandler<AuthEnv & SignedInEnv> {
   return async (c, next) => {
     if (c.get("user")) return await next();
-    if (kind === "api") return c.json({ error: "authentication required: log in first" }, 401);
+    if (kind === "api") {
+      throw new HTTPException(401, { message: "authentication required: log in first" });
+    }
     return loginRedirect(c);
   };
 }
 
 /** Like requireUser, and a signed-in non-admin gets 403. */
-export function requireAdmin(kind: "page" | "api"): MiddlewareHandler<AuthEnv> {
-  return async (c, next) => {
-    const user = c.get("user");
-    if (!user) {
-      if (kind === "api") return c.json({ error: "authentication required: log in first" }, 401);
-      return loginRedirect(c);
-    }
-    if (user.role !== "admin") {
-      if (kind === "api") return c.json({ error: "forbidden: admins only" }, 403);
-      return messagePage(c, "Forbidden", "This page is for admins only.", 403);
-    }
-    return await next();
-  };
+export function requireAdmin(
+  kind: "page" | "api",
+): MiddlewareHandler<AuthEnv & SignedInEnv> {
+  const signedIn = requireUser(kind);
+  return (c, next) =>
+    signedIn(c, async () => {
+      if (c.get("user")?.role !== "admin") {
+        throw new HTTPException(403, {
+          message: kind === "api" ? "forbidden: admins only" : "This page is for admins only.",
+        });
+      }
+      await next();
+    });
 }
 
 export interface OriginOptions {
@@ -172,10 +182,10 @@ export function csrfGuard(opts: OriginOptions = {}): MiddlewareHandler<AuthEnv> 
     if (SAFE_METHODS.has(c.req.method)) return await next();
     const v = checkOrigin(c, opts, true);
     if (!v.ok) {
-      return c.text(
-        `Cross-site request refused: ${v.reason}. Submit the form from this server's own pages.`,
-        403,
-      );
+      throw new HTTPException(403, {
+        message:
+          `Cross-site request refused: ${v.reason}. Submit the form from this server's own pages.`,
+      });
     }
     return await next();
   };
@@ -246,7 +256,10 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<AuthEnv> {
   }
   return honoBodyLimit({
     maxSize: maxBytes,
-    onError: (c) =>
-      c.text(`Request body too large: at most ${maxBytes} bytes are accepted here.`, 413),
+    onError: () => {
+      throw new HTTPException(413, {
+        message: `Request body too large: at most ${maxBytes} bytes are accepted here.`,
+      });
+    },
   });
 }

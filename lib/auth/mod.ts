@@ -3,7 +3,8 @@
  * Accounts, sessions and the server's defences: users with roles in SQLite (scrypt hashes),
  * hashed session tokens with idle/absolute expiry, login throttling, a cap on password hashes
  * in flight, an audit log, and Hono middleware for sessions, roles, CSRF, WebSocket origins,
- * security headers (CSP nonce) and body limits; plus safe path joining and TLS file loading.
+ * security headers (CSP nonce) and body limits. Auth only: pages live in routes/ and
+ * lib/web, form parsing and safe paths in lib/http.
  */
 export {
   AdminPasswordError,
@@ -44,21 +45,17 @@ export {
   sessionToken,
   setSessionCookie,
 } from "./middleware.ts";
-export type { AuthContext, AuthEnv, OriginOptions } from "./middleware.ts";
-export { badRequest, intParam, readForm } from "./form.ts";
-export { resolveInside, safeJoin } from "./paths.ts";
-export { loadTls } from "./tls.ts";
-export type { TlsFiles } from "./tls.ts";
+export type { AuthEnv, OriginOptions, SignedInEnv } from "./middleware.ts";
 export {
   DEFAULT_KDF,
   generatePassword,
   hashPassword,
   hashPasswordSync,
   kdfLoad,
+  MAX_PASSWORD_LENGTH,
   verifyPassword,
 } from "./password.ts";
 export type { KdfParams } from "./password.ts";
 export type { ThrottleOptions } from "./throttle.ts";
 export { DEFAULT_KDF_GATE, KdfGate } from "./kdf_gate.ts";
 export type { KdfGateOptions, KdfGateStats } from "./kdf_gate.ts";
-export { AdminTable, authPage, fmtTime, messagePage, Notice, waitText } from "./pages.tsx";

@@ -5,12 +5,28 @@
  * Bundled (with code splitting, so every island shares one Preact) by `lib/web/build.ts`.
  */
 import { type ComponentType, h, hydrate } from "preact";
+import { formatTime, type TimeFormat, zoneName } from "../../components/format.ts";
 
 /** Where `build.ts` puts `islands/<Name>.tsx` once bundled. */
 export const ISLAND_BASE = "/static/islands/islands/";
 
-/** Hydrates every island on the page; resolves when all are hydrated (failures are logged). */
+/** Rewrites every server-written `<time data-ts>` in the browser's zone (components/Time.tsx). */
+export function localizeTimes(root: ParentNode = document): void {
+  const zone = zoneName();
+  for (const el of root.querySelectorAll<HTMLElement>("time[data-ts]")) {
+    const ts = Number(el.dataset.ts);
+    if (!Number.isFinite(ts)) continue;
+    el.textContent = formatTime(ts, (el.dataset.format ?? "datetime") as TimeFormat);
+    el.title = zone;
+  }
+}
+
+/**
+ * Shows the page's times in the browser's zone, then hydrates every island on the page;
+ * resolves when all are hydrated (failures are logged).
+ */
 export async function boot(base: string = ISLAND_BASE): Promise<void> {
+  localizeTimes();
   const els = Array.from(document.querySelectorAll<HTMLElement>("[data-island]"));
   await Promise.all(els.map(async (el) => {
     const name = el.dataset.island ?? "";

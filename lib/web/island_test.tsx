@@ -53,7 +53,7 @@ Deno.test("island() marks the component and its props; renderPage() adds one non
   assert.equal([...html.matchAll(/<script/g)].length, 3, "two data blocks and one boot script");
 });
 
-Deno.test("renderPage() leaves out the boot script without islands and shows the nav by role", async () => {
+Deno.test("renderPage() leaves out the boot script without islands or times and shows the nav by role", async () => {
   const viewer = { id: 2, username: "bob", role: "viewer" as const };
   let html = await (await app(() => <p>plain</p>, viewer as never).request("/")).text();
   assert.doesNotMatch(html, /<script/);
@@ -62,7 +62,7 @@ Deno.test("renderPage() leaves out the boot script without islands and shows the
   assert.doesNotMatch(html, /Admin/);
   html = await (await app(() => <p>plain</p>, { ...viewer, role: "admin" } as never).request("/"))
     .text();
-  assert.match(html, /<a href="\/admin\/clients">Admin<\/a>/);
+  assert.match(html, /<a href="\/admin\/users">Admin<\/a>/);
   html = await (await app(() => <p>plain</p>).request("/")).text();
   assert.doesNotMatch(html, /Log out/, "no nav or logout without a user");
 });

@@ -2,8 +2,10 @@
  * @module
  * Server-rendered pages with Fresh-style islands, without Fresh.
  *
- * - `renderPage(c, <Page/>, { title })` renders the whole document (header nav, stylesheet) and,
- *   only when islands are on the page, one nonce'd `<script type="module">` boot script.
+ * - `renderPage(c, <Page/>, { title })` renders the whole document through the one shell
+ *   (`layout.tsx`: header, navigation, admin tabs, stylesheet) and, only when the page has
+ *   islands or times, one nonce'd `<script type="module">` boot script. `renderError` is the
+ *   shell's error page, used by `app.onError` and the 404 handler.
  * - `island(Component, "Name")` wraps `islands/Name.tsx` for pages: the server renders the
  *   component inside `<div data-island="Name" id="island-N">` followed by its props as a
  *   `<script type="application/json" id="island-N-props">` data block (`<` escaped, so no
@@ -15,7 +17,7 @@
  *   marker and calls Preact's `hydrate` with the parsed props.
  * - Under `deno task dev` (`enableDevReload()`), pages also reload when the server restarts.
  */
-export { bootScript, CLIENT_URL, renderPage } from "./render.tsx";
+export { bootScript, CLIENT_URL, renderError, renderPage } from "./render.tsx";
 export {
   DEV_EVENTS_PATH,
   devReloadEnabled,
@@ -23,6 +25,7 @@ export {
   registerDevReload,
 } from "./dev_reload.ts";
 export type { PageOptions } from "./render.tsx";
+export { answerErrors, isApiPath } from "./errors.ts";
 export { island, serializeProps } from "./island.tsx";
 export { buildIslands, islandNames, islandsFresh } from "./build.ts";
 export type { BuildOptions } from "./build.ts";

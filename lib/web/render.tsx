@@ -1,8 +1,9 @@
 import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import type { AppEnv } from "../context.ts";
-import { Layout } from "../../components/Layout.tsx";
+import { Layout } from "./layout.tsx";
 import { _beginIslands, _endIslands } from "./island.tsx";
 import { devReloadEnabled, devReloadScript } from "./dev_reload.ts";
 
@@ -10,9 +11,16 @@ export interface PageOptions {
   /** The page's name; the document title becomes "<title> · Vigil". */
   title: string;
   /** HTTP status (default 200). */
-  status?: 200 | 400 | 403 | 404 | 500;
+  status?: ContentfulStatusCode;
+  /** Extra response headers (e.g. Retry-After). */
+  headers?: Record<string, string>;
   /** Extra stylesheets (same-origin URLs), after /static/app.css. */
   styles?: string[];
+}
+
+/** The request's user and nonce, from any route's context (signed in or not). */
+function vars<E extends AppEnv>(c: Context<E>): AppEnv["Variables"] {
+  return (c as unknown as Context<AppEnv>).var;
 }
 
 /** The island runtime entry, built from lib/web/client.ts. */
@@ -23,9 +31,12 @@ export function bootScript(): string {
   return `import{boot}from"${CLIENT_URL}";boot();`;
 }
 
-/** The page's one inline script: island boot (if it has islands) and, under dev, the reloader. */
-function inlineScript(hasIslands: boolean): string {
-  return (hasIslands ? bootScript() : "") + (devReloadEnabled() ? devReloadScript() : "");
+/**
+ * The page's one inline script: the runtime's boot (islands, and times shown in the viewer's
+ * zone) when the page needs it, and under dev the reloader.
+ */
+function inlineScript(needsBoot: boolean): string {
+  return (needsBoot ? bootScript() : "") + (devReloadEnabled() ? devReloadScript() : "");
 }
 
 /**
@@ -33,13 +44,12 @@ function inlineScript(hasIslands: boolean): string {
  * (Live, History, Alarm, Admin for admins, and a logout form), and — only when the page holds
  * islands — one `<script type="module" nonce>` that hydrates them.
  */
-export function renderPage(
-  c: Context<AppEnv>,
+export function renderPage<E extends AppEnv>(
+  c: Context<E>,
   body: VNode,
   opts: PageOptions,
 ): Response {
-  const user = c.get("user") ?? null;
-  const nonce = c.get("nonce") as string | undefined;
+  const { user, nonce } = vars(c);
   _beginIslands();
   let main: string;
   let islands;
@@ -63,7 +73,7 @@ export function renderPage(
       {(opts.styles ?? []).map((href) => <link key={href} rel="stylesheet" href={href} />)}
     </head>,
   );
-  const script = inlineScript(islands.names.size > 0);
+  const script = inlineScript(islands.names.size > 0 || main.includes("data-ts="));
   const boot = script
     ? renderToString(
       <script
@@ -76,5 +86,42 @@ export function renderPage(
     : "";
   const html = `<!DOCTYPE html><html lang="en">${head}<body>${main}${boot}</body></html>`;
   c.header("cache-control", "no-store");
-  return c.html(html, opts.status ?? 200);
+  return c.html(html, opts.status ?? 200, opts.headers);
 }
+
+/** The shell's error page: a card with what went wrong and a way on. */
+export function renderError<E extends AppEnv>(
+  c: Context<E>,
+  status: ContentfulStatusCode,
+  message: string,
+  headers?: Record<string, string>,
+): Response {
+  const title = ERROR_TITLES[status] ??
+    (status >= 500 ? "Something went wrong" : "Request refused");
+  return renderPage(
+    c,
+    <section class="card message-card" data-status={status}>
+      <h1>{title}</h1>
+      <p>{message}</p>
+      <p>
+        <a class="btn" href={vars(c).user ? "/" : "/login"}>
+          {vars(c).user ? "Back to the live view" : "Log in"}
+        </a>
+      </p>
+    </section>,
+    { title, status, headers },
+  );
+}
+
+const ERROR_TITLES: Partial<Record<number, string>> = {
+  400: "Bad request",
+  401: "Not signed in",
+  403: "Forbidden",
+  404: "Not found",
+  409: "Not now",
+  413: "Too large",
+  415: "Not a form",
+  421: "Wrong address",
+  429: "Too many attempts",
+  503: "Busy",
+};

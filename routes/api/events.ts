@@ -5,7 +5,8 @@
  * `DELETE /api/events/:id` is for admins only (403 for viewers).
  */
 import type { Context, Hono } from "hono";
-import { clientAddress, requireAdmin, requireUser } from "../../lib/auth/mod.ts";
+import { HTTPException } from "hono/http-exception";
+import { clientAddress, requireAdmin, requireUser, type SignedInEnv } from "../../lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "../../lib/context.ts";
 import { CAMERA_ID } from "../../lib/store/mod.ts";
 
@@ -33,16 +34,18 @@ const NICE_BUCKETS = [
   7 * DAY,
 ];
 
-/** A query parameter that is wrong: becomes a 400 with this message. */
-class BadRequest extends Error {}
+/** A wrong query parameter: app.onError answers it as 400 `{"error"}`. */
+function badParam(message: string): HTTPException {
+  return new HTTPException(400, { message });
+}
 
-function bad(c: Context<AppEnv>, message: string, status: 400 | 404 = 400) {
-  return c.json({ error: message }, status);
+function noEvent(id: number): HTTPException {
+  return new HTTPException(404, { message: `no event ${id}` });
 }
 
 /** Non-negative integer (digits only, no sign, exponent or fraction); undefined when absent. */
 function intParam(
-  c: Context<AppEnv>,
+  c: Context,
   name: string,
   what: string,
   min: number,
@@ -51,20 +54,20 @@ function intParam(
   const raw = c.req.query(name);
   if (raw === undefined || raw === "") return undefined;
   if (!/^\d{1,16}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new BadRequest(`${name} must be ${what}, got ${JSON.stringify(raw.slice(0, 40))}`);
+    throw badParam(`${name} must be ${what}, got ${JSON.stringify(raw.slice(0, 40))}`);
   }
   return Number(raw);
 }
 
-function timeParam(c: Context<AppEnv>, name: string): number | undefined {
+function timeParam(c: Context, name: string): number | undefined {
   return intParam(c, name, "a time in epoch milliseconds (an integer)", 0, 8.64e15);
 }
 
-function cameraParam(c: Context<AppEnv>): string | undefined {
+function cameraParam(c: Context): string | undefined {
   const raw = c.req.query("camera");
   if (raw === undefined || raw === "") return undefined;
   if (!CAMERA_ID.test(raw)) {
-    throw new BadRequest(
+    throw badParam(
       `camera must be a camera id (1 to 32 of a-z, 0-9, '_', '-'), got ${
         JSON.stringify(raw.slice(0, 40))
       }`,
@@ -73,28 +76,14 @@ function cameraParam(c: Context<AppEnv>): string | undefined {
   return raw;
 }
 
-function eventIdParam(c: Context<AppEnv>): number {
+function eventIdParam(c: Context): number {
   const raw = c.req.param("id") ?? "";
   if (!/^[1-9]\d{0,14}$/.test(raw)) {
-    throw new BadRequest(
+    throw badParam(
       `event id must be a positive integer, got ${JSON.stringify(raw.slice(0, 40))}`,
     );
   }
   return Number(raw);
-}
-
-/** Runs `fn`, turning BadRequest into 400 JSON. */
-function guarded(
-  fn: (c: Context<AppEnv>) => Response | Promise<Response>,
-): (c: Context<AppEnv>) => Promise<Response> {
-  return async (c) => {
-    try {
-      return await fn(c);
-    } catch (err) {
-      if (err instanceof BadRequest) return bad(c, err.message);
-      throw err;
-    }
-  };
 }
 
 /**
@@ -102,7 +91,7 @@ function guarded(
  * Shared by the API and the history page.
  */
 export async function deleteEventFor(
-  c: Context<AppEnv>,
+  c: Context<AppEnv & SignedInEnv>,
   ctx: AppContext,
   id: number,
 ): Promise<"deleted" | "open" | "missing"> {
@@ -110,7 +99,7 @@ export async function deleteEventFor(
   const outcome = await ctx.store.deleteEvent(id);
   if (outcome === "deleted" && event) {
     ctx.auth.audit("event_deleted", {
-      actor: c.get("user")?.username ?? null,
+      actor: c.var.user.username,
       address: clientAddress(c),
       detail: `event ${id} of ${event.camera}, ${event.frames} frames`,
     });
@@ -130,56 +119,55 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get(
     "/api/events",
     auth,
-    guarded((c) => {
+    (c) => {
       const camera = cameraParam(c);
       const since = timeParam(c, "since");
       const until = timeParam(c, "until");
       const limit = intParam(c, "limit", `an integer from 1 to ${MAX_LIMIT}`, 1, MAX_LIMIT) ??
         DEFAULT_LIMIT;
       if (since !== undefined && until !== undefined && since > until) {
-        throw new BadRequest("since must not be after until");
+        throw badParam("since must not be after until");
       }
       const events = ctx.store.listEvents({ camera, since, until, limit });
       c.header("Cache-Control", "no-store");
       return c.json(events);
-    }),
+    },
   );
 
   app.get(
     "/api/events/:id",
     auth,
-    guarded((c) => {
+    (c) => {
       const id = eventIdParam(c);
       const ev = ctx.store.getEvent(id);
-      if (!ev) return bad(c, `no event ${id}`, 404);
+      if (!ev) throw noEvent(id);
       c.header("Cache-Control", "no-store");
       return c.json(ev);
-    }),
+    },
   );
 
   app.delete(
     "/api/events/:id",
     requireAdmin("api"),
-    guarded(async (c) => {
+    async (c) => {
       const id = eventIdParam(c);
       const outcome = await deleteEventFor(c, ctx, id);
-      if (outcome === "missing") return bad(c, `no event ${id}`, 404);
+      if (outcome === "missing") throw noEvent(id);
       if (outcome === "open") {
-        return c.json(
-          { error: `event ${id} is still being recorded: delete it once it ended` },
-          409,
-        );
+        throw new HTTPException(409, {
+          message: `event ${id} is still being recorded: delete it once it ended`,
+        });
       }
       return c.body(null, 204);
-    }),
+    },
   );
 
   app.get(
     "/api/events/:id/frames",
     auth,
-    guarded((c) => {
+    (c) => {
       const id = eventIdParam(c);
-      if (!ctx.store.getEvent(id)) return bad(c, `no event ${id}`, 404);
+      if (!ctx.store.getEvent(id)) throw noEvent(id);
       const frames = ctx.store.listFrames(id).map((f) => ({
         ts: f.ts,
         url: f.url,
@@ -188,29 +176,29 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       }));
       c.header("Cache-Control", "no-store");
       return c.json(frames);
-    }),
+    },
   );
 
   app.get(
     "/api/timeline",
     auth,
-    guarded((c) => {
+    (c) => {
       const camera = cameraParam(c);
       const until = timeParam(c, "until") ?? Date.now();
       const since = timeParam(c, "since") ?? Math.max(0, until - DAY);
-      if (since >= until) throw new BadRequest("since must be before until");
+      if (since >= until) throw badParam("since must be before until");
       const bucketMs =
         intParam(c, "bucket", "a bucket size in milliseconds (≥ 1000)", 1000, 8.64e15) ??
           defaultBucket(until - since);
       const count = Math.ceil((until - since) / bucketMs);
       if (count > MAX_BUCKETS) {
-        throw new BadRequest(
+        throw badParam(
           `${count} buckets asked for, at most ${MAX_BUCKETS}: use a larger bucket or a shorter span`,
         );
       }
       const buckets = ctx.store.motionHistogram({ camera, since, until, bucketMs });
       c.header("Cache-Control", "no-store");
       return c.json({ since, until, bucket: bucketMs, buckets });
-    }),
+    },
   );
 }

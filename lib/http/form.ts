@@ -9,12 +9,7 @@ const FORM_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/form
 const MAX_FIELD = 4096;
 
 function bad(status: 400 | 415, message: string): HTTPException {
-  return new HTTPException(status, {
-    res: new Response(message, {
-      status,
-      headers: { "content-type": "text/plain; charset=utf-8" },
-    }),
-  });
+  return new HTTPException(status, { message });
 }
 
 /**
@@ -81,7 +76,7 @@ export function intParam(
   return n;
 }
 
-/** A 400 HTTPException with a plain-text message (for validation failures). */
+/** A 400 HTTPException whose message app.onError shows (page or `{"error"}` JSON). */
 export function badRequest(message: string): HTTPException {
   return bad(400, message);
 }

@@ -1,3 +1,7 @@
+/**
+ * The one page shell: the header (brand, main navigation, who is signed in, log out) and, on
+ * admin pages, the admin tabs. Every page renders through it, login and error pages included.
+ */
 import type { ComponentChildren } from "preact";
 
 export interface LayoutUser {
@@ -15,7 +19,14 @@ const NAV: NavItem[] = [
   { href: "/", label: "Live" },
   { href: "/history", label: "History" },
   { href: "/alarm", label: "Alarm" },
-  { href: "/admin/clients", label: "Admin", admin: true },
+  { href: "/admin/users", label: "Admin", admin: true },
+];
+
+const ADMIN_TABS: NavItem[] = [
+  { href: "/admin/users", label: "Users" },
+  { href: "/admin/sessions", label: "Sessions" },
+  { href: "/admin/clients", label: "Clients" },
+  { href: "/admin/audit", label: "Audit log" },
 ];
 
 function isCurrent(path: string, href: string): boolean {
@@ -24,11 +35,29 @@ function isCurrent(path: string, href: string): boolean {
   return path === href || path.startsWith(href + "/");
 }
 
+/** The admin pages' tabs (Users, Sessions, Clients, Audit log). */
+function AdminTabs(props: { path: string }) {
+  return (
+    <nav class="subnav" aria-label="Admin">
+      {ADMIN_TABS.map((t) => (
+        <a
+          key={t.href}
+          href={t.href}
+          aria-current={props.path.startsWith(t.href) ? "page" : undefined}
+        >
+          {t.label}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
 /** The page frame: header with the navigation and the logout form, then the page. */
 export function Layout(
   props: { path: string; user: LayoutUser | null; children: ComponentChildren },
 ) {
   const { path, user } = props;
+  const admin = user?.role === "admin" && path.startsWith("/admin");
   return (
     <>
       <header class="top">
@@ -63,7 +92,10 @@ export function Layout(
           </form>
         )}
       </header>
-      <main class="main">{props.children}</main>
+      <main class="main">
+        {admin && <AdminTabs path={path} />}
+        {props.children}
+      </main>
     </>
   );
 }

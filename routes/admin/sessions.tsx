@@ -31,8 +31,10 @@ function SessionsView(props: { sessions: Session[]; current: number | null; noti
         {props.sessions.map((s) => (
           <tr key={s.id}>
             <td data-label="User">
-              <strong>{s.username}</strong> <span class="muted">{s.role}</span>
-              {s.id === props.current && <span class="tag">this browser</span>}
+              <span>
+                <strong>{s.username}</strong> <span class="muted">{s.role}</span>
+                {s.id === props.current && <span class="tag">this browser</span>}
+              </span>
             </td>
             <td data-label="Address">
               <code>{s.address}</code>

@@ -53,8 +53,10 @@ function UsersView(
           return (
             <tr key={u.id}>
               <td data-label="User">
-                <strong>{u.username}</strong>
-                {u.id === props.me.id && <span class="muted">(you)</span>}
+                <span>
+                  <strong>{u.username}</strong>
+                  {u.id === props.me.id && <span class="muted">(you)</span>}
+                </span>
               </td>
               <td data-label="Role">
                 <form method="post" action={`${base}/role`} class="inline">

@@ -330,10 +330,12 @@ Deno.test("Store.addFrame() never waits for the disk and skips frames past the q
     const lines: string[] = [];
     const store = Store.open(dir, { maxPendingWrites: 4, log: quiet(lines) });
     const id = store.startEvent("cam1", T0);
-    const t = performance.now();
-    for (let i = 0; i < 10; i++) store.addFrame(id, "cam1", T0 + i, jpeg(50_000), [], 1);
-    const ms = performance.now() - t;
-    assert.ok(ms < 200, `10 addFrame() calls took ${ms} ms`);
+    // addFrame() is synchronous and returns before any JPEG reaches the disk: right after the
+    // calls, the first 4 wait in the queue and the others were skipped (how long the calls
+    // take is measured by `deno task bench timings`, not asserted)
+    for (let i = 0; i < 10; i++) {
+      assert.equal(store.addFrame(id, "cam1", T0 + i, jpeg(50_000), [], 1), undefined);
+    }
     assert.equal(store.pendingWrites, 4);
     // pending frames are served from memory before they reach the disk
     const first = store.listFrames(id)[0].url.slice(8);

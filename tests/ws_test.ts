@@ -174,7 +174,9 @@ Deno.test("/ws records each frame's time from arrival to send (for /api/stats)",
     await c.binary();
     const after = s.clients.sendLatency.summary();
     assert.equal(after.samples, before + 1);
-    assert.ok(after.max >= 40 && after.max < 2000, `latency ${after.max} ms`);
+    // at least the 40 ms it had waited; the upper bound catches a clock mix-up (an epoch time
+    // in place of performance.now()), not a slow machine
+    assert.ok(after.max >= 40 && after.max < 60_000, `latency ${after.max} ms`);
     await c.close();
   });
 });

@@ -66,36 +66,30 @@ function vertical(
   }
 }
 
+/** A morphology operation: writes `dst` from `src`, with `tmp` as scratch (the same size). */
+export type MorphologyOp = (
+  src: Int32Array,
+  dst: Int32Array,
+  tmp: Int32Array,
+  g: BitGeometry,
+) => void;
+
+/**
+ * The horizontal pass into `tmp`, then the vertical one: over `tmp` itself for the 3×3 square,
+ * over the pixels above and below in `src` for the cross.
+ */
+function morphology(cross: boolean, erode: boolean): MorphologyOp {
+  return (src, dst, tmp, g) => {
+    horizontal(src, tmp, g, erode);
+    vertical(tmp, cross ? src : tmp, dst, g, erode);
+  };
+}
+
 /** 3×3 square erosion. */
-export function erode3(src: Int32Array, dst: Int32Array, tmp: Int32Array, g: BitGeometry): void {
-  horizontal(src, tmp, g, true);
-  vertical(tmp, tmp, dst, g, true);
-}
-
+export const erode3: MorphologyOp = morphology(false, true);
 /** 3×3 square dilation. */
-export function dilate3(src: Int32Array, dst: Int32Array, tmp: Int32Array, g: BitGeometry): void {
-  horizontal(src, tmp, g, false);
-  vertical(tmp, tmp, dst, g, false);
-}
-
+export const dilate3: MorphologyOp = morphology(false, false);
 /** Cross-shaped (4-neighbour) erosion. */
-export function erodeCross(
-  src: Int32Array,
-  dst: Int32Array,
-  tmp: Int32Array,
-  g: BitGeometry,
-): void {
-  horizontal(src, tmp, g, true);
-  vertical(tmp, src, dst, g, true);
-}
-
+export const erodeCross: MorphologyOp = morphology(true, true);
 /** Cross-shaped (4-neighbour) dilation. */
-export function dilateCross(
-  src: Int32Array,
-  dst: Int32Array,
-  tmp: Int32Array,
-  g: BitGeometry,
-): void {
-  horizontal(src, tmp, g, false);
-  vertical(tmp, src, dst, g, false);
-}
+export const dilateCross: MorphologyOp = morphology(true, false);

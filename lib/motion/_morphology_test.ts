@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { bitGeometry, dilate3, dilateCross, erode3, erodeCross } from "./_morphology.ts";
+import type { MorphologyOp } from "./_morphology.ts";
 import { rng } from "../../tests/helpers/rng.ts";
-
-type Op = typeof erode3;
 
 /** 3×3 square or 4-neighbour cross offsets, the centre included. */
 const SQUARE: [number, number][] = [];
@@ -52,7 +51,7 @@ function unpack(words: Int32Array, w: number, h: number): Uint8Array {
   return px;
 }
 
-const OPS: [string, Op, [number, number][], boolean][] = [
+const OPS: [string, MorphologyOp, [number, number][], boolean][] = [
   ["erode3", erode3, SQUARE, true],
   ["erodeCross", erodeCross, CROSS, true],
   ["dilate3", dilate3, SQUARE, false],
@@ -92,7 +91,7 @@ Deno.test("erode3() and erodeCross() differ at an inside corner; dilate3() and d
   for (let y = 1; y < 7; y++) for (let x = 1; x < 4; x++) L[y * w + x] = 1;
   for (let y = 4; y < 7; y++) for (let x = 1; x < 7; x++) L[y * w + x] = 1;
   const g = bitGeometry(w, h);
-  const run = (op: Op, px: Uint8Array) => {
+  const run = (op: MorphologyOp, px: Uint8Array) => {
     const dst = new Int32Array(g.wpr * h);
     op(pack(px, w, h), dst, new Int32Array(dst.length), g);
     return unpack(dst, w, h);

@@ -8,7 +8,7 @@
  * server's capture uses: `scale=W:H:flags=area,format=gray`.
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCliArgs, UsageError } from "./lib/cli_args.ts";
 import {
   DEFAULT_DETECTOR_SETTINGS,
   detectionSize,
@@ -32,8 +32,6 @@ const USAGE =
 
 const IMAGE_EXT = /\.(jpe?g|png|bmp)$/i;
 
-class UsageError extends Error {}
-
 interface Options {
   input: string;
   out?: string;
@@ -43,24 +41,13 @@ interface Options {
 }
 
 function parse(args: string[]): Options | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        out: { type: "string" },
-        masks: { type: "string" },
-        config: { type: "string" },
-        bench: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCliArgs(args, {
+    out: { type: "string" },
+    masks: { type: "string" },
+    config: { type: "string" },
+    bench: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) return "help";
   if (positionals.length !== 1) {
     throw new UsageError(

@@ -10,7 +10,7 @@
  * be read (the message says what to do), 2 for bad arguments.
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCliArgs, UsageError } from "./lib/cli_args.ts";
 import {
   CaptureError,
   listDevices,
@@ -44,31 +44,20 @@ const realDeps: DevicesDeps = {
   err: (line) => console.error(line),
 };
 
-class UsageError extends Error {}
-
 function parse(args: string[]): { device?: string; size?: { width: number; height: number } } {
-  // `deno task devices -- /dev/video0` hands the "--" on.
-  if (args[0] === "--") args = args.slice(1);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: { size: { type: "string" }, help: { type: "boolean", short: "h" } },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (parsed.values.help) throw new UsageError("");
-  if (parsed.positionals.length > 1) throw new UsageError("give at most one DEVICE");
+  const { values, positionals } = parseCliArgs(args, {
+    size: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) throw new UsageError("");
+  if (positionals.length > 1) throw new UsageError("give at most one DEVICE");
   let size;
-  if (parsed.values.size !== undefined) {
-    const m = /^(\d+)x(\d+)$/.exec(parsed.values.size);
-    if (!m) throw new UsageError(`--size must look like 640x480, not "${parsed.values.size}"`);
+  if (values.size !== undefined) {
+    const m = /^(\d+)x(\d+)$/.exec(values.size);
+    if (!m) throw new UsageError(`--size must look like 640x480, not "${values.size}"`);
     size = { width: Number(m[1]), height: Number(m[2]) };
   }
-  return { device: parsed.positionals[0], size };
+  return { device: positionals[0], size };
 }
 
 /** The lines describing one device's formats, and which one Vigil would choose. */

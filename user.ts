@@ -14,6 +14,7 @@
  */
 import { join } from "node:path";
 import { Auth, AuthInputError, type Role, validateRole } from "./lib/auth/mod.ts";
+import { parseCliArgs } from "./lib/cli_args.ts";
 
 export interface CliIO {
   /** Reads one password (no echo on a terminal). */
@@ -33,32 +34,23 @@ Options: --data DIR  data folder holding vigil.db (default: $VIGIL_DATA or ./fra
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failed, 2 usage). */
 export async function runUserCli(args: string[], io: CliIO): Promise<number> {
-  const positional: string[] = [];
-  let data = io.env("VIGIL_DATA") || "./frames";
-  let role: Role | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const value = (flag: string) => {
-      const eq = a.indexOf("=");
-      if (eq >= 0) return a.slice(eq + 1);
-      const v = args[++i];
-      if (v === undefined) throw new AuthInputError(`${flag} needs a value`);
-      return v;
-    };
-    try {
-      if (a === "--data" || a.startsWith("--data=")) data = value("--data");
-      else if (a === "--role" || a.startsWith("--role=")) role = validateRole(value("--role"));
-      else if (a === "-h" || a === "--help") {
-        io.out(USAGE);
-        return 0;
-      } else if (a.startsWith("-")) {
-        io.err(`Unknown option ${a}\n${USAGE}`);
-        return 2;
-      } else positional.push(a);
-    } catch (err) {
-      io.err(`${(err as Error).message}\n${USAGE}`);
-      return 2;
+  let positional: string[], data: string, role: Role | undefined;
+  try {
+    const { values, positionals } = parseCliArgs(args, {
+      data: { type: "string" },
+      role: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    });
+    if (values.help) {
+      io.out(USAGE);
+      return 0;
     }
+    positional = positionals;
+    data = values.data ?? (io.env("VIGIL_DATA") || "./frames");
+    role = values.role === undefined ? undefined : validateRole(values.role);
+  } catch (err) {
+    io.err(`${(err as Error).message}\n${USAGE}`);
+    return 2;
   }
   const [command, name, extra] = positional;
   const arity: Record<string, number> = { list: 1, add: 2, passwd: 2, role: 3, remove: 2 };

@@ -6,6 +6,7 @@
  *   server    latency, CPU, RSS and bytes/s of the server on the demo scene (60 s)
  *   capture   ffmpeg + server CPU per camera, MJPEG pass-through vs re-encode
  *   kdf       password hashing cost per login
+ *   timings   what tests must not time: a fresh build's skip, addFrame() (deno bench)
  */
 const ROOT = new URL("../", import.meta.url);
 
@@ -14,6 +15,7 @@ const BENCHES: Record<string, string[]> = {
   server: [Deno.execPath(), "run", "-A", "bench/server_load.ts", "--seconds", "60"],
   capture: [Deno.execPath(), "run", "-A", "bench/capture_cpu.ts"],
   kdf: [Deno.execPath(), "run", "-A", "bench/kdf_bench.ts"],
+  timings: [Deno.execPath(), "bench", "-A", "bench/timings_bench.ts"],
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);

@@ -328,16 +328,3 @@ export async function stalledClient(port: number, path: string): Promise<Deno.Tc
   await conn.write(new TextEncoder().encode(req.join("\r\n")));
   return conn;
 }
-
-/** Waits until `cond()` holds, checking every 10 ms, or throws after `ms`. */
-export async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

@@ -23,16 +23,7 @@ export function record(cam: CameraCapture, keepPixels = false): Recorder {
   return r;
 }
 
-/** Waits until `pred()` is true, checking every 20 ms; throws after `timeoutMs`. */
-export async function waitFor(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep, waitFor } from "./helpers/wait.ts";
 
 /** Index of the column with the largest sum of gray values. */
 export function brightestColumn(gray: Uint8Array, width: number, height: number): number {

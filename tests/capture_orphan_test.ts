@@ -100,7 +100,8 @@ async function startVigil(source: string, data: string) {
 
 /**
  * Starts the server, waits for its ffmpeg, sends `signal`, and checks that the server exits
- * within 5 s and its ffmpeg is gone by then (0.5 s of grace).
+ * within 5 s and its ffmpeg is gone by then (2 s of grace: an orphan sits in its blocking read
+ * until its own 10 s socket timeout, so the grace tells it apart however slow the machine).
  */
 async function checkStop(signal: "SIGTERM" | "SIGINT"): Promise<void> {
   const data = await Deno.makeTempDir({ prefix: "vigil_orphan_" });
@@ -123,11 +124,11 @@ async function checkStop(signal: "SIGTERM" | "SIGINT"): Promise<void> {
     await waitFor(() => vigil.exitedAt() > 0, 5000, `the server to exit after ${signal}`);
     const stopMs = Math.round(vigil.exitedAt() - sentAt);
     const status = await vigil.status;
-    // Still there when the server exited: grant 0.5 s, then it is an orphan.
+    // Still there when the server exited: grant 2 s (see above), then it is an orphan.
     let leftMs = 0;
     if (alive(ffmpeg)) {
       const t0 = performance.now();
-      await waitFor(() => !alive(ffmpeg), 500, `ffmpeg ${ffmpeg} to exit (an orphan otherwise)`)
+      await waitFor(() => !alive(ffmpeg), 2000, `ffmpeg ${ffmpeg} to exit (an orphan otherwise)`)
         .catch((err) => {
           throw new Error(`${err.message}\nserver output:\n${vigil.output()}`);
         });

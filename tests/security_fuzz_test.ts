@@ -119,7 +119,8 @@ Deno.test("[security] fuzz: random bytes, forms and JSON never cause a 5xx; logi
       }
     };
     const deadline = performance.now() + budget;
-    while (performance.now() < deadline) {
+    // at least 101 requests however slow the machine, then as many as the budget allows
+    while (count <= 100 || performance.now() < deadline) {
       if (count % 25 === 0 && !app.auth.sessionForToken(fuzzTok)) {
         // A fuzzed POST /logout ended the fuzzer's session: keep fuzzing as a signed-in admin.
         fuzzTok = await loginToken(
@@ -191,7 +192,7 @@ Deno.test("[security] fuzz: random bytes, forms and JSON never cause a 5xx; logi
         `seed ${seed}: internals in ${method} ${p}`,
       );
     }
-    assert.ok(count > 100, `only ${count} requests in ${budget} ms`);
+    assert.ok(count > 100, `only ${count} requests`);
     assert.deepEqual(app.errors, []);
     // The server still works: the admin logs in from a fresh address and uses the session.
     const tok = await loginToken(app, "admin", ADMIN_PASSWORD, "192.0.2.250");

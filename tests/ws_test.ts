@@ -2,13 +2,26 @@ import assert from "node:assert/strict";
 import {
   frame,
   rawUpgrade,
-  sleep,
   stalledClient,
   TestClient,
-  until,
   USER_HEADER,
   withServer,
 } from "./api_fixture.ts";
+import type { TestServer } from "./api_fixture.ts";
+import { sleep, waitFor } from "./helpers/wait.ts";
+
+/**
+ * Waits until the server has handled everything published so far, so a test can assert what
+ * it did not send. The send loop runs in promise jobs: one timer turn lets it take and send what
+ * waits on the bus. Then a status message goes through the same socket, behind anything sent
+ * before it (frames wait behind queued messages, so it is published only after that turn).
+ */
+async function drained(s: TestServer, c: TestClient, camera = "cam1"): Promise<void> {
+  await new Promise((r) => setTimeout(r, 0));
+  const message = `drained ${crypto.randomUUID()}`;
+  s.bus.publish({ type: "status", camera, state: "running", message, ts: 0 });
+  await c.take((m) => m.kind === "text" && m.data.message === message, 5000, "the drain marker");
+}
 
 Deno.test("/ws sends hello (cameras included) and the camera's status on connect", async () => {
   await withServer(async (s) => {
@@ -29,9 +42,8 @@ Deno.test("/ws sends hello (cameras included) and the camera's status on connect
     assert.equal(info.camera, "cam1");
     assert.equal(info.id, hello.clientId);
     await c.close();
-    await sleep(50);
-    assert.equal(s.clients.size, 0, "removed on close");
-    assert.equal(s.bus.size, 0, "unsubscribed on close");
+    await waitFor(() => s.clients.size === 0, 5000, "the client to be removed on close");
+    await waitFor(() => s.bus.size === 0, 5000, "the client to unsubscribe on close");
   });
 });
 
@@ -48,13 +60,24 @@ Deno.test("/ws?camera=cam2&mode=live is honoured in hello", async () => {
 Deno.test("/ws sends a heartbeat within 2 s while nothing else is sent", async () => {
   await withServer(async (s) => {
     const c = await TestClient.connect(s.wsUrl);
-    await c.text("hello");
-    const t0 = Date.now();
-    const beat = await c.text("heartbeat", 2000);
-    assert.ok(Date.now() - t0 <= 2000);
+    const hello = await c.text("hello");
+    // the interval is announced, within the documented 2 s; the wall-clock spacing on a
+    // loaded machine is not asserted here (the timeouts below only catch a hang)
+    const every = hello.heartbeatMs as number;
+    assert.ok(every > 0 && every <= 2000, `heartbeatMs ${every}`);
+    const beat = await c.text("heartbeat", 10_000);
     assert.equal(typeof beat.ts, "number");
-    const beat2 = await c.text("heartbeat", 2000);
-    assert.ok((beat2.ts as number) > (beat.ts as number));
+    const beat2 = await c.text("heartbeat", 10_000);
+    // by the server's clock: no sooner than announced after the last send
+    assert.ok(
+      (beat2.ts as number) - (beat.ts as number) >= every,
+      `heartbeats ${beat.ts} and ${beat2.ts} closer than ${every} ms`,
+    );
+    assert.deepEqual(
+      c.received.filter((m) => !(m.kind === "text" && m.data.type === "status")),
+      [],
+      "nothing but heartbeats (and the status on connect) was sent",
+    );
     await c.close();
   });
 });
@@ -64,9 +87,9 @@ Deno.test("/ws in detect mode sends only this camera's motion frames, framed as 
     const c = await TestClient.connect(`${s.wsUrl}?mode=detect`);
     await c.text("hello");
     s.bus.publish(frame("cam1", 1001, false)); // not motion
-    await sleep(30);
     s.bus.publish(frame("cam2", 1002, true)); // other camera
-    await sleep(30);
+    // frames are latest-wins per camera: let a wrongly accepted 1001 go out before 1003
+    await drained(s, c);
     const f = frame("cam1", 1003, true, 5000);
     s.bus.publish(f);
     const got = await c.binary();
@@ -130,7 +153,7 @@ Deno.test("/ws forwards motion, event and status messages of its camera as JSON"
       message: "no frames",
       ts: 8,
     });
-    await sleep(50);
+    // cam2's event was published first: had it been sent, it came before cam1's status
     assert.ok(
       !c.received.some((m) => m.kind === "text" && m.data.camera === "cam2"),
       "no message of another camera",
@@ -151,7 +174,9 @@ Deno.test("/ws records each frame's time from arrival to send (for /api/stats)",
     await c.binary();
     const after = s.clients.sendLatency.summary();
     assert.equal(after.samples, before + 1);
-    assert.ok(after.max >= 40 && after.max < 2000, `latency ${after.max} ms`);
+    // at least the 40 ms it had waited; the upper bound catches a clock mix-up (an epoch time
+    // in place of performance.now()), not a slow machine
+    assert.ok(after.max >= 40 && after.max < 60_000, `latency ${after.max} ms`);
     await c.close();
   });
 });
@@ -163,7 +188,7 @@ Deno.test("/ws in live mode sends every frame of its camera", async () => {
     s.bus.publish(frame("cam1", 2001, false));
     assert.equal((await c.binary()).header.ts, 2001);
     s.bus.publish(frame("cam2", 2002, false));
-    await sleep(30);
+    await drained(s, c);
     s.bus.publish(frame("cam1", 2003, true));
     const got = await c.binary();
     assert.equal(got.header.ts, 2003);
@@ -178,11 +203,11 @@ Deno.test("/ws in off mode sends no frames but still events", async () => {
     const c = await TestClient.connect(`${s.wsUrl}?mode=off`);
     await c.text("hello");
     s.bus.publish(frame("cam1", 3001, true));
+    await drained(s, c);
     s.bus.publish(frame("cam1", 3002, false));
-    await sleep(50);
+    await drained(s, c);
     s.bus.publish({ type: "event", phase: "end", camera: "cam1", eventId: 2, ts: 3003 });
     await c.text("event");
-    await sleep(50);
     assert.equal(c.binaries().length, 0);
     await c.close();
   });
@@ -201,14 +226,14 @@ Deno.test("/ws switches mode on {type:'mode'} and acknowledges it", async () => 
     c.send(JSON.stringify({ type: "mode", mode: "detect" }));
     await c.text("mode");
     s.bus.publish(frame("cam1", 4002, false));
-    await sleep(30);
+    await drained(s, c);
     s.bus.publish(frame("cam1", 4003, true));
     assert.equal((await c.binary()).header.ts, 4003);
 
     c.send(JSON.stringify({ type: "mode", mode: "off" }));
     await c.text("mode");
     s.bus.publish(frame("cam1", 4004, true));
-    await sleep(50);
+    await drained(s, c);
     assert.equal(c.binaries().length, 0);
     assert.equal(s.clients.get(hello.clientId as string)?.mode, "off");
     await c.close();
@@ -258,8 +283,7 @@ Deno.test("/ws closes with 1009 on a client message over 4 KiB", async () => {
       const ev = await c.closed;
       assert.equal(ev.code, 1009);
     }
-    await sleep(50);
-    assert.equal(s.clients.size, 0);
+    await waitFor(() => s.clients.size === 0, 5000, "the closed clients to be removed");
     // 4 KiB exactly is fine
     const ok = await TestClient.connect(s.wsUrl);
     await ok.text("hello");
@@ -298,8 +322,8 @@ Deno.test("/ws refuses unauthenticated (401), foreign origins (403) and bad para
     await plain.body?.cancel();
     // The WebSocket API just fails for a refused upgrade.
     await assert.rejects(TestClient.connect(s.wsUrl, {}));
-    await sleep(50);
-    assert.equal(s.clients.size, 0);
+    // only the accepted upgrade (101) registered a client, and its connection is closed
+    await waitFor(() => s.clients.size === 0, 5000, "no client left registered");
   });
 });
 
@@ -314,9 +338,8 @@ Deno.test("/ws closes a client whose bus queue overflows (1013) and cleans up", 
     const ev = await c.closed;
     assert.equal(ev.code, 1013);
     assert.match(ev.reason, /too slow/);
-    await sleep(50);
-    assert.equal(s.clients.size, 0);
-    assert.equal(s.bus.size, 0);
+    await waitFor(() => s.clients.size === 0, 5000, "the client to be removed");
+    await waitFor(() => s.bus.size === 0, 5000, "the client to unsubscribe");
   }, { ws: { maxQueue: 16 } });
 });
 
@@ -324,13 +347,18 @@ Deno.test("/ws skips frames for a stalled client instead of queueing them", asyn
   await withServer(async (s) => {
     const conn = await stalledClient(s.port, "/ws?mode=live");
     try {
-      await until(() => s.clients.size === 1, 2000, "the client to register");
+      await waitFor(() => s.clients.size === 1, 5000, "the client to register");
       const size = 256 * 1024;
       for (let i = 0; i < 200; i++) {
         s.bus.publish(frame("cam1", 10_000 + i, false, size));
-        await sleep(5);
+        await sleep(5); // pacing: frames are latest-wins, each one gets its turn to be sent
       }
-      await sleep(400);
+      // the counts reach the registry on the client's next timer tick
+      await waitFor(
+        () => (s.clients.list()[0]?.framesSkipped ?? 0) > 0 || s.clients.size === 0,
+        10_000,
+        "skipped frames to be counted",
+      );
       const [info] = s.clients.list();
       assert.ok(info, "the stalled client is still connected (text is small)");
       assert.ok(info.framesSkipped! > 0, `skipped ${info.framesSkipped}`);
@@ -342,7 +370,7 @@ Deno.test("/ws skips frames for a stalled client instead of queueing them", asyn
     } finally {
       conn.close();
     }
-    await until(() => s.clients.size === 0, 2000, "the client to be removed");
+    await waitFor(() => s.clients.size === 0, 5000, "the client to be removed");
   });
 });
 
@@ -350,10 +378,10 @@ Deno.test("/ws drops a client whose unsent data passes the drop bound", async ()
   await withServer(async (s) => {
     const conn = await stalledClient(s.port, "/ws?mode=live");
     try {
-      await until(() => s.clients.size === 1, 2000, "the client to register");
+      await waitFor(() => s.clients.size === 1, 5000, "the client to register");
       for (let i = 0; i < 400 && s.clients.size > 0; i++) {
         s.bus.publish(frame("cam1", 20_000 + i, false, 256 * 1024));
-        await sleep(5);
+        await sleep(5); // pacing, as above
       }
       assert.equal(s.clients.size, 0, "the slow client was dropped");
       assert.equal(s.bus.size, 0);

@@ -45,60 +45,51 @@ function horizontal(src: Int32Array, dst: Int32Array, g: BitGeometry, erode: boo
   }
 }
 
-/** Vertical 3-pixel AND (erode=true) or OR into dst. */
-function vertical(src: Int32Array, dst: Int32Array, g: BitGeometry, erode: boolean): void {
+/**
+ * Vertical 3-pixel AND (erode=true) or OR into dst: each word of `mid` with the words above
+ * and below it in `nb` (`mid` = `nb` for a square, `nb` = the unfiltered mask for a cross).
+ */
+function vertical(
+  mid: Int32Array,
+  nb: Int32Array,
+  dst: Int32Array,
+  g: BitGeometry,
+  erode: boolean,
+): void {
   const { wpr, h } = g;
   const n = wpr * h;
   const outside = erode ? -1 : 0;
   for (let i = 0; i < n; i++) {
-    const up = i >= wpr ? src[i - wpr] : outside;
-    const down = i + wpr < n ? src[i + wpr] : outside;
-    dst[i] = erode ? src[i] & up & down : src[i] | up | down;
+    const up = i >= wpr ? nb[i - wpr] : outside;
+    const down = i + wpr < n ? nb[i + wpr] : outside;
+    dst[i] = erode ? mid[i] & up & down : mid[i] | up | down;
   }
+}
+
+/** A morphology operation: writes `dst` from `src`, with `tmp` as scratch (the same size). */
+export type MorphologyOp = (
+  src: Int32Array,
+  dst: Int32Array,
+  tmp: Int32Array,
+  g: BitGeometry,
+) => void;
+
+/**
+ * The horizontal pass into `tmp`, then the vertical one: over `tmp` itself for the 3×3 square,
+ * over the pixels above and below in `src` for the cross.
+ */
+function morphology(cross: boolean, erode: boolean): MorphologyOp {
+  return (src, dst, tmp, g) => {
+    horizontal(src, tmp, g, erode);
+    vertical(tmp, cross ? src : tmp, dst, g, erode);
+  };
 }
 
 /** 3×3 square erosion. */
-export function erode3(src: Int32Array, dst: Int32Array, tmp: Int32Array, g: BitGeometry): void {
-  horizontal(src, tmp, g, true);
-  vertical(tmp, dst, g, true);
-}
-
+export const erode3: MorphologyOp = morphology(false, true);
 /** 3×3 square dilation. */
-export function dilate3(src: Int32Array, dst: Int32Array, tmp: Int32Array, g: BitGeometry): void {
-  horizontal(src, tmp, g, false);
-  vertical(tmp, dst, g, false);
-}
-
+export const dilate3: MorphologyOp = morphology(false, false);
 /** Cross-shaped (4-neighbour) erosion. */
-export function erodeCross(
-  src: Int32Array,
-  dst: Int32Array,
-  tmp: Int32Array,
-  g: BitGeometry,
-): void {
-  horizontal(src, tmp, g, true);
-  const { wpr } = g;
-  const n = wpr * g.h;
-  for (let i = 0; i < n; i++) {
-    const up = i >= wpr ? src[i - wpr] : -1;
-    const down = i + wpr < n ? src[i + wpr] : -1;
-    dst[i] = tmp[i] & up & down;
-  }
-}
-
+export const erodeCross: MorphologyOp = morphology(true, true);
 /** Cross-shaped (4-neighbour) dilation. */
-export function dilateCross(
-  src: Int32Array,
-  dst: Int32Array,
-  tmp: Int32Array,
-  g: BitGeometry,
-): void {
-  horizontal(src, tmp, g, false);
-  const { wpr } = g;
-  const n = wpr * g.h;
-  for (let i = 0; i < n; i++) {
-    const up = i >= wpr ? src[i - wpr] : 0;
-    const down = i + wpr < n ? src[i + wpr] : 0;
-    dst[i] = tmp[i] | up | down;
-  }
-}
+export const dilateCross: MorphologyOp = morphology(true, false);

@@ -1,20 +1,10 @@
 /**
  * Synthetic grayscale scenes with known truth, for the detector's tests: a textured still
  * background, objects at known places, global gain/offset (lights, auto-exposure), Gaussian
- * sensor noise. Deterministic (seeded PRNG).
+ * sensor noise. Deterministic (the seeded PRNG of the tests' helpers).
  */
 
-/** Mulberry32: a small seeded PRNG returning [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../../tests/helpers/rng.ts";
 
 export interface SceneObject {
   x: number;

@@ -41,6 +41,28 @@ async function ffmpeg(args: string[]): Promise<void> {
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
 }
 
+/**
+ * Writes a gray video (10 fps, FFV1) of `seconds` at `size` in which a white `square`×`square`
+ * enters at 1 s at x = `x0`, moving `speed` px/s along y = `y`.
+ */
+async function squareVideo(
+  path: string,
+  v: { size: string; seconds: number; square: number; x0: number; speed: number; y: number },
+): Promise<void> {
+  const d = `r=10:d=${v.seconds}`;
+  await ffmpeg([
+    "-f",
+    "lavfi",
+    "-i",
+    `color=c=0x606060:s=${v.size}:${d}[bg];color=c=white:s=${v.square}x${v.square}:${d}[sq];` +
+    `[bg][sq]overlay=x='if(lt(t,1),-100,${v.x0}+${v.speed}*(t-1))':y=${v.y}:shortest=1,` +
+    "format=gray",
+    "-c:v",
+    "ffv1",
+    path,
+  ]);
+}
+
 function pngSize(bytes: Uint8Array): [number, number] {
   const v = new DataView(bytes.buffer, bytes.byteOffset);
   assert.equal(String.fromCharCode(...bytes.subarray(12, 16)), "IHDR");
@@ -60,16 +82,14 @@ Deno.test("[cli] detect VIDEO writes one JSON line per frame and masks at the in
   await withTempDir(async (dir) => {
     // 640x360 gray scene, 10 fps, 3 s; a white 40x40 square enters at 1 s moving 60 px/s
     const video = `${dir}/scene.mkv`;
-    await ffmpeg([
-      "-f",
-      "lavfi",
-      "-i",
-      "color=c=0x606060:s=640x360:r=10:d=3[bg];color=c=white:s=40x40:r=10:d=3[sq];" +
-      "[bg][sq]overlay=x='if(lt(t,1),-100,100+60*(t-1))':y=150:shortest=1,format=gray",
-      "-c:v",
-      "ffv1",
-      video,
-    ]);
+    await squareVideo(video, {
+      size: "640x360",
+      seconds: 3,
+      square: 40,
+      x0: 100,
+      speed: 60,
+      y: 150,
+    });
     const r = await detect([video, "--out", `${dir}/out.jsonl`, "--masks", `${dir}/masks`]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, "");
@@ -162,16 +182,14 @@ Deno.test("[cli] detect FOLDER takes images in name order and names lines and ma
 Deno.test("[cli] detect --config applies the file's detector settings, --bench prints the timing last", async () => {
   await withTempDir(async (dir) => {
     const video = `${dir}/scene.mkv`;
-    await ffmpeg([
-      "-f",
-      "lavfi",
-      "-i",
-      "color=c=0x606060:s=320x240:r=10:d=2[bg];color=c=white:s=30x30:r=10:d=2[sq];" +
-      "[bg][sq]overlay=x='if(lt(t,1),-100,40+50*(t-1))':y=100:shortest=1,format=gray",
-      "-c:v",
-      "ffv1",
-      video,
-    ]);
+    await squareVideo(video, {
+      size: "320x240",
+      seconds: 2,
+      square: 30,
+      x0: 40,
+      speed: 50,
+      y: 100,
+    });
     // the square moves in the left half only: masking it removes all motion
     await Deno.writeTextFile(
       `${dir}/vigil.json`,

@@ -263,25 +263,27 @@ Deno.test("MotionDetector.process() reports the zones motion touched", () => {
 });
 
 Deno.test("MotionDetector.process() drops blobs under minArea and boxes over maxArea", () => {
-  const scene = new Scene(W, H, 37);
-  const small = detector(parseDetectorSettings({ minArea: 0.5 })); // 384 px
-  run(small, scene, 30, still());
-  const r = run(
-    small,
-    scene,
-    3,
-    (i) => ({ noise: 2, objects: [{ x: 50 + 3 * i, y: 50, w: 12, h: 12, value: 250 }] }),
-  );
-  assert.ok(r.every((x) => !x.motion), "a 144 px blob passed minArea 0.5%");
-  const big = detector(parseDetectorSettings({ maxArea: 1 })); // 768 px
-  run(big, scene, 30, still());
-  const r2 = run(
-    big,
-    scene,
-    3,
-    (i) => ({ noise: 2, objects: [{ x: 50 + 3 * i, y: 50, w: 60, h: 60, value: 250 }] }),
-  );
-  assert.ok(r2.every((x) => !x.motion), "a 3600 px box passed maxArea 1%");
+  const cases: [Record<string, number>, number, string][] = [
+    [{ minArea: 0.5 }, 12, "a 144 px blob passed minArea 0.5% (384 px)"],
+    [{ maxArea: 1 }, 60, "a 3600 px box passed maxArea 1% (768 px)"],
+  ];
+  for (const [raw, size, what] of cases) {
+    // the same object is motion with the default settings: the limit is what drops it
+    for (const settings of [DEFAULT_DETECTOR_SETTINGS, parseDetectorSettings(raw)]) {
+      const scene = new Scene(W, H, 37);
+      const det = detector(settings);
+      run(det, scene, 30, still());
+      const r = run(
+        det,
+        scene,
+        3,
+        (i) => ({ noise: 2, objects: [{ x: 50 + 3 * i, y: 50, w: size, h: size, value: 250 }] }),
+      );
+      if (settings === DEFAULT_DETECTOR_SETTINGS) {
+        assert.ok(r.every((x) => x.motion), `${size}x${size} px: no motion with the defaults`);
+      } else assert.ok(r.every((x) => !x.motion), what);
+    }
+  }
 });
 
 Deno.test("MotionDetector.process() merges nearby boxes and keeps far ones apart", () => {
@@ -386,19 +388,22 @@ Deno.test("MotionDetector.process() clears the ghost of an object that was in vi
   const det = detector();
   const car: SceneObject = { x: 100, y: 100, w: 50, h: 30, value: 250 };
   run(det, scene, 40, () => ({ noise: 2, objects: [car] }));
-  // the car drives off: its old place shows the road, unlike the learnt background
-  const after = run(
-    det,
-    scene,
-    60,
-    (i) => ({ noise: 2, objects: [{ ...car, x: car.x + 40 + 12 * i }] }),
-  );
+  // the car drives off (out of view from frame 15): its old place shows the road, unlike the
+  // learnt background. 150 frames: past absorbFrames (100), where a ghost that does not erode
+  // from its edges would be learnt at last.
+  const x = (i: number) => car.x + 40 + 12 * i;
+  const after = run(det, scene, 150, (i) => ({ noise: 2, objects: [{ ...car, x: x(i) }] }));
   const ghost = (r: FrameResult) =>
     r.boxes.some((b) => b[0] < 150 && b[0] + b[2] > 100 && b[1] < 130 && b[1] + b[3] > 100);
-  const lastGhost = after.findLastIndex((r, i) => car.x + 40 + 12 * i > 160 && ghost(r));
-  // it erodes from its edges (a pixel layer every few frames): gone in 70 frames, not 1000
+  // the scene is what the test means: a ghost at first (frame 2: the car is 14 px clear of
+  // its old place, farther than mergeDistance)
+  assert.ok(x(2) > 160 && ghost(after[2]), "no ghost right after the car left");
+  // it erodes from its edges (a pixel layer every few frames): gone within 70 frames, and it
+  // does not come back; absorbing it whole would take absorbFrames and more
+  const lastGhost = after.findLastIndex(ghost);
   assert.ok(lastGhost < 70, `ghost at the car's old place until frame ${lastGhost} after it left`);
-  assert.ok(after.slice(70).every((r) => !ghost(r)));
+  assert.equal(after.length - 70, 80);
+  assert.ok(after.slice(70).every((r) => !r.motion), "motion after the ghost cleared");
 });
 
 Deno.test("MotionDetector.process() reports an object that stopped, then learns it after absorbFrames", () => {
@@ -419,4 +424,114 @@ Deno.test("MotionDetector.process() reports an object that stopped, then learns 
     "the stopped object was dropped before absorbFrames",
   );
   assert.ok(results.slice(130).every((r) => !r.motion), "the stopped object was never learnt");
+});
+
+/** One pass of the 3×3 binomial (1-2-1) blur with edges replicated, pixel by pixel, rounded. */
+function referenceBlur(src: Uint8Array, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h);
+  const at = (x: number, y: number) =>
+    src[Math.min(h - 1, Math.max(0, y)) * w + Math.min(w - 1, Math.max(0, x))];
+  const k = [1, 2, 1];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let sum = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) sum += k[dx + 1] * k[dy + 1] * at(x + dx, y + dy);
+      }
+      out[y * w + x] = Math.floor((sum + 8) / 16);
+    }
+  }
+  return out;
+}
+
+Deno.test("MotionDetector.process() blurs exactly like a reference blur, word-wise and byte-wise (any width)", () => {
+  // A detector with blur N on raw frames must see what one with blur 0 sees on frames blurred
+  // N times by the reference: the same masks, results and noise level, frame after frame.
+  // Widths: 256 takes the word-wise blur (4 pixels a word); 250 and 7 are no multiple of 4
+  // and take the byte-wise fallback.
+  for (const [w, h] of [[256, 60], [250, 60], [7, 40]]) {
+    for (const blur of [1, 2]) {
+      const scene = new Scene(w, h, 67);
+      const make = (b: number) =>
+        new MotionDetector({
+          width: w,
+          height: h,
+          sourceWidth: w,
+          sourceHeight: h,
+          settings: parseDetectorSettings({ blur: b, minArea: 0 }),
+        });
+      const tested = make(blur), reference = make(0);
+      let moving = 0;
+      for (let i = 0; i < 40; i++) {
+        const objects = i < 10 ? [] : [{ x: (3 * i) % w, y: h / 3, w: 9, h: 9, value: 230 }];
+        const raw = scene.render({ noise: 6, objects });
+        let pre = raw;
+        for (let p = 0; p < blur; p++) pre = referenceBlur(pre, w, h);
+        const a = tested.process(raw), b = reference.process(pre);
+        const what = `${w}x${h} blur ${blur} frame ${i}`;
+        assert.deepEqual(tested.mask, reference.mask, `${what}: mask`);
+        assert.deepEqual(a, b, `${what}: result`);
+        assert.equal(tested.noise, reference.noise, `${what}: noise level`);
+        if (a.motion) moving++;
+      }
+      assert.ok(moving > 10, `${w}x${h} blur ${blur}: motion in ${moving} frames`);
+    }
+  }
+});
+
+Deno.test("MotionDetector.process() despeckles with E (3×3 erode), e (cross erode), D (3×3 dilate), d (cross dilate), in order", () => {
+  // Without noise or blur the motion mask before despeckle is exactly the objects' pixels;
+  // after it, the reference morphology of them. Objects: an L (its inside corner tells E
+  // from e), a bar one pixel high (eroded away), a square at the right and bottom edges
+  // (outside the frame counts as motion for erosion, as still for dilation) and a dot
+  // (its corners tell D from d). Width 250: rows end inside a 32-bit word.
+  const w = 250, h = 120;
+  const objects: SceneObject[] = [
+    { x: 20, y: 20, w: 10, h: 30, value: 250 },
+    { x: 20, y: 40, w: 30, h: 10, value: 250 },
+    { x: 80, y: 30, w: 40, h: 1, value: 250 },
+    { x: 230, y: 100, w: 20, h: 20, value: 250 },
+    { x: 150, y: 70, w: 1, h: 1, value: 250 },
+  ];
+  const scene = new Scene(w, h, 71);
+  const truth = new Uint8Array(w * h);
+  for (const o of objects) {
+    for (let y = o.y; y < o.y + o.h; y++) truth.fill(1, y * w + o.x, y * w + o.x + o.w);
+  }
+  const square: [number, number][] = [];
+  for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) square.push([dx, dy]);
+  const cross: [number, number][] = [[0, 0], [-1, 0], [1, 0], [0, -1], [0, 1]];
+  const morph = (px: Uint8Array, letter: string) => {
+    const erode = letter === "E" || letter === "e";
+    const shape = letter === "E" || letter === "D" ? square : cross;
+    return px.map((_, i) => {
+      const x = i % w, y = (i - x) / w;
+      const set = shape.map(([dx, dy]) => {
+        const nx = x + dx, ny = y + dy;
+        return nx < 0 || ny < 0 || nx >= w || ny >= h ? erode : px[ny * w + nx] === 1;
+      });
+      return (erode ? set.every(Boolean) : set.some(Boolean)) ? 1 : 0;
+    });
+  };
+  for (const despeckle of ["", "E", "e", "D", "d", "Ed", "dE", "eDe"]) {
+    const det = new MotionDetector({
+      width: w,
+      height: h,
+      sourceWidth: w,
+      sourceHeight: h,
+      settings: parseDetectorSettings({ blur: 0, minArea: 0, despeckle }),
+    });
+    for (let i = 0; i < 20; i++) det.process(scene.render({}));
+    det.process(scene.render({ objects }));
+    const expected = [...despeckle].reduce(morph, truth);
+    const got = det.mask.map((v) => (v ? 1 : 0));
+    const wrong = got.findIndex((v, i) => v !== expected[i]);
+    assert.equal(
+      wrong,
+      -1,
+      `despeckle "${despeckle}": pixel (${wrong % w}, ${Math.floor(wrong / w)}) is ${
+        got[wrong]
+      }, expected ${expected[wrong]}`,
+    );
+  }
 });

@@ -74,15 +74,8 @@ interface OpenEvent {
   names: Set<string>;
 }
 
-interface EventRecord {
-  id: number;
-  camera: string;
-  start: number;
-  end: number | null;
-  frames: number;
-  score: number;
-  thumb: string | null;
-}
+/** An events row as SQLite returns it: the thumbnail as its path under the data folder. */
+type EventRecord = Omit<EventRow, "thumbnail"> & { thumb: string | null };
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (

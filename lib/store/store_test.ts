@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { FRAME_PATH, Store } from "./mod.ts";
+import type { StoreOptions } from "./mod.ts";
 import type { Box } from "../bus/mod.ts";
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -26,6 +27,24 @@ function quiet(lines: string[] = []): (line: string) => void {
   return (line) => lines.push(line);
 }
 
+/**
+ * Runs `fn` with a Store (quiet unless `opts.log` is given) in a new temporary folder; closes
+ * it, even when `fn` fails, and removes the folder.
+ */
+async function withStore(
+  opts: StoreOptions,
+  fn: (store: Store, dir: string) => Promise<void> | void,
+): Promise<void> {
+  await withTempDir(async (dir) => {
+    const store = Store.open(dir, { log: quiet(), ...opts });
+    try {
+      await fn(store, dir);
+    } finally {
+      await store.close();
+    }
+  });
+}
+
 /** Records one event of `n` frames, 100 ms apart, `size` bytes each. */
 function recordEvent(store: Store, camera: string, start: number, n: number, size = 1000): number {
   const id = store.startEvent(camera, start);
@@ -37,8 +56,7 @@ function recordEvent(store: Store, camera: string, start: number, n: number, siz
 }
 
 Deno.test("Store round-trips events and frames with boxes, scores and files", async () => {
-  await withTempDir(async (dir) => {
-    const store = Store.open(dir, { log: quiet() });
+  await withStore({}, async (store, dir) => {
     const boxes: Box[] = [[10, 20, 30, 40], [1, 2, 3, 4]];
     const id = store.startEvent("cam1", T0);
     store.addFrame(id, "cam1", T0, jpeg(500), boxes, 0.5);
@@ -71,13 +89,11 @@ Deno.test("Store round-trips events and frames with boxes, scores and files", as
     assert.equal(store.storedBytes(), 1800);
     assert.deepEqual(store.listFrames(9999), []);
     assert.equal(store.getEvent(9999), null);
-    await store.close();
   });
 });
 
 Deno.test("Store keeps frame names unique when two frames share a timestamp", async () => {
-  await withTempDir(async (dir) => {
-    const store = Store.open(dir, { log: quiet() });
+  await withStore({}, async (store) => {
     const id = store.startEvent("cam1", T0);
     store.addFrame(id, "cam1", T0, jpeg(10, 1), [], 1);
     store.addFrame(id, "cam1", T0, jpeg(10, 2), [], 1);
@@ -85,13 +101,11 @@ Deno.test("Store keeps frame names unique when two frames share a timestamp", as
     const urls = store.listFrames(id).map((f) => f.url);
     assert.equal(new Set(urls).size, 2);
     for (const u of urls) assert.match(u.slice(8), FRAME_PATH);
-    await store.close();
   });
 });
 
 Deno.test("Store.listEvents() filters by camera and time, newest first, with a limit", async () => {
-  await withTempDir(async (dir) => {
-    const store = Store.open(dir, { log: quiet() });
+  await withStore({}, (store) => {
     const a = recordEvent(store, "cam1", T0, 2);
     const b = recordEvent(store, "cam2", T0 + 10_000, 2);
     const c = recordEvent(store, "cam1", T0 + 20_000, 2);
@@ -104,13 +118,11 @@ Deno.test("Store.listEvents() filters by camera and time, newest first, with a l
     assert.deepEqual(store.listEvents({ since: T0 + 50, until: T0 + 60 }).map((e) => e.id), [a]);
     assert.throws(() => store.listEvents({ camera: "../x" }), RangeError);
     assert.throws(() => store.listEvents({ limit: 0 }), RangeError);
-    await store.close();
   });
 });
 
 Deno.test("Store validates camera ids, event ids and arguments", async () => {
-  await withTempDir(async (dir) => {
-    const store = Store.open(dir, { log: quiet() });
+  await withStore({}, (store) => {
     for (const bad of ["", "Cam", "a/b", "..", "a".repeat(33), "x y"]) {
       assert.throws(() => store.startEvent(bad, T0), RangeError, bad);
     }
@@ -124,7 +136,6 @@ Deno.test("Store validates camera ids, event ids and arguments", async () => {
     );
     assert.throws(() => store.addFrame(id, "cam_1-a", NaN, jpeg(5), [], 1), RangeError);
     assert.throws(() => store.getEvent(1.5), RangeError);
-    await store.close();
   });
 });
 
@@ -169,9 +180,8 @@ Deno.test("Store at open drops frame rows whose JPEG was never written", async (
 });
 
 Deno.test("Store.enforceRetention() deletes events older than maxAgeMs, files included", async () => {
-  await withTempDir(async (dir) => {
-    const day = 86_400_000;
-    const store = Store.open(dir, { maxAgeMs: 7 * day, log: quiet() });
+  const day = 86_400_000;
+  await withStore({ maxAgeMs: 7 * day }, async (store, dir) => {
     const old = recordEvent(store, "cam1", T0 - 10 * day, 2);
     const recent = recordEvent(store, "cam1", T0 - day, 2);
     const open = store.startEvent("cam1", T0 - 20 * day); // open events are kept
@@ -187,13 +197,11 @@ Deno.test("Store.enforceRetention() deletes events older than maxAgeMs, files in
     assert.ok(store.getEvent(recent));
     assert.ok(store.getEvent(open));
     assert.equal(store.storedBytes(), 2000);
-    await store.close();
   });
 });
 
 Deno.test("Store.deleteEvent() deletes a closed event with its files, never an open one", async () => {
-  await withTempDir(async (dir) => {
-    const store = Store.open(dir, { log: quiet() });
+  await withStore({}, async (store, dir) => {
     const done = recordEvent(store, "cam1", T0, 3);
     const kept = recordEvent(store, "cam1", T0 + 1000, 2);
     const open = store.startEvent("cam1", T0 + 5000);
@@ -211,13 +219,11 @@ Deno.test("Store.deleteEvent() deletes a closed event with its files, never an o
     assert.equal(store.listFrames(kept).length, 2);
     assert.equal(store.storedBytes(), 2000);
     await assert.rejects(store.deleteEvent(0), RangeError);
-    await store.close();
   });
 });
 
 Deno.test("Store.enforceRetention() deletes the oldest events first past maxBytes", async () => {
-  await withTempDir(async (dir) => {
-    const store = Store.open(dir, { maxBytes: 5000, log: quiet() });
+  await withStore({ maxBytes: 5000 }, async (store, dir) => {
     // 4 events of 2 × 1000 bytes = 8000 bytes; inserted out of time order
     const e2 = recordEvent(store, "cam1", T0 + 2000, 2);
     const e1 = recordEvent(store, "cam2", T0 + 1000, 2);
@@ -235,13 +241,11 @@ Deno.test("Store.enforceRetention() deletes the oldest events first past maxByte
     await assert.rejects(Deno.stat(e1File), Deno.errors.NotFound);
     // cached bytes of deleted events are forgotten too
     assert.equal(store.cachedFrame(e1File.slice(dir.length + 1)), undefined);
-    await store.close();
   });
 });
 
 Deno.test("Store.enforceRetention() leaves no file behind for frames still being written", async () => {
-  await withTempDir(async (dir) => {
-    const store = Store.open(dir, { maxAgeMs: 1000, log: quiet() });
+  await withStore({ maxAgeMs: 1000 }, async (store, dir) => {
     const id = recordEvent(store, "cam1", T0, 20, 20_000); // writes still queued
     assert.ok(store.pendingWrites > 0);
     assert.equal(await store.enforceRetention(T0 + 10_000), 1);
@@ -256,13 +260,11 @@ Deno.test("Store.enforceRetention() leaves no file behind for frames still being
       for (const e of Deno.readDirSync(join(dir, name))) files.push(`${name}/${e.name}`);
     }
     assert.deepEqual(files, []);
-    await store.close();
   });
 });
 
 Deno.test("Store serves recent frames from memory (LRU) and evicts the least recent", async () => {
-  await withTempDir(async (dir) => {
-    const store = Store.open(dir, { cacheFrames: 2, log: quiet() });
+  await withStore({ cacheFrames: 2 }, async (store) => {
     const id = store.startEvent("cam1", T0);
     for (let i = 0; i < 3; i++) store.addFrame(id, "cam1", T0 + i, jpeg(10, i + 1), [], 1);
     await store.flush();
@@ -270,13 +272,11 @@ Deno.test("Store serves recent frames from memory (LRU) and evicts the least rec
     assert.equal(store.cachedFrame(rels[0]), undefined);
     assert.equal(store.cachedFrame(rels[1])?.[2], 2);
     assert.equal(store.cachedFrame(rels[2])?.[2], 3);
-    await store.close();
   });
 });
 
 Deno.test("Store.motionHistogram() counts motion frames per bucket with the first event", async () => {
-  await withTempDir(async (dir) => {
-    const store = Store.open(dir, { log: quiet() });
+  await withStore({}, (store) => {
     const a = recordEvent(store, "cam1", T0, 3); // T0, +100, +200
     const b = recordEvent(store, "cam2", T0 + 1500, 2); // +1500, +1600
     const h = store.motionHistogram({ since: T0, until: T0 + 3000, bucketMs: 1000 });
@@ -293,14 +293,12 @@ Deno.test("Store.motionHistogram() counts motion frames per bucket with the firs
     });
     assert.deepEqual(only2.map((x) => x.frames), [0, 2]);
     assert.throws(() => store.motionHistogram({ since: 0, until: 1e12, bucketMs: 1 }), RangeError);
-    await store.close();
   });
 });
 
 Deno.test("Store keeps running when JPEG writes fail, logging once per burst", async () => {
-  await withTempDir(async (dir) => {
-    const lines: string[] = [];
-    const store = Store.open(dir, { log: quiet(lines) });
+  const lines: string[] = [];
+  await withStore({ log: quiet(lines) }, async (store, dir) => {
     // A plain file where the camera's folder should be: every mkdir under it fails (even as root).
     await Deno.writeTextFile(join(dir, "cam1"), "not a folder");
     const id = store.startEvent("cam1", T0);
@@ -321,19 +319,19 @@ Deno.test("Store keeps running when JPEG writes fail, logging once per burst", a
     assert.equal(store.listFrames(id2).length, 1);
     assert.equal(lines.length, 2);
     assert.match(lines[1], /works again \(5 frames were lost\)/);
-    await store.close();
   });
 });
 
 Deno.test("Store.addFrame() never waits for the disk and skips frames past the queue bound", async () => {
-  await withTempDir(async (dir) => {
-    const lines: string[] = [];
-    const store = Store.open(dir, { maxPendingWrites: 4, log: quiet(lines) });
+  const lines: string[] = [];
+  await withStore({ maxPendingWrites: 4, log: quiet(lines) }, async (store) => {
     const id = store.startEvent("cam1", T0);
-    const t = performance.now();
-    for (let i = 0; i < 10; i++) store.addFrame(id, "cam1", T0 + i, jpeg(50_000), [], 1);
-    const ms = performance.now() - t;
-    assert.ok(ms < 200, `10 addFrame() calls took ${ms} ms`);
+    // addFrame() is synchronous and returns before any JPEG reaches the disk: right after the
+    // calls, the first 4 wait in the queue and the others were skipped (how long the calls
+    // take is measured by `deno task bench timings`, not asserted)
+    for (let i = 0; i < 10; i++) {
+      assert.equal(store.addFrame(id, "cam1", T0 + i, jpeg(50_000), [], 1), undefined);
+    }
     assert.equal(store.pendingWrites, 4);
     // pending frames are served from memory before they reach the disk
     const first = store.listFrames(id)[0].url.slice(8);
@@ -343,6 +341,5 @@ Deno.test("Store.addFrame() never waits for the disk and skips frames past the q
     assert.equal(lines.length, 2, lines.join("\n"));
     assert.match(lines[0], /queue is full/);
     assert.match(lines[1], /works again \(6 frames were lost\)/);
-    await store.close();
   });
 });

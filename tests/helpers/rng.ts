@@ -1,7 +1,7 @@
 /**
  * @module
- * A seeded PRNG for tests that must replay a run from its printed seed (the fuzz tests).
- * lib/motion/_scene.ts keeps its own copy for the detector's synthetic scenes.
+ * A seeded PRNG for tests that must replay a run from its printed seed: the fuzz tests, and the
+ * detector's synthetic scenes (lib/motion/_scene.ts).
  */
 
 /** Mulberry32: a small seeded PRNG returning [0, 1). */

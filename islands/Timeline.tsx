@@ -1,6 +1,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
-import { formatDateTime } from "../components/format.ts";
+import { formatDateTime, zoneName } from "../components/format.ts";
+import { Time } from "../components/Time.tsx";
 
 export interface TimelineBucket {
   t: number;
@@ -17,11 +18,6 @@ export interface TimelineProps {
   query: string;
 }
 
-/** `MM-DD HH:MM` */
-function short(ts: number): string {
-  return formatDateTime(ts).slice(5, 16);
-}
-
 function bucketHref(b: TimelineBucket, bucketMs: number, query: string): string {
   if (b.eventId !== null) return `/history/${b.eventId}`;
   const q = new URLSearchParams(query);
@@ -36,6 +32,8 @@ function StaticBars(props: TimelineProps) {
   const max = Math.max(1, ...buckets.map((b) => b.frames));
   const W = 1000, H = 120;
   const bw = Math.max(1, (bucketMs / span) * W - 1);
+  // Text (unlike attributes) is brought up to date by hydration: these show the browser's zone.
+  const zone = zoneName();
   return (
     <svg class="timeline-svg" viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none">
       <title>Motion frames over time</title>
@@ -50,7 +48,7 @@ function StaticBars(props: TimelineProps) {
               width={bw}
               height={h}
             >
-              <title>{`${formatDateTime(b.t)}: ${b.frames} motion frames`}</title>
+              <title>{`${formatDateTime(b.t)} (${zone}): ${b.frames} motion frames`}</title>
             </rect>
           </a>
         );
@@ -138,8 +136,8 @@ export default function Timeline(props: TimelineProps) {
     <div class="timeline">
       <div class="timeline-head">
         <span>{total} motion frames</span>
-        <span class="muted">
-          {short(props.since)} – {short(props.until)}
+        <span class="muted timeline-span">
+          <Time ts={props.since} /> – <Time ts={props.until} />
         </span>
       </div>
       <div class="timeline-chart" ref={box} data-ready={live.value ? "true" : "false"}>

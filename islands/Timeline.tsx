@@ -1,6 +1,6 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
-import { formatDateTime, zoneName } from "../components/format.ts";
+import { formatClock, formatDateTime, zoneName } from "../components/format.ts";
 import { Time } from "../components/Time.tsx";
 
 export interface TimelineBucket {
@@ -16,6 +16,21 @@ export interface TimelineProps {
   bucketMs: number;
   /** Carried into links (e.g. "camera=garage"); may be empty. */
   query: string;
+}
+
+/**
+ * The time axis in 24-hour local time like every other time on the page: `HH:MM`, with the
+ * date (`MM-DD`) under the first tick of each day; only dates when every tick is a midnight.
+ */
+function axisLabels(splits: number[]): string[] {
+  const ts = splits.map((s) => s * 1000);
+  const day = (t: number) => formatDateTime(t).slice(5, 10);
+  const midnights = ts.every((t) => formatClock(t).startsWith("00:00"));
+  return ts.map((t, i) => {
+    if (midnights) return day(t);
+    const hm = formatClock(t).slice(0, 5);
+    return i === 0 || day(ts[i - 1]) !== day(t) ? `${hm}\n${day(t)}` : hm;
+  });
 }
 
 function bucketHref(b: TimelineBucket, bucketMs: number, query: string): string {
@@ -89,7 +104,12 @@ export default function Timeline(props: TimelineProps) {
           x: { time: true, range: [props.since / 1000, props.until / 1000] as [number, number] },
         },
         axes: [
-          { stroke: "#8b949e", grid: { stroke: "#21262d" }, ticks: { stroke: "#30363d" } },
+          {
+            stroke: "#8b949e",
+            grid: { stroke: "#21262d" },
+            ticks: { stroke: "#30363d" },
+            values: (_u: uPlot, splits: number[]) => axisLabels(splits),
+          },
           {
             stroke: "#8b949e",
             grid: { stroke: "#21262d" },

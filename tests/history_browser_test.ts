@@ -83,7 +83,8 @@ Deno.test({
     });
     const thumbs = new Thumbnails(fx.ctx.store);
     fx.ctx.thumbnails = thumbs;
-    const shots = await Promise.all([2.4, 2.9, 3.4, 3.9, 4.4, 4.9, 5.4].map((t) => demoFrame(t)));
+    const times = [2.4, 2.9, 3.4, 3.9, 4.4, 4.9, 5.4];
+    const shots = await Promise.all(times.map((t) => demoFrame(t)));
     const now = Date.now();
     const ids: number[] = [];
     for (let i = 0; i < 30; i++) {
@@ -95,6 +96,7 @@ Deno.test({
           now - 90_000 - i * 47 * 60_000,
           shots.slice(first, first + 4),
           1,
+          times.slice(first, first + 4),
         ),
       );
     }
@@ -150,7 +152,9 @@ Deno.test({
       const listed = await page.locator(".event-time time").allTextContents();
       assert.ok(listed.length > 0);
       const expected = ids.map((id) => fx.ctx.store.getEvent(id)!)
-        .filter((e) => inZone(e.start, ZONE).startsWith(day) || inZone(e.end!, ZONE).startsWith(day))
+        .filter((e) =>
+          inZone(e.start, ZONE).startsWith(day) || inZone(e.end!, ZONE).startsWith(day)
+        )
         .map((e) => inZone(e.start, ZONE));
       assert.deepEqual(listed, expected, "exactly the events of that day in the viewer's zone");
       assert.match(await page.locator(".zone-note").textContent() ?? "", new RegExp(ZONE));

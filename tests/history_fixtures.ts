@@ -30,9 +30,16 @@ export function demoFrame(
   ]);
 }
 
+/** Where the demo's walking object is at `t` seconds, as a motion box in a 640×480 frame. */
+export function demoBox(t: number): [number, number, number, number] {
+  const w = 51, h = 144; // 8 % × 30 % of the frame
+  return [Math.round(-w + (640 + w) * (t - 2) / 4), 221, w, h];
+}
+
 /**
  * Stores one closed event with a frame per JPEG, 200 ms apart, the object's box moving right;
- * frame `best` gets the highest score.
+ * frame `best` gets the highest score; `times` (demo seconds of each JPEG) places the boxes on the
+ * object.
  */
 export async function storeDemoEvent(
   store: Store,
@@ -40,11 +47,13 @@ export async function storeDemoEvent(
   start: number,
   jpegs: Uint8Array[],
   best = Math.floor(jpegs.length / 2),
+  times?: number[],
 ): Promise<number> {
   const id = store.startEvent(camera, start);
   jpegs.forEach((jpeg, i) => {
     const score = i === best ? 4.2 : 1 + i / 10;
-    store.addFrame(id, camera, start + i * 200, jpeg, [[60 + i * 120, 200, 52, 144]], score);
+    const box = times ? demoBox(times[i]) : [60 + i * 120, 200, 52, 144] as const;
+    store.addFrame(id, camera, start + i * 200, jpeg, [[...box]], score);
   });
   store.endEvent(id, start + (jpegs.length - 1) * 200);
   await store.flush();

@@ -68,7 +68,7 @@ Deno.test("GET /history shows camera names and filters by camera, timeline and p
     assert.equal(buckets.reduce((s, b) => s + b.frames, 0), 90, "only the yard's frames");
     assert.equal(timeline.query, "camera=yard");
     const older = html.match(/<a class="btn" href="([^"]+)" rel="next">/)?.[1];
-    assert.ok(older?.startsWith("/history?camera=yard&amp;before="), older);
+    assert.ok(older?.startsWith("/history?camera=yard&amp;before="), String(older));
     const page2 = await (await fx.app.request(older!.replaceAll("&amp;", "&"))).text();
     assert.deepEqual(cards(page2), yard.slice(0, 6).reverse());
     assert.match(page2, /href="\/history\?camera=yard">« Newest/);

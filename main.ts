@@ -15,7 +15,7 @@ import type { CameraConfig, VigilConfig } from "./lib/config/mod.ts";
 import type { AppContext, CameraRegistry } from "./lib/context.ts";
 import { detectionSize } from "./lib/motion/mod.ts";
 import { CameraPipeline } from "./lib/pipeline/mod.ts";
-import { Store, StoreError } from "./lib/store/mod.ts";
+import { Store, StoreError, Thumbnails } from "./lib/store/mod.ts";
 
 const HOUR = 3_600_000;
 /** How often retention runs: often enough that a day of motion cannot fill the disk between runs. */
@@ -78,6 +78,8 @@ export async function start(
   }
 
   const bus = new Bus();
+  const thumbnails = new Thumbnails(store);
+  thumbnails.watch(bus);
   const pipelines = config.cameras.map((cam, i) =>
     new CameraPipeline(cam, { bus, recorder: store, capture: captures[i] })
   );
@@ -89,6 +91,7 @@ export async function start(
     config,
     bus,
     store,
+    thumbnails,
     auth,
     cameras,
     clients: new ClientRegistry(),
@@ -123,6 +126,7 @@ export async function start(
       clearInterval(retentionTimer);
       await Promise.all(pipelines.map((p) => p.stop()));
       await server.shutdown();
+      await thumbnails.close();
       await store.close();
       auth.close();
     })();

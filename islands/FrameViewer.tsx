@@ -2,7 +2,8 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { Box } from "../lib/bus/messages.ts";
 import { BoxOverlay } from "../components/BoxOverlay.tsx";
-import { formatClock, formatDateTime } from "../components/format.ts";
+import { Time } from "../components/Time.tsx";
+import { Score } from "../components/Score.tsx";
 
 export interface ViewerFrame {
   ts: number;
@@ -132,10 +133,12 @@ export default function FrameViewer(props: FrameViewerProps) {
         )}
       </div>
       <p class="frame-meta">
-        <time dateTime={new Date(f.ts).toISOString()} title={formatDateTime(f.ts)}>
-          {formatClock(f.ts)}.{String(f.ts % 1000).padStart(3, "0")}
-        </time>
-        <span>· score {f.score.toFixed(3)}</span>
+        <span class="frame-time">
+          <Time ts={f.ts} format="clock" />.{String(f.ts % 1000).padStart(3, "0")}
+        </span>
+        <span>
+          · <Score score={f.score} of="frame" />
+        </span>
         <span>· {f.boxes.length} box{f.boxes.length === 1 ? "" : "es"}</span>
         {ready.value && <span class="hint">· keys ← → Home End, space plays</span>}
       </p>

@@ -1,6 +1,7 @@
 import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
-import { formatDateTime } from "../components/format.ts";
+import { formatClock, formatDateTime, zoneName } from "../components/format.ts";
+import { Time } from "../components/Time.tsx";
 
 export interface TimelineBucket {
   t: number;
@@ -17,9 +18,19 @@ export interface TimelineProps {
   query: string;
 }
 
-/** `MM-DD HH:MM` */
-function short(ts: number): string {
-  return formatDateTime(ts).slice(5, 16);
+/**
+ * The time axis in 24-hour local time like every other time on the page: `HH:MM`, with the
+ * date (`MM-DD`) under the first tick of each day; only dates when every tick is a midnight.
+ */
+function axisLabels(splits: number[]): string[] {
+  const ts = splits.map((s) => s * 1000);
+  const day = (t: number) => formatDateTime(t).slice(5, 10);
+  const midnights = ts.every((t) => formatClock(t).startsWith("00:00"));
+  return ts.map((t, i) => {
+    if (midnights) return day(t);
+    const hm = formatClock(t).slice(0, 5);
+    return i === 0 || day(ts[i - 1]) !== day(t) ? `${hm}\n${day(t)}` : hm;
+  });
 }
 
 function bucketHref(b: TimelineBucket, bucketMs: number, query: string): string {
@@ -36,6 +47,8 @@ function StaticBars(props: TimelineProps) {
   const max = Math.max(1, ...buckets.map((b) => b.frames));
   const W = 1000, H = 120;
   const bw = Math.max(1, (bucketMs / span) * W - 1);
+  // Text (unlike attributes) is brought up to date by hydration: these show the browser's zone.
+  const zone = zoneName();
   return (
     <svg class="timeline-svg" viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none">
       <title>Motion frames over time</title>
@@ -50,7 +63,7 @@ function StaticBars(props: TimelineProps) {
               width={bw}
               height={h}
             >
-              <title>{`${formatDateTime(b.t)}: ${b.frames} motion frames`}</title>
+              <title>{`${formatDateTime(b.t)} (${zone}): ${b.frames} motion frames`}</title>
             </rect>
           </a>
         );
@@ -91,7 +104,12 @@ export default function Timeline(props: TimelineProps) {
           x: { time: true, range: [props.since / 1000, props.until / 1000] as [number, number] },
         },
         axes: [
-          { stroke: "#8b949e", grid: { stroke: "#21262d" }, ticks: { stroke: "#30363d" } },
+          {
+            stroke: "#8b949e",
+            grid: { stroke: "#21262d" },
+            ticks: { stroke: "#30363d" },
+            values: (_u: uPlot, splits: number[]) => axisLabels(splits),
+          },
           {
             stroke: "#8b949e",
             grid: { stroke: "#21262d" },
@@ -138,8 +156,8 @@ export default function Timeline(props: TimelineProps) {
     <div class="timeline">
       <div class="timeline-head">
         <span>{total} motion frames</span>
-        <span class="muted">
-          {short(props.since)} – {short(props.until)}
+        <span class="muted timeline-span">
+          <Time ts={props.since} /> – <Time ts={props.until} />
         </span>
       </div>
       <div class="timeline-chart" ref={box} data-ready={live.value ? "true" : "false"}>

@@ -5,7 +5,7 @@
  */
 import type { Bus, CameraState } from "./bus/mod.ts";
 import type { Auth, AuthEnv } from "./auth/mod.ts";
-import type { Store } from "./store/mod.ts";
+import type { Store, Thumbnails } from "./store/mod.ts";
 import type { ClientRegistry } from "./clients/mod.ts";
 import type { VigilConfig } from "./config/mod.ts";
 
@@ -32,6 +32,8 @@ export interface AppContext {
   config: VigilConfig;
   bus: Bus;
   store: Store;
+  /** Makes events' small thumbnails; without it, lists show thumbnails already made, else frames. */
+  thumbnails?: Thumbnails;
   auth: Auth;
   cameras: CameraRegistry;
   clients: ClientRegistry;

@@ -1,7 +1,7 @@
 /**
  * @module
- * `GET /frames/<camera>/<YYYY-MM-DD>/<eventId>/<ts>.jpg`: the stored motion JPEGs, for logged-in
- * users only. Only paths of exactly the shape the store writes are served (a whitelist pattern:
+ * `GET /frames/<camera>/<YYYY-MM-DD>/<eventId>/<ts>.jpg`: the stored motion JPEGs, and
+ * `…/<eventId>/thumb.jpg`: an event's small thumbnail, for logged-in users only. Only paths of exactly the shape the store writes are served (a whitelist pattern:
  * no `..`, no percent-encoding, no backslash or NUL can pass), from memory when recent, else
  * from the data folder, after checking that the file really lies inside it (no symlinks out).
  * Files never change once written, so responses may be cached for a year.
@@ -10,19 +10,19 @@ import type { Context, Hono } from "hono";
 import { requireUser } from "../lib/auth/mod.ts";
 import { resolveInside, safeJoin } from "../lib/http/mod.ts";
 import type { AppContext, AppEnv } from "../lib/context.ts";
-import { FRAME_PATH } from "../lib/store/mod.ts";
+import { FRAME_PATH, THUMB_PATH } from "../lib/store/mod.ts";
 
 const CACHE_CONTROL = "private, max-age=31536000, immutable";
 
 /**
  * The relative path of an untrusted `/frames/…` request path, or null when it is not a stored
- * frame's path. `rawPath` is the request's pathname exactly as sent (still percent-encoded):
- * only the store's own pattern passes, and lib/http's safeJoin must accept it too.
+ * frame's (or an event thumbnail's) path. `rawPath` is the request's pathname exactly as sent
+ * (still percent-encoded): only the store's own patterns pass, and lib/http's safeJoin must accept it too.
  */
 export function frameRelPath(dataDir: string, rawPath: string): string | null {
   if (!rawPath.startsWith("/frames/")) return null;
   const rel = rawPath.slice("/frames/".length);
-  if (!FRAME_PATH.test(rel)) return null;
+  if (!FRAME_PATH.test(rel) && !THUMB_PATH.test(rel)) return null;
   return safeJoin(dataDir, rel, { decoded: true }) ? rel : null;
 }
 

@@ -3,21 +3,27 @@ import { HTTPException } from "hono/http-exception";
 import type { AppContext, AppEnv } from "../lib/context.ts";
 import { requireAdmin } from "../lib/auth/mod.ts";
 import { deleteEventFor } from "./api/events.ts";
-import { island, renderPage } from "../lib/web/mod.ts";
+import { dayBounds, island, isTimeZone, parseDay, renderPage, serverZone } from "../lib/web/mod.ts";
 import { jpegFileSize } from "../lib/jpeg.ts";
-import { CAMERA_ID } from "../lib/store/mod.ts";
+import { CAMERA_ID, withThumbnail } from "../lib/store/mod.ts";
 import type { EventRow } from "../lib/store/mod.ts";
-import { formatDateTime, formatDuration } from "../components/format.ts";
+import { formatDuration } from "../components/format.ts";
+import { Time } from "../components/Time.tsx";
+import { Score } from "../components/Score.tsx";
 import { Confirm } from "../components/Confirm.tsx";
 import { Notice } from "../components/AdminTable.tsx";
 import TimelineIsland from "../islands/Timeline.tsx";
 import FrameViewerIsland from "../islands/FrameViewer.tsx";
+import HistoryFilterIsland from "../islands/HistoryFilter.tsx";
 
 const Timeline = island(TimelineIsland, "Timeline");
 const FrameViewer = island(FrameViewerIsland, "FrameViewer");
+const HistoryFilter = island(HistoryFilterIsland, "HistoryFilter");
 
 const PAGE_SIZE = 24;
 const UPLOT_CSS = "/static/islands/lib/web/uplot_css.css";
+/** Timeline bars of a day view. */
+const DAY_BUCKET = 15 * 60_000;
 
 /** Timeline ranges: span and bucket size. */
 export const RANGES: Record<string, { label: string; span: number; bucket: number }> = {
@@ -37,7 +43,12 @@ function positiveInt(s: string | undefined): number | null | undefined {
   return /^\d{1,16}$/.test(s) && Number(s) > 0 ? Number(s) : null;
 }
 
-function EventItem({ e }: { e: EventRow }) {
+/** A camera's display name; the id for cameras no longer configured. */
+function cameraName(ctx: AppContext, id: string): string {
+  return ctx.cameras.get(id)?.name || id;
+}
+
+function EventItem({ e, name }: { e: EventRow; name: string }) {
   return (
     <li class="event">
       <a href={`/history/${e.id}`} class="event-link">
@@ -47,20 +58,24 @@ function EventItem({ e }: { e: EventRow }) {
               class="thumb"
               src={e.thumbnail}
               alt={`Event ${e.id}`}
+              width={160}
+              height={120}
               loading="lazy"
               decoding="async"
             />
           )
           : <span class="thumb thumb-none">no frames</span>}
         <span class="event-text">
-          <span class="event-time">{formatDateTime(e.start)}</span>
+          <span class="event-time">
+            <Time ts={e.start} />
+          </span>
           <span class="event-meta">
-            <span class="tag">{e.camera}</span>
+            <span class="tag" title={`camera ${e.camera}`}>{name}</span>
             {e.end === null
               ? <span class="tag tag-live">ongoing</span>
               : <span>{formatDuration(e.end - e.start)}</span>}
             <span>{e.frames} frames</span>
-            <span>score {e.score.toFixed(2)}</span>
+            <Score score={e.score} of="event" />
           </span>
         </span>
       </a>
@@ -68,85 +83,111 @@ function EventItem({ e }: { e: EventRow }) {
   );
 }
 
+/** The history's filters, checked: 400 for anything malformed. */
+function historyQuery(q: (name: string) => string | undefined) {
+  const camera = q("camera") || undefined;
+  if (camera !== undefined && !CAMERA_ID.test(camera)) {
+    throw badRequest("camera must be a camera id (a-z, 0-9, '_' and '-').");
+  }
+  const before = positiveInt(q("before"));
+  if (before === null) throw badRequest("before must be a time in epoch milliseconds.");
+  const rangeKey = q("range") || "24h";
+  const range = RANGES[rangeKey];
+  if (!range) throw badRequest(`range must be one of ${Object.keys(RANGES).join(", ")}.`);
+  const tzParam = q("tz") || undefined;
+  if (tzParam !== undefined && !isTimeZone(tzParam)) {
+    throw badRequest("tz must be a time zone name such as Europe/Berlin.");
+  }
+  const date = q("date") || undefined;
+  let day: [number, number] | null = null;
+  if (date !== undefined) {
+    if (!parseDay(date)) {
+      throw badRequest("date must be a day written YYYY-MM-DD, e.g. 2026-12-03.");
+    }
+    day = dayBounds(date, tzParam ?? serverZone());
+  }
+  return { camera, before, rangeKey, range, date, tz: date ? tzParam : undefined, day };
+}
+
 /**
- * `GET /history` (list + timeline), `GET /history/:id` (frame viewer) and, for admins,
- * `POST /history/:id/delete`.
+ * `GET /history` (list + timeline, filtered by camera and day), `GET /history/:id` (frame viewer)
+ * and, for admins, `GET|POST /history/:id/delete`.
+ *
+ * The day filter (`date=YYYY-MM-DD`) is a calendar day in the zone named by `tz` (an IANA name
+ * the filter form adds from the browser), else in the server's zone (without JavaScript).
  */
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get("/history", (c) => {
-    const camera = c.req.query("camera") || undefined;
-    if (camera !== undefined && !CAMERA_ID.test(camera)) {
-      throw badRequest("camera must be a camera id (a-z, 0-9, '_' and '-').");
-    }
-    const before = positiveInt(c.req.query("before"));
-    if (before === null) throw badRequest("before must be a time in epoch milliseconds.");
-    const rangeKey = c.req.query("range") || "24h";
-    const range = RANGES[rangeKey];
-    if (!range) throw badRequest(`range must be one of ${Object.keys(RANGES).join(", ")}.`);
+    const { camera, before, rangeKey, range, date, tz, day } = historyQuery((n) => c.req.query(n));
 
+    const until = before !== undefined ? before - 1 : undefined;
     const events = ctx.store.listEvents({
       camera,
-      until: before !== undefined ? before - 1 : undefined,
+      since: day ? day[0] : undefined,
+      until: day ? Math.min(day[1] - 1, until ?? Infinity) : until,
       limit: PAGE_SIZE + 1,
     });
     const more = events.length > PAGE_SIZE;
     if (more) events.length = PAGE_SIZE;
-    const now = Date.now();
-    const until = Math.ceil(now / range.bucket) * range.bucket;
-    const since = until - range.span;
-    const buckets = ctx.store.motionHistogram({ camera, since, until, bucketMs: range.bucket });
-    const keep = (extra: Record<string, string>) => {
+
+    // The timeline: the chosen day, else the last `range` up to now.
+    let since: number, end: number, bucketMs: number;
+    if (day) {
+      [since, end, bucketMs] = [day[0], day[1], DAY_BUCKET];
+    } else {
+      bucketMs = range.bucket;
+      end = Math.ceil(Date.now() / bucketMs) * bucketMs;
+      since = end - range.span;
+    }
+    const buckets = ctx.store.motionHistogram({ camera, since, until: end, bucketMs });
+
+    /** The filters as a query string, plus `extra`. */
+    const query = (extra: Record<string, string> = {}, withRange = true) => {
       const q = new URLSearchParams();
       if (camera) q.set("camera", camera);
-      if (rangeKey !== "24h") q.set("range", rangeKey);
+      if (date) q.set("date", date);
+      if (tz) q.set("tz", tz);
+      if (withRange && rangeKey !== "24h") q.set("range", rangeKey);
       for (const [k, v] of Object.entries(extra)) q.set(k, v);
-      const s = q.toString();
-      return s ? `/history?${s}` : "/history";
+      return q.toString();
     };
-    const cameras = ctx.cameras.list();
-    const older = more ? keep({ before: String(events[events.length - 1].start) }) : null;
+    const href = (s: string) => s ? `/history?${s}` : "/history";
+    const older = more ? href(query({ before: String(events[events.length - 1].start) })) : null;
     const deleted = positiveInt(c.req.query("deleted"));
+    const cameras = ctx.cameras.list().map((k) => ({ id: k.id, name: k.name || k.id }));
+    if (camera && !cameras.some((k) => k.id === camera)) cameras.push({ id: camera, name: camera });
+    const forCamera = camera ? ` for ${cameraName(ctx, camera)}` : "";
 
     return renderPage(
       c,
       <>
         <div class="page-head">
           <h1>History</h1>
-          {cameras.length > 1 && (
-            <form class="filter" method="get" action="/history">
-              <label>
-                <span class="sr-only">Camera</span>
-                <select name="camera">
-                  <option value="">All cameras</option>
-                  {cameras.map((k) => (
-                    <option key={k.id} value={k.id} selected={k.id === camera}>
-                      {k.name || k.id}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              {rangeKey !== "24h" && <input type="hidden" name="range" value={rangeKey} />}
-              <button class="btn" type="submit">Show</button>
-            </form>
-          )}
+          <HistoryFilter
+            cameras={cameras}
+            camera={camera ?? ""}
+            date={date ?? ""}
+            tz={tz ?? ""}
+            range={rangeKey === "24h" ? "" : rangeKey}
+          />
         </div>
         <Notice text={deleted ? `Event ${deleted} was deleted.` : undefined} />
         <section class="card">
           <div class="card-head">
-            <h2>Motion over the last {range.label}</h2>
+            <h2>{date ? `Motion on ${date}` : `Motion over the last ${range.label}`}</h2>
             <nav class="segmented small" aria-label="Range">
               {Object.entries(RANGES).map(([k, r]) => {
+                // a range shows the last hours up to now: it leaves the day view
                 const q = new URLSearchParams();
                 if (camera) q.set("camera", camera);
                 if (k !== "24h") q.set("range", k);
-                const s = q.toString();
                 return (
                   <a
                     key={k}
                     class="seg"
-                    href={s ? `/history?${s}` : "/history"}
-                    aria-pressed={k === rangeKey ? "true" : "false"}
-                    title={r.label}
+                    href={href(q.toString())}
+                    aria-pressed={!date && k === rangeKey ? "true" : "false"}
+                    title={`the last ${r.label}`}
                   >
                     {k}
                   </a>
@@ -157,24 +198,44 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
           <Timeline
             buckets={buckets}
             since={since}
-            until={until}
-            bucketMs={range.bucket}
-            query={camera ? `camera=${camera}` : ""}
+            until={end}
+            bucketMs={bucketMs}
+            query={query({}, false)}
           />
         </section>
         <section>
           <h2 class="section-title">
-            {before !== undefined ? `Events before ${formatDateTime(before)}` : "Latest events"}
+            {before !== undefined
+              ? (
+                <>
+                  Events before <Time ts={before} />
+                </>
+              )
+              : date
+              ? `Events of ${date}`
+              : "Latest events"}
+            {date && <span class="muted zone-note">(a day in {tz ?? serverZone()})</span>}
           </h2>
           {events.length === 0
-            ? <p class="card muted">No motion events stored{camera ? ` for ${camera}` : ""}.</p>
+            ? (
+              <p class="card muted">
+                No motion events stored{forCamera}
+                {date ? ` on ${date}` : ""}.
+              </p>
+            )
             : (
               <ul class="events" data-testid="events">
-                {events.map((e) => <EventItem key={e.id} e={e} />)}
+                {events.map((e) => (
+                  <EventItem
+                    key={e.id}
+                    e={withThumbnail(e, ctx.store, ctx.thumbnails)}
+                    name={cameraName(ctx, e.camera)}
+                  />
+                ))}
               </ul>
             )}
           <nav class="pager" aria-label="Pages">
-            {before !== undefined && <a class="btn" href={keep({})}>« Newest</a>}
+            {before !== undefined && <a class="btn" href={href(query())}>« Newest</a>}
             {older && <a class="btn" href={older} rel="next">Older »</a>}
           </nav>
         </section>
@@ -215,13 +276,13 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
           <h1>Event {event.id}</h1>
         </div>
         <p class="event-summary">
-          <span class="tag">{event.camera}</span>
-          <span>{formatDateTime(event.start)}</span>
+          <span class="tag" title={`camera ${event.camera}`}>{cameraName(ctx, event.camera)}</span>
+          <Time ts={event.start} />
           {event.end === null
             ? <span class="tag tag-live">ongoing</span>
             : <span>{formatDuration(event.end - event.start)}</span>}
           <span>{event.frames} frames</span>
-          <span>best score {event.score.toFixed(2)}</span>
+          <Score score={event.score} of="event" />
         </p>
         <FrameViewer
           eventId={event.id}
@@ -261,7 +322,9 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       c,
       <Confirm
         title={`Delete event ${id}?`}
-        message={`Its ${event.frames} frames from ${event.camera} are deleted from the disk. This cannot be undone.`}
+        message={`Its ${event.frames} frames from ${
+          cameraName(ctx, event.camera)
+        } are deleted from the disk. This cannot be undone.`}
         action={`/history/${id}/delete`}
         button="Delete event"
         cancel={`/history/${id}`}

@@ -29,3 +29,4 @@ export { answerErrors, isApiPath } from "./errors.ts";
 export { island, serializeProps } from "./island.tsx";
 export { buildIslands, islandNames, islandsFresh } from "./build.ts";
 export type { BuildOptions } from "./build.ts";
+export { dayBounds, isTimeZone, parseDay, serverZone } from "./zoned_day.ts";

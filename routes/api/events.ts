@@ -8,7 +8,7 @@ import type { Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { clientAddress, requireAdmin, requireUser, type SignedInEnv } from "../../lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "../../lib/context.ts";
-import { CAMERA_ID } from "../../lib/store/mod.ts";
+import { CAMERA_ID, withThumbnail } from "../../lib/store/mod.ts";
 
 /** Most events one request returns. */
 export const MAX_LIMIT = 500;
@@ -128,7 +128,8 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       if (since !== undefined && until !== undefined && since > until) {
         throw badParam("since must not be after until");
       }
-      const events = ctx.store.listEvents({ camera, since, until, limit });
+      const events = ctx.store.listEvents({ camera, since, until, limit })
+        .map((e) => withThumbnail(e, ctx.store, ctx.thumbnails));
       c.header("Cache-Control", "no-store");
       return c.json(events);
     },
@@ -142,7 +143,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       const ev = ctx.store.getEvent(id);
       if (!ev) throw noEvent(id);
       c.header("Cache-Control", "no-store");
-      return c.json(ev);
+      return c.json(withThumbnail(ev, ctx.store, ctx.thumbnails));
     },
   );
 

@@ -5,6 +5,7 @@ import type { AppEnv } from "../context.ts";
 import { Layout } from "../../components/Layout.tsx";
 import { _beginIslands, _endIslands } from "./island.tsx";
 import { devReloadEnabled, devReloadScript } from "./dev_reload.ts";
+import { assetUrl } from "./assets.ts";
 
 export interface PageOptions {
   /** The page's name; the document title becomes "<title> · Vigil". */
@@ -15,12 +16,9 @@ export interface PageOptions {
   styles?: string[];
 }
 
-/** The island runtime entry, built from lib/web/client.ts. */
-export const CLIENT_URL = "/static/islands/lib/web/client.js";
-
 /** The boot script: one nonce'd inline module that hydrates the page's islands. */
 export function bootScript(): string {
-  return `import{boot}from"${CLIENT_URL}";boot();`;
+  return `import{boot}from"${assetUrl("lib/web/client.js")}";boot();`;
 }
 
 /** The page's one inline script: island boot (if it has islands) and, under dev, the reloader. */

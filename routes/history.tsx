@@ -55,6 +55,8 @@ function EventItem({ e }: { e: EventRow }) {
               alt={`Event ${e.id}`}
               loading="lazy"
               decoding="async"
+              width={160}
+              height={120}
             />
           )
           : <span class="thumb thumb-none">no frames</span>}

@@ -29,7 +29,8 @@ export function negotiateEncoding(acceptEncoding: string | null | undefined): En
   if (!acceptEncoding) return null;
   const q = new Map<string, number>();
   for (const part of acceptEncoding.split(",")) {
-    const [name, ...params] = part.trim().toLowerCase().split(";");
+    const [token, ...params] = part.toLowerCase().split(";");
+    const name = token.trim();
     if (!name) continue;
     let weight = 1;
     for (const p of params) {

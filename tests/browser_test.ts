@@ -10,7 +10,7 @@
  * Screenshots go to $VIGIL_SCREENSHOTS (default /tmp) as vigil-<page>-<phone|desktop>.png.
  */
 import assert from "node:assert/strict";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
 import { makeFixture, makeJpeg } from "./browser_fixtures.ts";
 import * as ws from "../routes/ws.ts";
 import * as staticFiles from "../routes/static.ts";

@@ -5,7 +5,7 @@
  * meets and must get past. RTSP over TCP itself is tested in capture_rtsp_tcp_test.ts.
  */
 import assert from "node:assert/strict";
-import RtspServerModule from "rtsp-streaming-server";
+import RtspServerModule from "npm:rtsp-streaming-server@2.1.0";
 import { CameraCapture } from "../lib/capture/mod.ts";
 import {
   background,

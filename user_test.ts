@@ -40,7 +40,9 @@ Deno.test("runUserCli() refuses a --data folder without vigil.db (exit 2, one li
       const t = io();
       assert.equal(await runUserCli(args, t.io), 2, args.join(" "));
       const d = args.includes("--data") ? args[args.indexOf("--data") + 1] : dir;
-      assert.deepEqual(t.err, [`no Vigil database in ${d} (start Vigil once with --data ${d} first)`]);
+      assert.deepEqual(t.err, [
+        `no Vigil database in ${d} (start Vigil once with --data ${d} first)`,
+      ]);
       assert.deepEqual(t.out, []);
     }
     // VIGIL_DATA is checked the same way

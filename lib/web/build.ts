@@ -14,6 +14,8 @@ const OUT = new URL("static/islands/", ROOT);
 const STAMP = new URL(".stamp", OUT);
 const LOCK = new URL(".lock", OUT);
 const MANIFEST = new URL(MANIFEST_NAME, OUT);
+/** Where deno bundle writes before the files are renamed by content and moved into OUT. */
+const STAGE = new URL(".stage/", OUT);
 
 /** Folders and files whose changes call for a rebuild. */
 const SOURCES = ["islands/", "components/", "lib/web/", "deno.json", "deno.lock"];
@@ -154,6 +156,18 @@ async function hashOutputs(
   }
 }
 
+/** Moves every file of `from` to the same place under `to` (atomic renames, same file system). */
+async function moveInto(from: URL, to: URL): Promise<void> {
+  for await (const e of Deno.readDir(from)) {
+    if (e.isDirectory) {
+      await Deno.mkdir(new URL(`${e.name}/`, to), { recursive: true });
+      await moveInto(new URL(`${e.name}/`, from), new URL(`${e.name}/`, to));
+    } else {
+      await Deno.rename(new URL(e.name, from), new URL(e.name, to));
+    }
+  }
+}
+
 /**
  * Builds `static/islands/` unless it is already fresh. Safe to call from several processes at
  * once (a lock file serialises them). Throws with deno bundle's output when bundling fails.
@@ -185,25 +199,29 @@ export async function buildIslands(opts: BuildOptions = {}): Promise<void> {
       "--minify",
       "--code-splitting",
       "--outdir",
-      OUT.pathname,
+      STAGE.pathname,
       ...entries,
     ];
+    await Deno.remove(STAGE, { recursive: true }).catch(() => {}); // left by a killed build
     const out = await runDeno(args);
     const text = new TextDecoder().decode(out.stderr) + new TextDecoder().decode(out.stdout);
     if (!out.success) {
       throw new Error(`Building the island bundles failed (deno bundle):\n${text.trim()}`);
     }
     const manifest: Record<string, string> = {};
-    await hashOutputs(OUT, "", manifest);
+    await hashOutputs(STAGE, "", manifest);
+    // into place by rename: a file a server is sending is never rewritten under its name
+    await moveInto(STAGE, OUT);
     const sorted = Object.fromEntries(Object.entries(manifest).sort(([a], [b]) => a < b ? -1 : 1));
     const tmp = new URL(".manifest.tmp", OUT);
     await Deno.writeTextFile(tmp, JSON.stringify(sorted, null, 2) + "\n");
     await Deno.rename(tmp, MANIFEST); // readers never see half a manifest
-    // deno bundle rewrites every output; what it did not write is left from an older build
+    // every file of this build was just moved in; anything older is left from an older build
     await removeOlderThan(OUT, started - 1000);
     await Deno.writeTextFile(STAMP, new Date().toISOString());
     log(`islands: built ${names.join(", ")} in ${Math.round(performance.now() - t0)} ms`);
   } finally {
+    await Deno.remove(STAGE, { recursive: true }).catch(() => {});
     await Deno.remove(LOCK).catch(() => {});
   }
 }

@@ -3,6 +3,7 @@
  * Builds Vigil's web app: middleware in the order that keeps it safe, then every route module.
  */
 import { Hono } from "hono";
+import { compress } from "hono/compress";
 import type { MiddlewareHandler } from "hono";
 import {
   bodyLimit,
@@ -77,6 +78,8 @@ function requireSession(): MiddlewareHandler<AppEnv> {
 
 export function createApp(ctx: AppContext): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // Pages and API answers are gzipped (static files compress themselves, once, in routes/static).
+  app.use("*", compress({ contentTypeFilter: /^(text\/html|application\/json)/ }));
   app.use("*", securityHeaders());
   app.use("*", sessionMiddleware(ctx.auth));
   app.use("*", csrfGuard());

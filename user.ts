@@ -10,7 +10,9 @@
  * Passwords are never taken from the command line (they would land in shell history and `ps`):
  * they are read from the terminal without echo (asked twice), or as the first line of stdin when
  * it is not a terminal (`printf '%s\n' "$PW" | deno task user add alice`).
- * The data folder defaults to $VIGIL_DATA, else ./frames (the users live in DIR/vigil.db).
+ * The data folder defaults to $VIGIL_DATA, else ./frames (the users live in DIR/vigil.db). A folder
+ * without vigil.db is refused (exit 2) rather than given an empty database: start Vigil once
+ * with that `--data` first.
  */
 import { join } from "node:path";
 import { Auth, AuthInputError, type Role, validateRole } from "./lib/auth/mod.ts";
@@ -32,7 +34,7 @@ const USAGE = `Usage: deno task user <command> [--data DIR]
   remove NAME                remove a user (and end their sessions)
 Options: --data DIR  data folder holding vigil.db (default: $VIGIL_DATA or ./frames)`;
 
-/** Runs the CLI; returns the exit code (0 ok, 1 failed, 2 usage). */
+/** Runs the CLI; returns the exit code (0 ok, 1 failed, 2 usage or no database in the folder). */
 export async function runUserCli(args: string[], io: CliIO): Promise<number> {
   let positional: string[], data: string, role: Role | undefined;
   try {
@@ -58,9 +60,21 @@ export async function runUserCli(args: string[], io: CliIO): Promise<number> {
     io.err(USAGE);
     return 2;
   }
+  const dbPath = join(data, "vigil.db");
+  try {
+    Deno.statSync(dbPath);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) {
+      io.err(`Cannot read ${dbPath}: ${(err as Error).message}`);
+      return 1;
+    }
+    // a wrong --data would otherwise create an empty database the server never reads
+    io.err(`no Vigil database in ${data} (start Vigil once with --data ${data} first)`);
+    return 2;
+  }
   let auth: Auth;
   try {
-    auth = Auth.open(join(data, "vigil.db"), { log: () => {} });
+    auth = Auth.open(dbPath, { log: () => {} });
   } catch (err) {
     io.err((err as Error).message);
     return 1;

@@ -10,7 +10,9 @@
  * Screenshots go to $VIGIL_SCREENSHOTS (default /tmp) as vigil-<page>-<phone|desktop>.png.
  */
 import assert from "node:assert/strict";
-import { type Browser, chromium, type Page } from "playwright-core";
+// A test-only package: kept out of deno.json's imports and deno.lock (see tests/lockfile_test.ts)
+// deno-lint-ignore no-import-prefix
+import { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
 import { makeFixture, makeJpeg } from "./browser_fixtures.ts";
 import * as ws from "../routes/ws.ts";
 import * as staticFiles from "../routes/static.ts";

@@ -4,7 +4,9 @@
  * screenshotted at desktop and phone sizes to $VIGIL_SHOTS (default /tmp/vigil-shots/history).
  */
 import assert from "node:assert/strict";
-import { type Browser, chromium, type Page } from "playwright-core";
+// A test-only package: kept out of deno.json's imports and deno.lock (see tests/lockfile_test.ts)
+// deno-lint-ignore no-import-prefix
+import { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
 import { makeFixture } from "./browser_fixtures.ts";
 import { demoFrame, storeDemoEvent } from "./history_fixtures.ts";
 import * as staticFiles from "../routes/static.ts";

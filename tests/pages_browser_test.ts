@@ -5,7 +5,9 @@
  * go to a folder the test prints (VIGIL_SCREENSHOTS, else a new temporary one): look at them.
  */
 import assert from "node:assert/strict";
-import { type Browser, chromium, type Page } from "playwright-core";
+// A test-only package: kept out of deno.json's imports and deno.lock (see tests/lockfile_test.ts)
+// deno-lint-ignore no-import-prefix
+import { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
 import { startVigil, type VigilProcess } from "./helpers/server.ts";
 
 const SIZES = [

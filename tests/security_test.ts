@@ -1030,6 +1030,9 @@ Deno.test("[security] user CLI: add/passwd/role/remove/list, password never from
       env: () => undefined,
     };
     const run = (...args: string[]) => runUserCli([...args, "--data", dir], io);
+    // the database the server creates on its first start (the CLI never creates one)
+    const { Auth } = await import("../lib/auth/mod.ts");
+    Auth.open(join(dir, "vigil.db"), { log: () => {} }).close();
     passwords.push("alice-password");
     assert.equal(await run("add", "alice", "--role", "admin"), 0);
     passwords.push("bob-password");
@@ -1077,7 +1080,6 @@ Deno.test("[security] user CLI: add/passwd/role/remove/list, password never from
     const text = new TextDecoder().decode(res.stdout) + new TextDecoder().decode(res.stderr);
     assert.equal(res.code, 0, text);
     assert.ok(!text.includes("dave-password"));
-    const { Auth } = await import("../lib/auth/mod.ts");
     const auth = Auth.open(join(dir, "vigil.db"), { log: () => {} });
     try {
       const r = await auth.login("dave", "dave-password", { address: "cli", userAgent: "" });

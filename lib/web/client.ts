@@ -1,13 +1,14 @@
 /**
  * @module
  * The browser half of the island runtime: finds the `[data-island]` markers written by
- * `island()`, imports each island's bundle and hydrates it with its serialized props.
+ * `island()`, imports each island's bundle (its content-hashed URL, from `data-src`) and
+ * hydrates it with its serialized props.
  * Bundled (with code splitting, so every island shares one Preact) by `lib/web/build.ts`.
  */
 import { type ComponentType, h, hydrate } from "preact";
 import { formatTime, type TimeFormat, zoneName } from "../../components/format.ts";
 
-/** Where `build.ts` puts `islands/<Name>.tsx` once bundled. */
+/** Where `build.ts` puts `islands/<Name>.tsx` once bundled (for markers without `data-src`). */
 export const ISLAND_BASE = "/static/islands/islands/";
 
 /** Rewrites every server-written `<time data-ts>` in the browser's zone (components/Time.tsx). */
@@ -33,7 +34,7 @@ export async function boot(base: string = ISLAND_BASE): Promise<void> {
     try {
       const data = document.getElementById(`${el.id}-props`)?.textContent;
       const props = data ? JSON.parse(data) : {};
-      const mod = await import(`${base}${name}.js`) as {
+      const mod = await import(el.dataset.src || `${base}${name}.js`) as {
         default: ComponentType<Record<string, unknown>>;
       };
       hydrate(h(mod.default, props), el);

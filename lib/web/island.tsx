@@ -1,4 +1,5 @@
 import type { ComponentType, JSX } from "preact";
+import { assetUrl } from "./assets.ts";
 
 /** What one page render collected: the islands it holds, in document order. */
 export interface IslandCollector {
@@ -41,9 +42,10 @@ const NAME = /^[A-Z][A-Za-z0-9]*$/;
 /**
  * Wraps an island component for server rendering: `const Viewer = island(ViewerIsland, "Viewer")`,
  * then `<Viewer … />` in a page. The HTML is the component rendered inside
- * `<div class="island" data-island="Name" id="island-N">`, followed by its props as a JSON data
- * block `<script type="application/json" id="island-N-props">`. In the browser the boot script
- * imports `/static/islands/islands/Name.js` (built from `islands/Name.tsx`) and hydrates the div.
+ * `<div class="island" data-island="Name" id="island-N" data-src="…">`, followed by its props as
+ * a JSON data block `<script type="application/json" id="island-N-props">`. In the browser the
+ * boot script imports `data-src`, the content-hashed bundle built from `islands/Name.tsx`
+ * (`/static/islands/islands/Name-HASH.js`), and hydrates the div.
  * Props must be JSON-serializable (no functions, no `Date`; use epoch ms).
  */
 export function island<P extends object>(
@@ -61,7 +63,7 @@ export function island<P extends object>(
     c?.names.add(name);
     return (
       <>
-        <div class="island" data-island={name} id={id}>
+        <div class="island" data-island={name} id={id} data-src={assetUrl(`islands/${name}.js`)}>
           <Component {...props} />
         </div>
         <script

@@ -12,12 +12,14 @@
  *   string can close the tag; CSP allows data blocks because they never run).
  * - `buildIslands()` runs `deno bundle --code-splitting` over `lib/web/client.ts` and every
  *   island into `static/islands/`: Preact and signals go to shared `chunk-*.js` files, so all
- *   islands on a page share one Preact (hooks and signals work across them). The boot script
- *   imports `client.js`, whose `boot()` imports `/static/islands/islands/<Name>.js` for each
- *   marker and calls Preact's `hydrate` with the parsed props.
+ *   islands on a page share one Preact (hooks and signals work across them). Every file is
+ *   named after its content and `assetUrl("islands/Viewer.js")` gives its URL (served
+ *   immutable). The boot script imports `client.js`, whose `boot()` imports each marker's
+ *   `data-src` (the island's bundle) and calls Preact's `hydrate` with the parsed props.
  * - Under `deno task dev` (`enableDevReload()`), pages also reload when the server restarts.
  */
-export { bootScript, CLIENT_URL, renderError, renderPage } from "./render.tsx";
+export { bootScript, renderError, renderPage } from "./render.tsx";
+export { ASSET_BASE, assetManifest, assetUrl } from "./assets.ts";
 export {
   DEV_EVENTS_PATH,
   devReloadEnabled,

@@ -6,6 +6,7 @@ import type { AppEnv } from "../context.ts";
 import { Layout } from "./layout.tsx";
 import { _beginIslands, _endIslands } from "./island.tsx";
 import { devReloadEnabled, devReloadScript } from "./dev_reload.ts";
+import { assetUrl } from "./assets.ts";
 
 export interface PageOptions {
   /** The page's name; the document title becomes "<title> · Vigil". */
@@ -23,12 +24,9 @@ function vars<E extends AppEnv>(c: Context<E>): AppEnv["Variables"] {
   return (c as unknown as Context<AppEnv>).var;
 }
 
-/** The island runtime entry, built from lib/web/client.ts. */
-export const CLIENT_URL = "/static/islands/lib/web/client.js";
-
 /** The boot script: one nonce'd inline module that hydrates the page's islands. */
 export function bootScript(): string {
-  return `import{boot}from"${CLIENT_URL}";boot();`;
+  return `import{boot}from"${assetUrl("lib/web/client.js")}";boot();`;
 }
 
 /**

@@ -4,6 +4,6 @@
  * frames, the frames' JPEG files under `<data>/<camera>/<YYYY-MM-DD>/<eventId>/`, a small
  * in-memory cache of recent JPEGs, and retention by age and by disk use.
  */
-export { Store, StoreError } from "./store.ts";
-export type { EventRow, FrameRow, HistogramBucket, StoreOptions } from "./store.ts";
+export { isDiskFull, RESERVE_FILES, Store, StoreError } from "./store.ts";
+export type { EventRow, FrameRow, HistogramBucket, StorageHealth, StoreOptions } from "./store.ts";
 export { assertCameraId, CAMERA_ID, FRAME_PATH, frameUrl } from "./paths.ts";

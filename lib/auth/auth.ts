@@ -584,7 +584,15 @@ export class Auth {
       return null;
     }
     if (now - session.lastSeen >= TOUCH_EVERY_MS) {
-      this.#db.prepare("UPDATE auth_sessions SET last_seen = ? WHERE id = ?").run(now, session.id);
+      try {
+        this.#db.prepare("UPDATE auth_sessions SET last_seen = ? WHERE id = ?").run(
+          now,
+          session.id,
+        );
+      } catch {
+        // A full disk ("database or disk is full"): the session stays valid; last seen is
+        // only a hint for idle expiry and the sessions page, written again on a later request.
+      }
       session.lastSeen = now;
       session.expiresAt = Math.min(now + this.#idleMs, session.createdAt + this.#maxMs);
     }

@@ -263,7 +263,9 @@ export class Store {
     this.#db = this.#openDatabase();
     const db = this.#db;
     this.#st = {
-      insertEvent: db.prepare("INSERT INTO events (id, camera, start, end, dir) VALUES (?, ?, ?, ?, ?)"),
+      insertEvent: db.prepare(
+        "INSERT INTO events (id, camera, start, end, dir) VALUES (?, ?, ?, ?, ?)",
+      ),
       eventById: db.prepare("SELECT * FROM events WHERE id = ?"),
       insertFrame: db.prepare(
         "INSERT INTO frames (event_id, ts, file, boxes, score, bytes) VALUES (?, ?, ?, ?, ?, ?)",
@@ -939,9 +941,8 @@ export class Store {
   /** Runs one background task at a time (making room, writing the reserves). */
   #background(task: () => Promise<void>): void {
     if (this.#side) return;
-    this.#side = task().catch((err) =>
-      this.#opts.log(`vigil: storage: ${(err as Error).message}`)
-    ).finally(() => this.#side = null);
+    this.#side = task().catch((err) => this.#opts.log(`vigil: storage: ${(err as Error).message}`))
+      .finally(() => this.#side = null);
   }
 
   /** Bytes of free space at which storage resumes: the reserves back, and room to spare. */
@@ -983,7 +984,13 @@ export class Store {
     }
     try {
       for (const [id, ev] of this.#unsaved) {
-        this.#st.insertEvent.run(id, ev.camera, ev.start, ev.end, eventDir(ev.camera, ev.start, id));
+        this.#st.insertEvent.run(
+          id,
+          ev.camera,
+          ev.start,
+          ev.end,
+          eventDir(ev.camera, ev.start, id),
+        );
         this.#unsaved.delete(id);
       }
       for (const [id, end] of this.#pendingEnds) {

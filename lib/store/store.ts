@@ -309,11 +309,15 @@ export class Store {
            COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)) AS n`,
       ).get()!.n,
     );
-    try {
-      this.#recover();
-    } catch (err) {
+    if (this.#readOnly) {
       this.#needsRecover = true;
-      this.#writeFailed(err, "events a crash left open could not be closed");
+    } else {
+      try {
+        this.#recover();
+      } catch (err) {
+        this.#needsRecover = true;
+        this.#writeFailed(err, "events a crash left open could not be closed");
+      }
     }
     this.#bytes = this.storedBytes();
     if (this.#readOnly) {
@@ -394,7 +398,8 @@ export class Store {
   #spaceProblem(err: unknown): boolean {
     if (isDiskFull(err)) return true;
     const code = (err as { errcode?: number }).errcode;
-    const ioError = typeof code === "number" && (code & 0xff) === 10; // SQLITE_IOERR_*
+    const ioError = (typeof code === "number" && (code & 0xff) === 10) || // SQLITE_IOERR_*
+      /disk I\/O error/i.test((err as Error)?.message ?? "");
     return ioError && this.#free() < this.#opts.minFreeBytes;
   }
 
@@ -908,7 +913,7 @@ export class Store {
 
   /** A write failed: a full disk switches to "disk full", anything else is logged per burst. */
   #writeFailed(err: unknown, what: string): void {
-    if (this.#spaceProblem(err)) {
+    if (this.#readOnly || this.#spaceProblem(err)) {
       this.#enterFull(`${what}: ${(err as Error).message}`);
       this.#full!.lost++;
     } else {

@@ -283,3 +283,49 @@ Deno.test("Store keeps the quota within one event's size between retention runs"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test({
+  name: "Store without statfs (no --allow-sys): a failed write says disk full, freed space resumes",
+  ignore,
+}, async () => {
+  await withTmpfs(4, async (dir) => {
+    const data = join(dir, "data");
+    const lines: string[] = [];
+    const store = Store.open(data, {
+      log: (l) => lines.push(l),
+      watchMs: 100,
+      reserveBytes: 128 * 1024,
+      freeBytes: () => Infinity, // free space unknown: only failing writes tell
+    });
+    try {
+      const t0 = Date.UTC(2026, 11, 1);
+      await until("the reserve files", () => {
+        try {
+          return Deno.statSync(join(data, ".vigil-reserve-start")).size > 0;
+        } catch {
+          return false;
+        }
+      }, 5000);
+      await fillDisk(join(dir, "filler"));
+      const id = store.startEvent("cam1", t0);
+      for (let i = 0; i < 5; i++) {
+        store.addFrame(id, "cam1", t0 + i * 100, jpeg(40_000, i), [[1, 2, 3, 4]], 1);
+      }
+      store.endEvent(id, t0 + 400);
+      await store.flush();
+      assert.equal(store.health().status, "degraded", lines.join("\n"));
+      await sleep(500);
+      assert.equal(store.health().status, "degraded", "no room yet: stays degraded");
+      await Deno.remove(join(dir, "filler"));
+      await until("storage resumed", () => store.health().status === "ok", 5000);
+      const next = store.startEvent("cam1", t0 + 10_000);
+      store.addFrame(next, "cam1", t0 + 10_000, jpeg(10_000, 1), [[1, 2, 3, 4]], 1);
+      store.endEvent(next, t0 + 10_000);
+      await store.flush();
+      assert.equal(store.getEvent(next)?.frames, 1);
+      assert.equal(store.getEvent(id)?.end, t0 + 400, "the event from the full disk is closed");
+    } finally {
+      await store.close();
+    }
+  });
+});

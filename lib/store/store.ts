@@ -90,7 +90,14 @@ export function isDiskFull(err: unknown): boolean {
   return /No space left|disk is full|Disk quota exceeded|ENOSPC/i.test(String(e?.message ?? err));
 }
 
+let statfsAllowed: boolean | undefined;
+
+/** Free bytes for unprivileged users; Infinity (unknown: writes will tell) without --allow-sys=statfs. */
 function statfsFree(dir: string): number {
+  // Asked once, without a prompt: a permission prompt would block the event loop.
+  statfsAllowed ??= Deno.permissions.querySync({ name: "sys", kind: "statfs" }).state ===
+    "granted";
+  if (!statfsAllowed) return Infinity;
   const s = statfsSync(dir);
   return Number(s.bavail) * Number(s.bsize);
 }

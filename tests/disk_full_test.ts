@@ -188,6 +188,8 @@ Deno.test({
       now.t += 61_000; // past the last-seen update interval: this is where it wrote (and threw)
       const found = auth.sessionForToken(token);
       assert.equal(found?.user.username, "admin");
+      now.t += 8 * 24 * 3_600_000; // idle-expired: its row is deleted, which fails too
+      assert.equal(auth.sessionForToken(token), null);
     } finally {
       auth.close();
     }

@@ -580,7 +580,9 @@ export class Auth {
     const now = this.#now();
     const session = this.#toSession(r);
     if (now >= session.expiresAt) {
-      this.#db.prepare("DELETE FROM auth_sessions WHERE id = ?").run(session.id);
+      try {
+        this.#db.prepare("DELETE FROM auth_sessions WHERE id = ?").run(session.id);
+      } catch { /* a full disk: expired all the same; pruneSessions() deletes it later */ }
       return null;
     }
     if (now - session.lastSeen >= TOUCH_EVERY_MS) {

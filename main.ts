@@ -64,7 +64,17 @@ export async function start(
     maxAgeMs: config.retention.maxAgeDays * 24 * HOUR,
     maxBytes: config.retention.maxDiskMB * 1024 * 1024,
   });
-  const auth = Auth.open(join(config.data, "vigil.db"));
+  let auth: Auth;
+  try {
+    auth = Auth.open(join(config.data, "vigil.db"));
+  } catch (err) { // e.g. a full disk with no room at all for SQLite's files: one line, no trace
+    await store.close();
+    throw new StoreError(
+      `Cannot open the accounts in ${config.data}: ${
+        (err as Error).message
+      } (free space on that disk)`,
+    );
+  }
   const admin = auth.ensureAdmin(env.VIGIL_ADMIN_PASSWORD);
   if (admin.generatedPassword) {
     console.log(

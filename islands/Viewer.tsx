@@ -47,6 +47,18 @@ async function fetchErrorLines(camera: string): Promise<string[]> {
   }
 }
 
+/** `/api/health`'s storage message ("disk full: …") while storage is degraded, else "". */
+async function fetchStorageMessage(): Promise<string> {
+  try {
+    const res = await fetch("/api/health", { headers: { accept: "application/json" } });
+    const body = await res.json() as { storage?: { status?: unknown; message?: unknown } };
+    const s = body.storage;
+    return s?.status === "degraded" && typeof s.message === "string" ? s.message : "";
+  } catch {
+    return "";
+  }
+}
+
 /** The live view: frames with motion boxes, online status, last motion, mode switch. */
 export default function Viewer(props: ViewerProps) {
   const cameras = useSignal(props.cameras);
@@ -61,6 +73,7 @@ export default function Viewer(props: ViewerProps) {
   const state = useSignal(cam.value?.state ?? "stopped");
   const message = useSignal(cam.value?.message ?? "");
   const errorLines = useSignal<string[]>([]);
+  const storageMessage = useSignal("");
   const boxes = useSignal<Box[]>([]);
   const frameTs = useSignal<number | null>(null);
   const natural = useSignal<[number, number] | null>(null);
@@ -80,6 +93,13 @@ export default function Viewer(props: ViewerProps) {
       if (camera.value === id && needsHelp(state.value)) errorLines.value = lines;
     });
   };
+
+  useEffect(() => { // storage trouble (a full disk) shown as a banner; checked every 10 s
+    const check = () => fetchStorageMessage().then((m) => storageMessage.value = m);
+    check();
+    const every = setInterval(check, 10_000);
+    return () => clearInterval(every);
+  }, []);
 
   useEffect(() => {
     updateErrorLines(camera.value, state.value);
@@ -187,6 +207,11 @@ export default function Viewer(props: ViewerProps) {
 
   return (
     <section class="viewer" data-online={online.value ? "true" : "false"}>
+      {storageMessage.value && (
+        <p class="error" role="alert" data-testid="storage-banner">
+          {storageMessage.value}
+        </p>
+      )}
       <div class="toolbar">
         <span
           class={`pill ${online.value ? "pill-ok" : "pill-bad"}`}

@@ -21,6 +21,8 @@ export interface CameraInfo {
   lastMotion: number | null;
   /** ffmpeg's last stderr lines (passwords redacted) while the camera is failed or stalled. */
   error?: string[];
+  /** Frames dropped because their JPEG was cut short (no EOI, or shorter than its headers). */
+  truncatedJpegs?: number;
 }
 
 export interface CameraRegistry {

@@ -31,6 +31,39 @@ export function jpegSize(b: Uint8Array): { width: number; height: number } | nul
   return null;
 }
 
+/**
+ * Whether `b` is a whole JPEG: SOI first, every header segment inside the bytes (not shorter
+ * than its length field says), a start of scan, and the EOI marker (FFD9) at the end (zero
+ * padding after it allowed). A camera or a network that cuts a frame short fails this.
+ * Allocates nothing (it runs on every frame).
+ */
+export function jpegComplete(b: Uint8Array): boolean {
+  const n = b.length;
+  if (n < 4 || b[0] !== 0xff || b[1] !== 0xd8) return false;
+  let end = n;
+  while (end > 2 && b[end - 1] === 0 && n - end < 64) end--; // padding some cameras add
+  if (b[end - 2] !== 0xff || b[end - 1] !== 0xd9) return false;
+  let i = 2;
+  while (i + 4 <= end) {
+    if (b[i] !== 0xff) return false;
+    const marker = b[i + 1];
+    if (marker === 0xff) { // fill byte
+      i++;
+      continue;
+    }
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { // no length
+      i += 2;
+      continue;
+    }
+    if (marker === 0xd9) return false; // end of image before any scan
+    const len = (b[i + 2] << 8) | b[i + 3];
+    if (len < 2 || i + 2 + len > end - 2) return false; // the header says more than there is
+    if (marker === 0xda) return true; // start of scan: entropy-coded data up to the EOI
+    i += 2 + len;
+  }
+  return false;
+}
+
 /** The size of the JPEG file at `path`, reading at most its first 64 KB; null when unreadable. */
 export async function jpegFileSize(
   path: string | URL,

@@ -105,7 +105,7 @@ Deno.test({
             await waitFor(() => cam.state === "failed", 8000, "failed");
             assert.match(
               cam.message,
-              /^rtsp:\/\/vigil:\*\*\*@127\.0\.0\.1:\d+\/cam refused the credentials \(401\/403: put the right user and password in the URL/,
+              /^rtsp:\/\/127\.0\.0\.1:\d+\/cam refused the credentials \(401\/403: put the right user and password in the URL/,
             );
             assert.ok(
               cam.errorLines.some((l) => /401 Unauthorized/.test(l)),

@@ -580,11 +580,21 @@ export class Auth {
     const now = this.#now();
     const session = this.#toSession(r);
     if (now >= session.expiresAt) {
-      this.#db.prepare("DELETE FROM auth_sessions WHERE id = ?").run(session.id);
+      try {
+        this.#db.prepare("DELETE FROM auth_sessions WHERE id = ?").run(session.id);
+      } catch { /* a full disk: expired all the same; pruneSessions() deletes it later */ }
       return null;
     }
     if (now - session.lastSeen >= TOUCH_EVERY_MS) {
-      this.#db.prepare("UPDATE auth_sessions SET last_seen = ? WHERE id = ?").run(now, session.id);
+      try {
+        this.#db.prepare("UPDATE auth_sessions SET last_seen = ? WHERE id = ?").run(
+          now,
+          session.id,
+        );
+      } catch {
+        // A full disk ("database or disk is full"): the session stays valid; last seen is
+        // only a hint for idle expiry and the sessions page, written again on a later request.
+      }
       session.lastSeen = now;
       session.expiresAt = Math.min(now + this.#idleMs, session.createdAt + this.#maxMs);
     }

@@ -10,9 +10,9 @@ import {
   DEMO_WIDTH,
   ffmpegArgs,
   type FfmpegPlan,
-  redactSource,
   sourceKind,
 } from "./ffmpeg_args.ts";
+import { forViewers, publicSource, redactSource } from "./redact.ts";
 import { jpegSize } from "../jpeg.ts";
 import { MkvDemuxer, type MkvTrack } from "./mkv_demuxer.ts";
 import { type CaptureProcess, type Clock, denoSpawn, realClock, type Spawner } from "./process.ts";
@@ -420,7 +420,7 @@ export class CameraCapture {
     if (!this.#active) return;
     const gen = ++this.#gen;
     const o = this.options;
-    const shown = redactSource(o.source);
+    const shown = publicSource(o.source);
     this.#setState("starting", `starting ffmpeg for ${shown}`);
     if (sourceKind(o.source) === "v4l2" && !this.#formatsListed) {
       try {
@@ -526,7 +526,7 @@ export class CameraCapture {
     const jpeg = tracks.find((t) => t.number === JPEG_TRACK);
     if (run.plan.passthrough && jpeg && jpeg.codecId !== "V_MJPEG") {
       this.#passthroughBroken = true;
-      this.#message = `${redactSource(this.options.source)} sends ${
+      this.#message = `${publicSource(this.options.source)} sends ${
         jpeg.codecId || "an unknown codec"
       }, not MJPEG: re-encoding JPEGs instead of passing them through`;
       run.endedBy = "relaunch";
@@ -671,7 +671,11 @@ export class CameraCapture {
       void this.#launch();
       return;
     }
-    const why = explainExit(this.options.source, code, signal, run.stderr);
+    const why = explainExit(this.options.source, code, signal, run.stderr, {
+      ranMs: this.#clock.now() - run.startedAt,
+      gotFrames: run.seq > 0,
+      timeoutMs: run.plan.timeoutMs,
+    });
     // The device may have been swapped for one with other formats: list them again next time.
     const auto = this.options.inputFormat === undefined || this.options.inputFormat === "auto";
     if (auto && sourceKind(this.options.source) === "v4l2") this.#formatsListed = false;
@@ -727,7 +731,7 @@ export class CameraCapture {
     const lastFrame = this.#frameCount > 0
       ? this.#frameTimes[(this.#frameCount - 1) % FPS_WINDOW]
       : 0;
-    const shown = redactSource(this.options.source);
+    const shown = publicSource(this.options.source);
     let why: string | null = null;
     if (run.seq === 0 && now - run.startedAt > startLimit) {
       why = `no frame from ${shown} within ${formatDelay(startLimit)} of starting`;
@@ -739,7 +743,7 @@ export class CameraCapture {
     run.endedBy = "stall";
     this.#setState(
       "stalled",
-      `${why}; restarting ffmpeg${last ? ` — ffmpeg: ${redactSource(last.trim())}` : ""}`,
+      `${why}; restarting ffmpeg${last ? ` — ffmpeg: ${forViewers(last.trim())}` : ""}`,
     );
     // A stalled ffmpeg sits in a blocking read, where one SIGTERM does not reach it once
     // it is past its start-up; nothing it holds is worth flushing, so kill it outright.

@@ -359,7 +359,7 @@ Deno.test("CameraCapture: errorLines are ffmpeg's last lines, redacted, only whi
     "noise 5",
     "noise 6",
     "[rtsp @ 0x1] method DESCRIBE failed: 401 Unauthorized",
-    "rtsp://admin:***@10.0.0.5/stream1: Server returned 401 Unauthorized",
+    "rtsp://***@10.0.0.5/stream1: Server returned 401 Unauthorized",
   ]);
   await clock.advance(600);
   assert.equal(cam.state, "starting");

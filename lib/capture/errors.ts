@@ -1,6 +1,7 @@
 /** Turning ffmpeg's exit and last stderr lines into one message that says what to do. */
 
-import { redactSource, sourceKind } from "./ffmpeg_args.ts";
+import { sourceKind } from "./ffmpeg_args.ts";
+import { forViewers, publicSource } from "./redact.ts";
 
 /** A capture run that ended badly: the exit code, ffmpeg's last stderr lines, and advice. */
 export class CaptureError extends Error {
@@ -54,7 +55,7 @@ const RULES: Rule[] = [
     test: /401 Unauthorized|403 Forbidden|authorization failed|Unauthorized/i,
     advice: (s) =>
       `${s} refused the credentials (401/403: put the right user and password in the URL, ` +
-      "e.g. rtsp://user:password@host/path)",
+      "before the host: user:password@host)",
   },
   {
     // RTSP servers without TCP interleaving (e.g. npm rtsp-streaming-server) refuse SETUP.
@@ -113,10 +114,20 @@ export function explainExit(
   code: number | null,
   signal: string | null,
   stderr: string[],
+  run?: RunFacts,
 ): string {
-  const shown = redactSource(source);
+  // Messages reach every signed-in viewer: the source as host and path only.
+  const shown = publicSource(source);
   const text = stderr.join("\n");
   const last = lastMeaningfulLine(stderr);
+  if (run && noAnswer(source, text, run)) {
+    return withLast(
+      `Cannot reach ${shown}: no answer within ${Math.round(run.timeoutMs / 1000)} s ` +
+        "(the server accepted the connection but sent nothing; check that the camera is " +
+        "working and that the port and path are those of its stream)",
+      last,
+    );
+  }
   for (const rule of RULES) {
     if (rule.test.test(text)) return withLast(rule.advice(shown), last);
   }
@@ -124,10 +135,35 @@ export function explainExit(
   return withLast(`ffmpeg ${how} while reading ${shown}`, last);
 }
 
+/** How a run went, for what its stderr alone cannot tell. */
+export interface RunFacts {
+  /** How long ffmpeg ran (ms). */
+  ranMs: number;
+  /** Whether any frame came out. */
+  gotFrames: boolean;
+  /** The socket timeout ffmpeg was given (ms). */
+  timeoutMs: number;
+}
+
+/** Rules whose cause is known (anything but "not a video" and "timed out"). */
+const SPECIFIC = RULES.filter((r) => !/Invalid data found|timed out/.test(r.test.source));
+
+/**
+ * A network source that accepted the connection and never answered: ffmpeg's socket timeout
+ * fired (RTSP reports that as "Invalid data found when processing input"), no frame came, and
+ * the run lasted the timeout. A server that sends something unreadable fails at once instead.
+ */
+function noAnswer(source: string, text: string, run: RunFacts): boolean {
+  const kind = sourceKind(source);
+  if ((kind !== "rtsp" && kind !== "http") || run.gotFrames) return false;
+  if (run.ranMs < run.timeoutMs * 0.9) return false;
+  return !SPECIFIC.some((r) => r.test.test(text));
+}
+
 function lastMeaningfulLine(lines: string[]): string {
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i].trim();
-    if (line && !/^Exiting normally|^Conversion failed!?$/.test(line)) return redactSource(line);
+    if (line && !/^Exiting normally|^Conversion failed!?$/.test(line)) return forViewers(line);
   }
   return "";
 }

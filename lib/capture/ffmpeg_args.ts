@@ -15,13 +15,7 @@ export function sourceKind(source: string): SourceKind {
   return "file";
 }
 
-/** Removes a password from a URL so it can be shown in messages and logs. */
-export function redactSource(source: string): string {
-  return source.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*)@/gi, (_m, scheme, cred: string) => {
-    const user = cred.split(":")[0];
-    return `${scheme}${user ? user + ":***" : "***"}@`;
-  });
-}
+export { redactSource } from "./redact.ts";
 
 /** Everything that decides ffmpeg's command line for one run. */
 export interface FfmpegPlan {

@@ -22,9 +22,9 @@ export {
   DEMO_WIDTH,
   demoGraph,
   ffmpegArgs,
-  redactSource,
   sourceKind,
 } from "./ffmpeg_args.ts";
+export { forViewers, publicSource, redactSource } from "./redact.ts";
 export type { FfmpegPlan, SourceKind } from "./ffmpeg_args.ts";
 export { jpegSize } from "../jpeg.ts";
 export { MkvDemuxer, MkvFormatError } from "./mkv_demuxer.ts";

@@ -4,7 +4,8 @@
  * name hosts, paths and users.
  */
 
-import { redactSource, sourceKind } from "./ffmpeg_args.ts";
+import { sourceKind } from "./ffmpeg_args.ts";
+import { publicSource, redactSource } from "./redact.ts";
 
 const SOURCE_LABEL = {
   demo: "demo",
@@ -20,7 +21,8 @@ export function publicMessage(message: string, source: string): string {
   let text = message.replace(/ — ffmpeg: .*?(?=( \(retrying in [^)]*\))?$)/s, "");
   const label = SOURCE_LABEL[sourceKind(source)];
   if (source && label) {
-    text = text.replaceAll(redactSource(source), label).replaceAll(source, label);
+    text = text.replaceAll(publicSource(source), label).replaceAll(redactSource(source), label)
+      .replaceAll(source, label);
   }
   // Whatever URL is left (an example in the advice) keeps no password.
   return redactSource(text);

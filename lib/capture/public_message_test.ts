@@ -13,7 +13,7 @@ Deno.test("publicMessage() drops the source's address and ffmpeg's words, keeps 
   assert.equal(
     publicMessage(failed, RTSP),
     "the RTSP stream refused the credentials (401/403: put the right user and password in the " +
-      "URL, e.g. rtsp://user:***@host/path) (retrying in 2 s)",
+      "URL, before the host: user:password@host) (retrying in 2 s)",
   );
 });
 
@@ -27,7 +27,7 @@ Deno.test("publicMessage() for stalled, starting, running, devices, files and th
     "no frame from the HTTP stream for 5 s; restarting ffmpeg",
   );
   assert.equal(
-    publicMessage("starting ffmpeg for rtsp://admin:***@cam1.lan:554/stream1", RTSP),
+    publicMessage("starting ffmpeg for rtsp://cam1.lan:554/stream1", RTSP),
     "starting ffmpeg for the RTSP stream",
   );
   const running = "running: 640x480, detection 320x240, camera JPEGs passed through";

@@ -5,6 +5,7 @@ import type { CameraInfo } from "../context.ts";
 import type { Store } from "../store/mod.ts";
 import { EventTracker, MotionDetector } from "../motion/mod.ts";
 import type { FrameResult } from "../motion/mod.ts";
+import { jpegComplete } from "../jpeg.ts";
 
 /** One frame from a capture: small gray pixels for the detector, the JPEG for people. */
 export type PipelineFrame = CapturedFrame;
@@ -67,6 +68,13 @@ export class CameraPipeline {
   #ticker: ReturnType<typeof setInterval> | undefined;
   /** The last state logged: a camera retrying after the same fault is logged once. */
   #logged = "";
+  readonly #log: (line: string) => void;
+  /** Frames dropped because their JPEG was cut short. */
+  #truncated = 0;
+  /** The recorder is failing (logged once until it works again). */
+  #recorderFailing = false;
+  /** Ids given to events the recorder could not open (negative: never stored). */
+  #localIds = 0;
 
   constructor(config: CameraConfig, deps: PipelineDeps) {
     this.config = config;
@@ -81,6 +89,7 @@ export class CameraPipeline {
     });
     this.#capture.onFrame = (frame) => this.#onFrame(frame);
     const log = deps.log ?? console.log;
+    this.#log = log;
     this.#capture.onState = (state, message) => {
       this.#bus.publish({ type: "status", camera: config.id, state, message, ts: this.#now() });
       // The capture's "(retrying in …)" suffix changes with each retry of the same fault.
@@ -120,6 +129,7 @@ export class CameraPipeline {
       height: c.sourceHeight,
       lastMotion: this.#lastMotion,
       error: [...(c.errorLines ?? [])],
+      truncatedJpegs: this.#truncated,
     };
   }
 
@@ -143,8 +153,37 @@ export class CameraPipeline {
     return this.#detector;
   }
 
+  /**
+   * Runs one recorder call. Storage never stops detection or live delivery: whatever the
+   * recorder throws is logged (once per burst) and the frame goes on to the bus regardless.
+   */
+  #store<T>(fn: () => T): T | undefined {
+    try {
+      const out = fn();
+      if (this.#recorderFailing) {
+        this.#recorderFailing = false;
+        this.#log(`vigil: camera ${this.config.id}: recording works again`);
+      }
+      return out;
+    } catch (err) {
+      if (!this.#recorderFailing) {
+        this.#recorderFailing = true;
+        this.#log(
+          `vigil: camera ${this.config.id}: motion could not be recorded: ${
+            (err as Error).message
+          } (alerts and the live view go on)`,
+        );
+      }
+      return undefined;
+    }
+  }
+
   #onFrame(frame: PipelineFrame): void {
     const arrivedAt = performance.now();
+    if (!jpegComplete(frame.jpeg)) { // cut short: neither stored nor shown
+      this.#truncated++;
+      return;
+    }
     const result: FrameResult = this.#detectorFor(frame).process(frame.gray);
     const step = this.#tracker.update(frame.ts, result.motion);
     const camera = this.config.id;
@@ -155,10 +194,9 @@ export class CameraPipeline {
       this.#endEvent(this.#lastMotion ?? frame.ts);
     }
     if (step.start || step.split) {
-      this.#eventId = this.#recorder.startEvent(
-        camera,
-        this.#pending[0]?.ts ?? frame.ts,
-      );
+      const start = this.#pending[0]?.ts ?? frame.ts;
+      this.#eventId = this.#store(() => this.#recorder.startEvent(camera, start)) ??
+        -(++this.#localIds);
       this.#bus.publish({
         type: "event",
         phase: "start",
@@ -200,14 +238,7 @@ export class CameraPipeline {
   #record(p: PendingFrame): void {
     const eventId = this.#eventId!;
     this.#lastMotion = p.ts;
-    this.#recorder.addFrame(
-      eventId,
-      this.config.id,
-      p.ts,
-      p.jpeg,
-      p.boxes,
-      p.score,
-    );
+    // Publish first: the alert must not wait for, or depend on, the disk.
     this.#bus.publish({
       type: "motion",
       camera: this.config.id,
@@ -217,6 +248,11 @@ export class CameraPipeline {
       boxes: p.boxes,
       zones: p.zones,
     });
+    if (eventId > 0) {
+      this.#store(() =>
+        this.#recorder.addFrame(eventId, this.config.id, p.ts, p.jpeg, p.boxes, p.score)
+      );
+    }
   }
 
   #endEvent(ts: number): void {
@@ -224,7 +260,6 @@ export class CameraPipeline {
     if (eventId === null) return;
     this.#eventId = null;
     this.#pending = [];
-    this.#recorder.endEvent(eventId, ts);
     this.#bus.publish({
       type: "event",
       phase: "end",
@@ -232,5 +267,6 @@ export class CameraPipeline {
       eventId,
       ts,
     });
+    if (eventId > 0) this.#store(() => this.#recorder.endEvent(eventId, ts));
   }
 }

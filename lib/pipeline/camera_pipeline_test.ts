@@ -39,8 +39,10 @@ class FakeCapture implements CaptureLike {
     }
     const seq = this.#seq++;
     this.squareAt[seq] = x;
-    this.onFrame({ seq, ts, pts: seq * 66, gray, jpeg: new Uint8Array([0xff, 0xd8, seq]) });
+    this.onFrame({ seq, ts, pts: seq * 66, gray, jpeg: this.jpegFor(seq) });
   }
+  /** A minimal whole JPEG carrying `seq` (SOI, a scan header, one data byte, EOI). */
+  jpegFor = (seq: number) => new Uint8Array([0xff, 0xd8, 0xff, 0xda, 0, 2, seq, 0xff, 0xd9]);
 }
 
 class FakeRecorder implements Recorder {
@@ -54,7 +56,7 @@ class FakeRecorder implements Recorder {
   addFrame(eventId: number, _c: string, ts: number, jpeg: Uint8Array, boxes: Box[]) {
     assert.ok(boxes.length > 0);
     assert.equal(jpeg[0], 0xff);
-    this.recorded.push({ seq: jpeg[2], boxes });
+    this.recorded.push({ seq: jpeg[6], boxes });
     this.events[eventId - 1].frames.push(ts);
   }
   endEvent(eventId: number, ts: number) {
@@ -62,7 +64,27 @@ class FakeRecorder implements Recorder {
   }
 }
 
-function setup(detector: Partial<CameraConfig["detector"]> = {}) {
+/** A recorder on a full disk: every call throws as node:sqlite does. */
+class FullDiskRecorder implements Recorder {
+  calls = 0;
+  startEvent(): number {
+    this.calls++;
+    throw new Error("database or disk is full");
+  }
+  addFrame(): void {
+    this.calls++;
+    throw new Error("database or disk is full");
+  }
+  endEvent(): void {
+    this.calls++;
+    throw new Error("database or disk is full");
+  }
+}
+
+function setup(
+  detector: Partial<CameraConfig["detector"]> = {},
+  recorder: Recorder = new FakeRecorder(),
+) {
   const camera: CameraConfig = {
     id: "cam1",
     name: "Camera",
@@ -73,8 +95,15 @@ function setup(detector: Partial<CameraConfig["detector"]> = {}) {
   const bus = new Bus();
   const messages: BusMessage[] = [];
   const sub = bus.subscribe({ maxQueue: 10_000 });
+  /** Every frame published (the subscription keeps only the latest frame). */
+  const frames: { motion: boolean }[] = [];
+  const frameTap = bus.subscribe({
+    acceptFrame: (f) => {
+      frames.push({ motion: f.motion });
+      return false;
+    },
+  });
   const capture = new FakeCapture();
-  const recorder = new FakeRecorder();
   const logged: string[] = [];
   const pipeline = new CameraPipeline(camera, {
     bus,
@@ -89,9 +118,18 @@ function setup(detector: Partial<CameraConfig["detector"]> = {}) {
   const drain = async () => {
     await new Promise((r) => setTimeout(r, 10));
     sub.close();
+    frameTap.close();
     await collected;
   };
-  return { capture, recorder, pipeline, messages, drain, logged };
+  return {
+    capture,
+    recorder: recorder as FakeRecorder,
+    pipeline,
+    messages,
+    frames,
+    drain,
+    logged,
+  };
 }
 
 Deno.test("CameraPipeline opens an event after minFrames motion frames and closes it after the gap", async () => {
@@ -179,4 +217,51 @@ Deno.test("CameraPipeline publishes the capture's state changes and logs each ne
     "vigil: camera cam1: running",
     "vigil: camera cam1: ffmpeg not found: sudo apt install ffmpeg (retrying in 0 s)",
   ]);
+});
+
+Deno.test("CameraPipeline publishes events, motion and frames when the recorder throws (disk full)", async () => {
+  const failing = new FullDiskRecorder();
+  const { capture, pipeline, messages, frames, drain, logged } = setup({}, failing);
+  pipeline.start();
+  let ts = 0;
+  for (let i = 0; i < 40; i++) capture.push(ts += 66);
+  for (let i = 0; i < 6; i++) capture.push(ts += 66, 20 + i * 8); // throws here on old code
+  for (let i = 0; i < 30; i++) capture.push(ts += 66);
+  for (let i = 0; i < 6; i++) capture.push(ts += 66, 20 + i * 8); // a second event
+  await pipeline.stop();
+  await drain();
+  assert.ok(failing.calls > 0, "the recorder was asked");
+  const phases = messages.flatMap((m) => m.type === "event" ? [m.phase] : []);
+  assert.deepEqual(phases, ["start", "end", "start", "end"]);
+  const motion = messages.filter((m) => m.type === "motion");
+  assert.ok(motion.length >= 6, `motion messages: ${motion.length}`);
+  const motionFrames = frames.filter((f) => f.motion);
+  // frames before the event was confirmed (minFrames) go out as motion messages only
+  assert.ok(motionFrames.length >= 4, `motion frames on the bus: ${motionFrames.length}`);
+  // one line for the burst of failures, not one per frame
+  const failures = logged.filter((l) => l.includes("could not be recorded"));
+  assert.equal(failures.length, 1, logged.join("\n"));
+  assert.match(failures[0], /database or disk is full.*alerts and the live view go on/);
+});
+
+Deno.test("CameraPipeline drops truncated JPEGs (no EOI, cut inside a header) and counts them", async () => {
+  const { capture, recorder, pipeline, frames, drain } = setup();
+  pipeline.start();
+  let ts = 0;
+  for (let i = 0; i < 40; i++) capture.push(ts += 66);
+  const whole = capture.jpegFor;
+  const cuts = [
+    (seq: number) => whole(seq).subarray(0, 7), // no EOI
+    () => new Uint8Array([0xff, 0xd8, 0xff, 0xdb, 0x00, 0x43, 1, 2, 0xff, 0xd9]), // header longer than the bytes
+  ];
+  for (let i = 0; i < 10; i++) {
+    capture.jpegFor = cuts[i % 2];
+    capture.push(ts += 66, 20 + i * 8);
+  }
+  capture.jpegFor = whole;
+  await pipeline.stop();
+  await drain();
+  assert.equal(pipeline.info().truncatedJpegs, 10);
+  assert.equal(recorder.events.length, 0, "nothing stored from cut frames");
+  assert.equal(frames.length, 40, "cut frames are not sent");
 });

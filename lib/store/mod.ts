@@ -5,8 +5,8 @@
  * in-memory cache of recent JPEGs, and retention by age and by disk use; `Thumbnails` makes each
  * closed event's small `thumb.jpg` (ffmpeg) next to its frames.
  */
-export { Store, StoreError } from "./store.ts";
-export type { EventRow, FrameRow, HistogramBucket, StoreOptions } from "./store.ts";
+export { isDiskFull, RESERVE_FILES, Store, StoreError } from "./store.ts";
+export type { EventRow, FrameRow, HistogramBucket, StorageHealth, StoreOptions } from "./store.ts";
 export { assertCameraId, CAMERA_ID, FRAME_PATH, frameUrl } from "./paths.ts";
 export {
   THUMB_PATH,

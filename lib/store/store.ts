@@ -1,5 +1,6 @@
 import { DatabaseSync } from "node:sqlite";
 import type { StatementSync } from "node:sqlite";
+import { statfsSync } from "node:fs";
 import { join } from "node:path";
 import type { Box } from "../bus/mod.ts";
 import { assertCameraId, eventDir, frameUrl } from "./paths.ts";
@@ -53,11 +54,64 @@ export interface StoreOptions {
   maxPendingBytes?: number;
   /** Where problems are reported. Default: console.error. */
   log?: (line: string) => void;
+  /**
+   * Bytes of each of the two reserve files kept in the data folder: one is deleted when the
+   * disk fills up while running, the other when the database cannot be opened at start, so
+   * that SQLite (events, sessions, logins) has room while frames are not stored. Default 512 KiB.
+   */
+  reserveBytes?: number;
+  /** How often free space is checked (and, while the disk is full, whether it came back). Default 2000. */
+  watchMs?: number;
+  /** Free space (bytes) below which the disk counts as full. Default: 2 × reserveBytes. */
+  minFreeBytes?: number;
+  /** Free bytes of the data folder's file system (tests replace it). Default: statfs. */
+  freeBytes?: (dir: string) => number;
+}
+
+/** What `/api/health` says about storage. */
+export interface StorageHealth {
+  status: "ok" | "degraded";
+  /** Why storage is degraded and what to do; no paths (shown without login). */
+  message?: string;
+  /** When it became degraded (epoch ms). */
+  since?: number;
+  /** Motion frames not stored since then. */
+  lostFrames?: number;
+}
+
+/** Names of the reserve files in the data folder: [freed while running, freed at start]. */
+export const RESERVE_FILES = [".vigil-reserve-run", ".vigil-reserve-start"] as const;
+
+/** ENOSPC / EDQUOT / SQLITE_FULL, or an SQLite I/O error (which a full disk also causes). */
+export function isDiskFull(err: unknown): boolean {
+  const e = err as { message?: string; code?: string; errcode?: number };
+  if (e?.code === "ENOSPC" || e?.code === "EDQUOT") return true;
+  if (typeof e?.errcode === "number" && (e.errcode & 0xff) === 13) return true; // SQLITE_FULL
+  return /No space left|disk is full|Disk quota exceeded|ENOSPC/i.test(String(e?.message ?? err));
+}
+
+let statfsAllowed: boolean | undefined;
+
+/** Free bytes for unprivileged users; Infinity (unknown: writes will tell) without --allow-sys=statfs. */
+function statfsFree(dir: string): number {
+  // Asked once, without a prompt: a permission prompt would block the event loop.
+  statfsAllowed ??= Deno.permissions.querySync({ name: "sys", kind: "statfs" }).state ===
+    "granted";
+  if (!statfsAllowed) return Infinity;
+  const s = statfsSync(dir);
+  return Number(s.bavail) * Number(s.bsize);
 }
 
 /** A storage failure the caller cannot fix by changing arguments (e.g. the database is not writable). */
 export class StoreError extends Error {
   override name = "StoreError";
+}
+
+/** An event whose row could not be written (disk full): written when there is room again. */
+interface UnsavedEvent {
+  camera: string;
+  start: number;
+  end: number | null;
 }
 
 interface PendingWrite {
@@ -137,8 +191,15 @@ function checkBoxes(boxes: unknown): Box[] {
  * frames' JPEG files under `<data>/<camera>/<YYYY-MM-DD>/<eventId>/<ts>.jpg`.
  *
  * The index is written synchronously; the JPEG files are written by a bounded background queue
- * so a slow or full disk never blocks the camera pipeline. A failed write is logged once per
- * burst of failures and its frame row dropped; the store keeps working.
+ * so a slow or full disk never blocks the camera pipeline. No method throws for disk trouble:
+ * a failed write is logged once per burst of failures and its frame dropped.
+ *
+ * A full disk (ENOSPC, SQLITE_FULL, or free space under `minFreeBytes`) switches the store to
+ * "disk full": one of two reserve files is deleted so SQLite has room (sessions, event rows),
+ * retention runs at once (files first, then rows) and then deletes the oldest closed events
+ * until there is room, frames are skipped, and `health()` says so. When space is back (checked
+ * every `watchMs`), the reserve files are written again, events whose rows could not be written
+ * or closed are written, and frames are stored again.
  */
 export class Store {
   /** The data folder (absolute or as given). */
@@ -161,9 +222,27 @@ export class Store {
   readonly #st: Record<string, StatementSync>;
   /** Prepared statements of listEvents()/motionHistogram(), by SQL text (a handful at most). */
   readonly #dynamic = new Map<string, StatementSync>();
+  /** The database could only be opened read-only (a full disk at start with no room at all). */
+  #readOnly = false;
+  /** Set while the disk is full: frames are skipped until there is room again. */
+  #full: { since: number; lost: number } | null = null;
+  /** Events whose row could not be written, by the id they were given. */
+  readonly #unsaved = new Map<number, UnsavedEvent>();
+  /** Events whose end could not be written: id → end. */
+  readonly #pendingEnds = new Map<number, number>();
+  /** Events whose files are deleted but whose rows could not be: id → bytes. */
+  readonly #orphans = new Map<number, number>();
+  /** Start-up recovery could not write; done again when there is room. */
+  #needsRecover = false;
+  #nextId = 1;
+  /** Stored JPEG bytes (kept in step with the index, to check the quota on each write). */
+  #bytes = 0;
+  #watch: ReturnType<typeof setInterval> | undefined;
+  #side: Promise<void> | null = null;
 
   private constructor(dataDir: string, opts: StoreOptions) {
     this.dataDir = dataDir;
+    const reserve = opts.reserveBytes ?? 512 * 1024;
     this.#opts = {
       maxAgeMs: opts.maxAgeMs ?? Infinity,
       maxBytes: opts.maxBytes ?? Infinity,
@@ -171,30 +250,22 @@ export class Store {
       maxPendingWrites: opts.maxPendingWrites ?? 256,
       maxPendingBytes: opts.maxPendingBytes ?? 32 * 1024 * 1024,
       log: opts.log ?? ((line) => console.error(line)),
+      reserveBytes: reserve,
+      watchMs: opts.watchMs ?? 2000,
+      minFreeBytes: opts.minFreeBytes ?? 2 * reserve,
+      freeBytes: opts.freeBytes ?? statfsFree,
     };
     for (const [k, v] of Object.entries(this.#opts)) {
-      if (k !== "log" && !(typeof v === "number" && v >= 0)) {
+      if (k !== "log" && k !== "freeBytes" && !(typeof v === "number" && v >= 0)) {
         throw new RangeError(`Store option ${k} must be a number ≥ 0, got ${String(v)}`);
       }
     }
-    try {
-      Deno.mkdirSync(dataDir, { recursive: true });
-      this.#db = new DatabaseSync(join(dataDir, "vigil.db"));
-      this.#db.exec("PRAGMA journal_mode = WAL");
-      this.#db.exec("PRAGMA busy_timeout = 5000");
-      this.#db.exec("PRAGMA synchronous = NORMAL");
-      this.#db.exec("PRAGMA foreign_keys = ON");
-      this.#db.exec(SCHEMA);
-    } catch (err) {
-      throw new StoreError(
-        `Cannot open the event database in ${dataDir}: ${(err as Error).message} ` +
-          `(check that the folder exists and is writable by this user, or pass another --data)`,
-      );
-    }
+    this.#db = this.#openDatabase();
     const db = this.#db;
     this.#st = {
-      insertEvent: db.prepare("INSERT INTO events (camera, start, dir) VALUES (?, ?, ?)"),
-      setDir: db.prepare("UPDATE events SET dir = ? WHERE id = ?"),
+      insertEvent: db.prepare(
+        "INSERT INTO events (id, camera, start, end, dir) VALUES (?, ?, ?, ?, ?)",
+      ),
       eventById: db.prepare("SELECT * FROM events WHERE id = ?"),
       insertFrame: db.prepare(
         "INSERT INTO frames (event_id, ts, file, boxes, score, bytes) VALUES (?, ?, ?, ?, ?, ?)",
@@ -222,16 +293,45 @@ export class Store {
       ),
       sameTs: db.prepare("SELECT file FROM frames WHERE event_id = ?"),
       totalBytes: db.prepare("SELECT COALESCE(SUM(bytes), 0) AS n FROM events"),
-      oldestClosed: db.prepare(
-        "SELECT id, dir FROM events WHERE end IS NOT NULL ORDER BY start, id LIMIT 16",
+      closedAfter: db.prepare(
+        `SELECT id, start, dir, bytes FROM events WHERE end IS NOT NULL AND (start, id) > (?, ?)
+         ORDER BY start, id LIMIT 64`,
       ),
       expired: db.prepare(
-        "SELECT id, dir FROM events WHERE end IS NOT NULL AND end < ? ORDER BY start, id",
+        "SELECT id, dir, bytes FROM events WHERE end IS NOT NULL AND end < ? ORDER BY start, id",
       ),
       deleteFrames: db.prepare("DELETE FROM frames WHERE event_id = ?"),
       deleteEvent: db.prepare("DELETE FROM events WHERE id = ?"),
     };
-    this.#recover();
+    this.#nextId = 1 + Number(
+      db.prepare(
+        `SELECT MAX(COALESCE((SELECT MAX(id) FROM events), 0),
+           COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)) AS n`,
+      ).get()!.n,
+    );
+    if (this.#readOnly) {
+      this.#needsRecover = true;
+    } else {
+      try {
+        this.#recover();
+      } catch (err) {
+        this.#needsRecover = true;
+        this.#writeFailed(err, "events a crash left open could not be closed");
+      }
+    }
+    this.#bytes = this.storedBytes();
+    if (this.#readOnly) {
+      this.#enterFull("the database could only be opened read-only");
+    } else if (this.#free() < this.#opts.minFreeBytes) {
+      this.#enterFull(`less than ${mb(this.#opts.minFreeBytes)} free`);
+    } else {
+      this.#side = this.#writeReserves().catch(() => {}).finally(() => this.#side = null);
+    }
+    if (this.#opts.watchMs > 0) {
+      const watch = setInterval(() => this.#check(), this.#opts.watchMs);
+      Deno.unrefTimer(watch);
+      this.#watch = watch;
+    }
   }
 
   /** Opens (or creates) the store in `dataDir`, closing events a crash left open. */
@@ -239,12 +339,86 @@ export class Store {
     return new Store(dataDir, opts);
   }
 
+  /**
+   * The database, in WAL mode with a bounded WAL. On a full disk (SQLite cannot even create its
+   * shared-memory file) the reserve files are deleted to make room; failing that, the index is
+   * opened read-only (history browsable, nothing recorded) rather than not at all.
+   */
+  #openDatabase(): DatabaseSync {
+    const path = join(this.dataDir, "vigil.db");
+    const attempt = () => {
+      Deno.mkdirSync(this.dataDir, { recursive: true });
+      const db = new DatabaseSync(path);
+      try {
+        db.exec("PRAGMA busy_timeout = 5000");
+        db.exec("PRAGMA journal_mode = WAL");
+        db.exec("PRAGMA synchronous = NORMAL");
+        db.exec("PRAGMA foreign_keys = ON");
+        // Keep the WAL small: checkpoint every 200 pages, cut it back to 1 MiB after that.
+        db.exec("PRAGMA wal_autocheckpoint = 200");
+        db.exec("PRAGMA journal_size_limit = 1048576");
+        db.exec(SCHEMA);
+        return db;
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+    };
+    const cannot = (err: unknown) =>
+      new StoreError(
+        `Cannot open the event database in ${this.dataDir}: ${(err as Error).message} ` +
+          `(check that the folder exists and is writable by this user, or pass another --data)`,
+      );
+    try {
+      return attempt();
+    } catch (err) {
+      if (!this.#spaceProblem(err)) throw cannot(err);
+      this.#opts.log(
+        `vigil: disk full: cannot open ${path} (${(err as Error).message}); ` +
+          "deleting the reserve files to make room",
+      );
+    }
+    for (const i of [1, 0]) this.#releaseReserve(i);
+    try {
+      return attempt();
+    } catch (err) {
+      if (!this.#spaceProblem(err)) throw cannot(err);
+    }
+    try {
+      const db = new DatabaseSync(`file:${encodeURI(path)}?immutable=1`, { readOnly: true });
+      db.prepare("SELECT 1 FROM events LIMIT 1").get();
+      this.#readOnly = true;
+      return db;
+    } catch (err) {
+      throw cannot(err);
+    }
+  }
+
+  /** A write error that a lack of space explains. */
+  #spaceProblem(err: unknown): boolean {
+    if (isDiskFull(err)) return true;
+    const code = (err as { errcode?: number }).errcode;
+    const ioError = (typeof code === "number" && (code & 0xff) === 10) || // SQLITE_IOERR_*
+      /disk I\/O error/i.test((err as Error)?.message ?? "");
+    return ioError && this.#free() < this.#opts.minFreeBytes;
+  }
+
+  #free(): number {
+    try {
+      return this.#opts.freeBytes(this.dataDir);
+    } catch {
+      return Infinity; // unknown: writes will tell
+    }
+  }
+
   /** After a crash: frames whose write never finished, events never closed. */
   #recover(): void {
     const db = this.#db;
     const pending = db.prepare("SELECT id, event_id, file FROM frames WHERE stored = 0").all();
+    const queued = new Set(this.#queue.map((j) => j.frameId));
     const touched = new Set<number>();
     for (const row of pending) {
+      if (queued.has(Number(row.id))) continue;
       const file = String(row.file);
       let size = -1;
       try {
@@ -261,9 +435,10 @@ export class Store {
       touched.add(Number(row.event_id));
     }
     for (const id of touched) this.#st.recount.run(id);
+    const open = [...this.#open.keys()];
     db.exec(
       `UPDATE events SET end = COALESCE((SELECT MAX(ts) FROM frames WHERE event_id = events.id), start)
-       WHERE end IS NULL`,
+       WHERE end IS NULL ${open.length ? `AND id NOT IN (${open.join(",")})` : ""}`,
     );
   }
 
@@ -271,22 +446,22 @@ export class Store {
     if (this.#closed) throw new StoreError("The store is closed");
   }
 
-  /** Opens a motion event and returns its id. */
+  /**
+   * Opens a motion event and returns its id. Never throws for disk trouble: an event whose row
+   * cannot be written keeps its id and is written when there is room again.
+   */
   startEvent(camera: string, ts: number): number {
     this.#assertOpen();
     assertCameraId(camera);
     const start = checkTime("ts", ts);
-    let id: number;
+    const id = this.#nextId++;
+    const dir = eventDir(camera, start, id);
+    this.#open.set(id, { camera, dir, names: new Set() });
     try {
-      const r = this.#st.insertEvent.run(camera, start, "");
-      id = Number(r.lastInsertRowid);
-      const dir = eventDir(camera, start, id);
-      this.#st.setDir.run(dir, id);
-      this.#open.set(id, { camera, dir, names: new Set() });
+      this.#st.insertEvent.run(id, camera, start, null, dir);
     } catch (err) {
-      throw new StoreError(
-        `Cannot record a motion event: ${(err as Error).message} (is the disk full or read-only?)`,
-      );
+      this.#unsaved.set(id, { camera, start, end: null });
+      this.#writeFailed(err, `motion event ${id} could not be recorded`);
     }
     return id;
   }
@@ -332,6 +507,14 @@ export class Store {
     if (ev.camera !== camera) {
       throw new RangeError(`Event ${eventId} belongs to camera ${ev.camera}, not ${camera}`);
     }
+    if (this.#full) { // no room: the frame is not stored, the live view has it anyway
+      this.#full.lost++;
+      return;
+    }
+    if (this.#unsaved.has(eventId)) {
+      this.#failed(`event ${eventId} has no row yet`);
+      return;
+    }
     if (
       this.#queue.length >= this.#opts.maxPendingWrites ||
       this.#pendingBytes + jpeg.length > this.#opts.maxPendingBytes
@@ -355,7 +538,7 @@ export class Store {
       frameId = Number(r.lastInsertRowid);
       this.#st.bumpEvent.run(score, score, rel, score, eventId);
     } catch (err) {
-      this.#failed(`the index could not be written: ${(err as Error).message}`);
+      this.#writeFailed(err, "the index could not be written");
       return;
     }
     ev.names.add(name);
@@ -367,17 +550,25 @@ export class Store {
     this.#writer ??= this.#drain();
   }
 
-  /** Closes an event at `ts` (the time of its last motion). */
+  /** Closes an event at `ts` (the time of its last motion). Never throws for disk trouble. */
   endEvent(eventId: number, ts: number): void {
     this.#assertOpen();
     checkId(eventId);
     const t = checkTime("ts", ts);
+    this.#open.delete(eventId);
+    const unsaved = this.#unsaved.get(eventId);
+    if (unsaved) {
+      unsaved.end = Math.max(unsaved.start, t);
+      return;
+    }
     try {
       this.#st.endEvent.run(t, eventId);
+      this.#pendingEnds.delete(eventId);
     } catch (err) {
-      this.#failed(`event ${eventId} could not be closed: ${(err as Error).message}`);
+      // Written when there is room again, so the event does not stay "ongoing".
+      this.#pendingEnds.set(eventId, t);
+      this.#writeFailed(err, `event ${eventId} could not be closed`);
     }
-    this.#open.delete(eventId);
   }
 
   /** Events newest first. An event is listed when its time span overlaps [since, until]. */
@@ -417,9 +608,9 @@ export class Store {
     this.#assertOpen();
     checkId(id);
     const row = this.#st.eventById.get(id);
-    if (!row) return "missing";
+    if (!row || this.#orphans.has(id)) return "missing";
     if (row.end === null) return "open";
-    await this.#deleteEvent(id, String(row.dir));
+    await this.#deleteEvent(id, String(row.dir), Number(row.bytes));
     return "deleted";
   }
 
@@ -514,7 +705,9 @@ export class Store {
 
   /** Bytes of JPEGs stored on disk (as recorded in the index). */
   storedBytes(): number {
-    return Number(this.#st.totalBytes.get()!.n);
+    let orphaned = 0;
+    for (const b of this.#orphans.values()) orphaned += b;
+    return Number(this.#st.totalBytes.get()!.n) - orphaned;
   }
 
   /** Frames waiting to be written. */
@@ -522,10 +715,23 @@ export class Store {
     return this.#queue.length;
   }
 
+  /** Whether frames are being stored; when not, why and what to do. */
+  health(): StorageHealth {
+    const full = this.#full;
+    if (!full) return { status: "ok" };
+    const what = this.#readOnly
+      ? "disk full: the event database is read-only, nothing is recorded " +
+        "(free space, then restart Vigil; or lower retention.maxDiskMB)"
+      : "disk full: motion frames are not being stored; alerts and the live view go on " +
+        "(free space or lower retention.maxDiskMB)";
+    return { status: "degraded", message: what, since: full.since, lostFrames: full.lost };
+  }
+
   /**
    * Deletes closed events older than maxAgeMs, then the oldest closed events while the stored
-   * JPEGs exceed maxBytes (files first, then rows). Open events are never deleted.
-   * Returns the number of events deleted. A call made while one is running waits for that one.
+   * JPEGs exceed maxBytes (files first, then rows, so it works on a full disk). Open events are
+   * never deleted. Returns the number of events deleted. A call made while one is running waits
+   * for that one. Also runs by itself when a write finds the quota exceeded or the disk full.
    */
   enforceRetention(now: number): Promise<number> {
     this.#assertOpen();
@@ -535,45 +741,69 @@ export class Store {
   }
 
   async #enforceRetention(t: number): Promise<number> {
+    if (this.#readOnly) return 0;
     let deleted = 0;
+    for (const id of [...this.#orphans.keys()]) this.#deleteRows(id);
     if (Number.isFinite(this.#opts.maxAgeMs)) {
       const expired = this.#st.expired.all(t - this.#opts.maxAgeMs);
       for (const row of expired) {
-        await this.#deleteEvent(Number(row.id), String(row.dir));
+        if (this.#closed) break;
+        if (this.#orphans.has(Number(row.id))) continue;
+        await this.#deleteEvent(Number(row.id), String(row.dir), Number(row.bytes));
         deleted++;
       }
     }
-    while (Number.isFinite(this.#opts.maxBytes) && this.storedBytes() > this.#opts.maxBytes) {
-      const oldest = this.#st.oldestClosed.all();
-      if (oldest.length === 0) break;
-      for (const row of oldest) {
-        await this.#deleteEvent(Number(row.id), String(row.dir));
+    if (Number.isFinite(this.#opts.maxBytes)) {
+      deleted += await this.#deleteOldest(() => this.storedBytes() > this.#opts.maxBytes);
+    }
+    this.#bytes = this.storedBytes();
+    if (deleted > 0) this.#checkpoint();
+    return deleted;
+  }
+
+  /** Deletes the oldest closed events while `more()` holds; returns how many. */
+  async #deleteOldest(more: () => boolean): Promise<number> {
+    let deleted = 0;
+    let after: [number, number] = [-1, -1];
+    while (!this.#closed && more()) {
+      const rows = this.#st.closedAfter.all(after[0], after[1]);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        after = [Number(row.start), Number(row.id)];
+        if (this.#orphans.has(Number(row.id))) continue;
+        await this.#deleteEvent(Number(row.id), String(row.dir), Number(row.bytes));
         deleted++;
-        if (this.storedBytes() <= this.#opts.maxBytes) break;
+        if (this.#closed || !more()) break;
       }
     }
     return deleted;
   }
 
-  async #deleteEvent(id: number, dir: string): Promise<void> {
-    // Rows first: a frame still being written notices its row is gone and removes its file.
-    this.#db.exec("BEGIN");
+  /** Moves the WAL into the database and truncates it (after deletions, to give space back). */
+  #checkpoint(): void {
     try {
-      this.#st.deleteFrames.run(id);
-      this.#st.deleteEvent.run(id);
-      this.#db.exec("COMMIT");
-    } catch (err) {
-      this.#db.exec("ROLLBACK");
-      throw err;
-    }
+      this.#db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch { /* a reader holds it, or no room: the next one will do */ }
+  }
+
+  async #deleteEvent(id: number, dir: string, bytes: number): Promise<void> {
+    // Files first: that gives space back, which the row deletion may need on a full disk.
     this.#open.delete(id);
     const prefix = dir + "/";
     for (const key of this.#cache.keys()) if (key.startsWith(prefix)) this.#cache.delete(key);
+    await this.#removeDir(dir, true);
+    this.#orphans.set(id, bytes);
+    this.#deleteRows(id);
+    // A frame written meanwhile: its row is gone now, so it would not be found otherwise.
+    await this.#removeDir(dir, false);
+  }
+
+  async #removeDir(dir: string, report: boolean): Promise<void> {
     if (!dir) return;
     try {
       await Deno.remove(join(this.dataDir, dir), { recursive: true });
     } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) {
+      if (report && !(err instanceof Deno.errors.NotFound)) {
         this.#opts.log(`vigil: could not delete ${dir}: ${(err as Error).message}`);
       }
     }
@@ -581,6 +811,29 @@ export class Store {
     try {
       await Deno.remove(join(this.dataDir, dir.slice(0, dir.lastIndexOf("/"))));
     } catch { /* not empty or already gone */ }
+  }
+
+  /** Deletes an event's rows (its files are gone); on failure it is retried later. */
+  #deleteRows(id: number): boolean {
+    try {
+      this.#db.exec("BEGIN");
+      try {
+        this.#st.deleteFrames.run(id);
+        this.#st.deleteEvent.run(id);
+        this.#db.exec("COMMIT");
+      } catch (err) {
+        // SQLite may already have rolled back (SQLITE_FULL): that must not hide `err`.
+        try {
+          this.#db.exec("ROLLBACK");
+        } catch { /* no transaction left */ }
+        throw err;
+      }
+    } catch (err) {
+      this.#writeFailed(err, `the rows of deleted event ${id} could not be removed`);
+      return false;
+    }
+    this.#orphans.delete(id);
+    return true;
   }
 
   async #drain(): Promise<void> {
@@ -597,8 +850,24 @@ export class Store {
     }
   }
 
+  /** Forgets a queued frame that was not written (its row and the event's counters). */
+  #dropFrame(job: PendingWrite): void {
+    try {
+      this.#st.deleteFrame.run(job.frameId);
+      this.#st.recount.run(job.eventId);
+    } catch {
+      this.#needsRecover = true; // the row stays "not stored": cleaned when there is room
+    }
+    this.#cache.delete(job.rel);
+  }
+
   async #write(job: PendingWrite): Promise<void> {
     const path = join(this.dataDir, job.rel);
+    if (this.#full) { // the reserve freed for SQLite is not for frames
+      this.#full.lost++;
+      this.#dropFrame(job);
+      return;
+    }
     const tmp = path + ".tmp";
     try {
       await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
@@ -608,12 +877,8 @@ export class Store {
       try {
         await Deno.remove(tmp);
       } catch { /* nothing was written */ }
-      try {
-        this.#st.deleteFrame.run(job.frameId);
-        this.#st.recount.run(job.eventId);
-      } catch { /* the index is failing too; logged below */ }
-      this.#cache.delete(job.rel);
-      this.#failed(`cannot write ${path}: ${(err as Error).message}`);
+      this.#dropFrame(job);
+      this.#writeFailed(err, `cannot write ${path}`);
       return;
     }
     let kept = false;
@@ -621,7 +886,9 @@ export class Store {
       kept = Number(this.#st.frameStored.run(job.frameId).changes) > 0;
       if (kept) this.#st.addBytes.run(job.jpeg.length, job.eventId);
     } catch (err) {
-      this.#failed(`the index could not be updated: ${(err as Error).message}`);
+      await Deno.remove(path).catch(() => {});
+      this.#needsRecover = true;
+      this.#writeFailed(err, "the index could not be updated");
       return;
     }
     if (!kept) { // the event was deleted meanwhile: remove the file and its now empty folders
@@ -631,9 +898,26 @@ export class Store {
       await Deno.remove(eventDir.slice(0, eventDir.lastIndexOf("/"))).catch(() => {});
       return;
     }
+    this.#bytes += job.jpeg.length;
+    // The quota holds at each write, not only when the timer runs retention.
+    if (this.#bytes > this.#opts.maxBytes && !this.#retention && !this.#closed) {
+      this.enforceRetention(Date.now()).catch((err) =>
+        this.#opts.log(`vigil: retention failed: ${(err as Error).message}`)
+      );
+    }
     if (this.#failures > 0) {
       this.#opts.log(`vigil: frame storage works again (${this.#failures} frames were lost)`);
       this.#failures = 0;
+    }
+  }
+
+  /** A write failed: a full disk switches to "disk full", anything else is logged per burst. */
+  #writeFailed(err: unknown, what: string): void {
+    if (this.#readOnly || this.#spaceProblem(err)) {
+      this.#enterFull(`${what}: ${(err as Error).message}`);
+      this.#full!.lost++;
+    } else {
+      this.#failed(`${what}: ${(err as Error).message}`);
     }
   }
 
@@ -648,6 +932,116 @@ export class Store {
     this.#failures++;
   }
 
+  #enterFull(what: string): void {
+    if (this.#full) return;
+    this.#full = { since: Date.now(), lost: 0 };
+    this.#opts.log(
+      `vigil: disk full: ${what}; motion frames are not stored until there is room ` +
+        `(free space in ${this.dataDir} or lower retention.maxDiskMB); alerts and the live view go on`,
+    );
+    this.#releaseReserve(0);
+    if (!this.#closed && !this.#readOnly) this.#background(() => this.#makeRoom());
+  }
+
+  /** Runs one background task at a time (making room, writing the reserves). */
+  #background(task: () => Promise<void>): void {
+    if (this.#side) return;
+    this.#side = task().catch((err) => this.#opts.log(`vigil: storage: ${(err as Error).message}`))
+      .finally(() => this.#side = null);
+  }
+
+  /** Bytes of free space at which storage resumes: the reserves back, and room to spare. */
+  get #resumeBytes(): number {
+    return this.#opts.minFreeBytes + 2 * this.#opts.reserveBytes;
+  }
+
+  /** Disk full: retention now, then the oldest closed events until there is room. */
+  async #makeRoom(): Promise<void> {
+    await this.enforceRetention(Date.now());
+    const n = await this.#deleteOldest(() => this.#free() < this.#resumeBytes);
+    if (n > 0) {
+      this.#checkpoint();
+      this.#bytes = this.storedBytes();
+      this.#opts.log(`vigil: disk full: deleted the ${n} oldest events to make room`);
+    }
+    if (this.#free() >= this.#resumeBytes) await this.#resume();
+  }
+
+  /** Periodic: notices a disk getting full before a write fails, and space coming back. */
+  #check(): void {
+    if (this.#closed || this.#readOnly) return;
+    const free = this.#free();
+    if (this.#full) {
+      if (free >= this.#resumeBytes) this.#background(() => this.#resume());
+    } else if (free < this.#opts.minFreeBytes) {
+      this.#enterFull(`less than ${mb(this.#opts.minFreeBytes)} free`);
+    }
+  }
+
+  /** Room again: the reserves back, the rows that could not be written, then frames. */
+  async #resume(): Promise<void> {
+    const full = this.#full;
+    if (!full || this.#closed) return;
+    try {
+      await this.#writeReserves();
+    } catch {
+      return; // still no room
+    }
+    try {
+      for (const [id, ev] of this.#unsaved) {
+        this.#st.insertEvent.run(
+          id,
+          ev.camera,
+          ev.start,
+          ev.end,
+          eventDir(ev.camera, ev.start, id),
+        );
+        this.#unsaved.delete(id);
+      }
+      for (const [id, end] of this.#pendingEnds) {
+        this.#st.endEvent.run(end, id);
+        this.#pendingEnds.delete(id);
+      }
+      for (const id of [...this.#orphans.keys()]) {
+        if (!this.#deleteRows(id)) return;
+      }
+      if (this.#needsRecover) {
+        this.#recover();
+        this.#needsRecover = false;
+      }
+    } catch (err) {
+      this.#opts.log(`vigil: storage is still failing: ${(err as Error).message}`);
+      return;
+    }
+    this.#full = null;
+    this.#bytes = this.storedBytes();
+    this.#opts.log(
+      `vigil: storage works again (${full.lost} motion frames were not stored while the disk was full)`,
+    );
+  }
+
+  /** Writes the reserve files that are missing; throws (leaving none half-written) when full. */
+  async #writeReserves(): Promise<void> {
+    for (const name of RESERVE_FILES) {
+      const path = join(this.dataDir, name);
+      try {
+        if (Deno.statSync(path).size >= this.#opts.reserveBytes) continue;
+      } catch { /* missing */ }
+      try {
+        await Deno.writeFile(path, new Uint8Array(this.#opts.reserveBytes));
+      } catch (err) {
+        await Deno.remove(path).catch(() => {});
+        throw err;
+      }
+    }
+  }
+
+  #releaseReserve(i: number): void {
+    try {
+      Deno.removeSync(join(this.dataDir, RESERVE_FILES[i]));
+    } catch { /* not there */ }
+  }
+
   /** Waits until every queued JPEG is written (or failed). */
   async flush(): Promise<void> {
     while (this.#writer) await this.#writer;
@@ -657,10 +1051,16 @@ export class Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#watch);
     await this.#retention?.catch(() => {});
+    while (this.#side) await this.#side;
     await this.flush();
     this.#db.close();
   }
+}
+
+function mb(bytes: number): string {
+  return `${Math.round(bytes / 1024 / 102.4) / 10} MB`;
 }
 
 function toEventRow(r: EventRecord): EventRow {

@@ -40,10 +40,17 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       }
       return health;
     });
-    const ok = cameras.every((cam) => cam.state === "running");
+    // Storage failing degrades history, not alerts: said here so people free space in time.
+    const storage = ctx.store?.health() ?? { status: "ok" as const };
+    const ok = cameras.every((cam) => cam.state === "running") && storage.status === "ok";
     // The answer depends on the session cookie: no shared cache may keep it.
     c.header("Cache-Control", "no-store");
     c.header("Vary", "Cookie");
-    return c.json({ status: ok ? "ok" : "degraded", cameras });
+    return c.json({
+      status: ok ? "ok" : "degraded",
+      ...(storage.message ? { message: storage.message } : {}),
+      cameras,
+      storage,
+    });
   });
 }

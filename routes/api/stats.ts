@@ -15,7 +15,17 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       clients: ctx.clients.size,
       // percentiles over the most recent sends; null until a frame was sent
       sendLatencyMs: ctx.clients.sendLatency.summary(),
-      storage: { bytes: ctx.store.storedBytes(), pendingWrites: ctx.store.pendingWrites },
+      storage: {
+        bytes: ctx.store.storedBytes(),
+        pendingWrites: ctx.store.pendingWrites,
+        ...ctx.store.health(),
+      },
+      // frames dropped because the camera's JPEG was cut short (no EOI, shorter than its headers)
+      cameras: ctx.cameras.list().map((cam) => ({
+        id: cam.id,
+        fps: cam.fps,
+        truncatedJpegs: cam.truncatedJpegs ?? 0,
+      })),
     });
   });
 }

@@ -129,9 +129,7 @@ export default function Viewer(props: ViewerProps) {
     old ? "stage-old" : "",
   ].filter(Boolean).join(" ");
   const badge = frame && old
-    ? `${frame.kind === "socket" && frame.boxes.length ? "Motion " : ""}${
-      formatAgo(frame.at, now)
-    }`
+    ? `${frame.kind === "socket" && frame.boxes.length ? "Motion " : ""}${formatAgo(frame.at, now)}`
     : null;
 
   return (

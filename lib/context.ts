@@ -13,7 +13,6 @@ import type { VigilConfig } from "./config/mod.ts";
 /** What the UI and `/api/health` show about one camera (defined with the wire protocol). */
 export type { CameraInfo } from "./protocol.ts";
 
-
 export interface CameraRegistry {
   list(): CameraInfo[];
   get(id: string): CameraInfo | undefined;

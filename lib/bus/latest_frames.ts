@@ -1,4 +1,5 @@
 import type { Bus, Subscription } from "./bus.ts";
+import type { FrameMessage } from "./messages.ts";
 
 /** A camera's most recent frame: its JPEG and capture time. */
 export interface LatestFrame {
@@ -9,29 +10,30 @@ export interface LatestFrame {
 /**
  * The latest JPEG of every camera, for snapshots (`GET /api/cameras/:id/snapshot`, the viewer's
  * picture before any motion). It listens on the bus like any other subscriber, so the pipelines
- * need not know about it; it keeps a reference to one frame per camera (no copy) and takes
- * frames latest-wins, so it never holds more than that.
+ * need not know about it, and keeps a reference to one frame per camera (no copy).
+ *
+ * Frames are taken in the subscription's `acceptFrame`, which the bus calls synchronously on
+ * publish: the frame is remembered there and declined, so it never waits in a queue and a
+ * snapshot is current the moment a frame is published. The few other messages are drained as
+ * they come (the queue is unbounded because this loop empties it on every turn).
  */
 export class LatestFrames {
-  readonly #frames = new Map<string, LatestFrame>();
-  readonly #bus: Bus;
-  #sub: Subscription;
+  readonly #frames = new Map<string, FrameMessage>();
+  readonly #sub: Subscription;
 
   constructor(bus: Bus) {
-    this.#bus = bus;
-    this.#sub = bus.subscribe();
-    this.#run();
+    this.#sub = bus.subscribe({
+      maxQueue: Infinity,
+      acceptFrame: (frame) => {
+        this.#frames.set(frame.camera, frame);
+        return false;
+      },
+    });
+    this.#drain();
   }
 
-  async #run(): Promise<void> {
-    while (true) {
-      for await (const msg of this.#sub) {
-        if (msg.type === "frame") this.#frames.set(msg.camera, { jpeg: msg.jpeg, ts: msg.ts });
-      }
-      // Only a burst of other messages faster than this loop can overflow it: listen again.
-      if (this.#sub.closedReason !== "overflow") return;
-      this.#sub = this.#bus.subscribe();
-    }
+  async #drain(): Promise<void> {
+    while (await this.#sub.next() !== null) { /* not frames: nothing to keep */ }
   }
 
   /** The camera's latest frame, or undefined before its first. */

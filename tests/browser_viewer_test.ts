@@ -11,7 +11,6 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { makeFixture, makeJpeg } from "./browser_fixtures.ts";
 import * as ws from "../routes/ws.ts";
 import * as staticFiles from "../routes/static.ts";
-import * as cameraApi from "../routes/api/cameras.ts";
 import { buildIslands } from "../lib/web/build.ts";
 
 const SHOTS = `${Deno.env.get("VIGIL_SCREENSHOTS") ?? "/tmp/vigil-shots"}/viewer`;
@@ -70,7 +69,6 @@ Deno.test({
       cameras: CAMERAS,
       extra: (app, ctx) => {
         staticFiles.register(app, ctx);
-        cameraApi.register(app, ctx);
         ws.register(app, ctx, { heartbeatMs: 500 });
       },
     });

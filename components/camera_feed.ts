@@ -143,7 +143,7 @@ export function useCameraFeed(opts: FeedOptions): Feed {
           case "hello":
             if (Array.isArray(msg.cameras)) {
               opts.onCameras?.(msg.cameras);
-              const me = msg.cameras.find((c) => c.id === camera.value);
+              const me = msg.cameras.find((c) => c?.id === camera.value);
               if (me?.lastMotion) lastMotion.value = Math.max(lastMotion.value ?? 0, me.lastMotion);
             }
             break;

@@ -3,7 +3,7 @@ import { useEffect } from "preact/hooks";
 import type { CameraSummary } from "../lib/protocol.ts";
 import { isOld, LIT_MS, useCameraFeed } from "../components/camera_feed.ts";
 import { CameraStage } from "../components/CameraStage.tsx";
-import { LostConnection } from "../components/Connection.tsx";
+import { ConnectionPill, LostConnection } from "../components/Connection.tsx";
 import { formatAgo, formatClock } from "../components/format.ts";
 
 export interface CameraGridProps {
@@ -119,15 +119,7 @@ export default function CameraGrid(props: CameraGridProps) {
     <section class="grid-page">
       <div class="toolbar">
         <h1 class="grid-title">Cameras</h1>
-        <span
-          class={`pill ${anyOnline ? "pill-ok" : lost ? "pill-bad" : "pill-wait"}`}
-          role="status"
-          title="Connection to the Vigil server"
-          data-testid="online"
-        >
-          <span class="dot" aria-hidden="true" />
-          {anyOnline ? "Connected" : lost ? "Disconnected" : "Connecting…"}
-        </span>
+        <ConnectionPill online={anyOnline} connecting={!lost} />
       </div>
       {lost && (
         <LostConnection

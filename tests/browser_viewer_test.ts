@@ -282,6 +282,11 @@ Deno.test({
       });
 
       await t.step("when the server goes away, the page says so and counts down", async () => {
+        const grid = await context.newPage();
+        await grid.goto(`${url}/`);
+        await grid.waitForFunction(() =>
+          document.querySelector('[data-testid="online"]')?.textContent === "Connected"
+        );
         clearInterval(pusher);
         await server.shutdown();
         await page.waitForSelector('[data-testid="conn-lost"]', { timeout: 10_000 });
@@ -304,6 +309,20 @@ Deno.test({
         assert.doesNotMatch(body, /Camera (stopped|failed)/, "not blamed on the camera");
         assert.match(await page.textContent('[data-testid="camera-state"]') ?? "", /unknown/);
         await page.screenshot({ path: `${SHOTS}/single-lost-desktop.png` });
+        // the grid says it once for all its cameras, whose states are now unknown
+        await grid.waitForSelector('[data-testid="conn-lost"]', { timeout: 10_000 });
+        assert.match(
+          await grid.textContent('[data-testid="conn-lost"]') ?? "",
+          /^Lost connection to Vigil — /,
+        );
+        assert.equal(await grid.locator('[data-testid="conn-lost"]').count(), 1);
+        assert.deepEqual(await grid.locator('[data-testid="tile-state"]').allTextContents(), [
+          "unknown",
+          "unknown",
+          "unknown",
+        ]);
+        await grid.screenshot({ path: `${SHOTS}/grid-lost-desktop.png` });
+        await grid.close();
       });
 
       assert.deepEqual(errors, []);

@@ -122,6 +122,11 @@ export function useCameraFeed(opts: FeedOptions): Feed {
     const tick = setInterval(() => now.value = Date.now(), 1000);
     const giveUp = setTimeout(() => connecting.value = false, 5000);
     const snapTimer = setInterval(refreshSnapshot, opts.snapshotMs);
+    // Background tabs fetch nothing; coming back, the picture is brought up to date at once.
+    const visible = () => {
+      if (document.visibilityState === "visible") refreshSnapshot();
+    };
+    document.addEventListener("visibilitychange", visible);
     refreshSnapshot();
     const s = new LiveSocket({
       url: () => socketUrl(location, camera.value, mode.value),
@@ -175,6 +180,7 @@ export function useCameraFeed(opts: FeedOptions): Feed {
     return () => {
       clearInterval(tick);
       clearInterval(snapTimer);
+      document.removeEventListener("visibilitychange", visible);
       clearTimeout(giveUp);
       s.stop();
       blob.current.clear(null);

@@ -33,6 +33,7 @@ import * as adminClients from "./routes/admin/clients.tsx";
 import * as ws from "./routes/ws.ts";
 import * as events from "./routes/api/events.ts";
 import * as stats from "./routes/api/stats.ts";
+import * as cameraApi from "./routes/api/cameras.ts";
 import * as frames from "./routes/frames.ts";
 import * as viewer from "./routes/index.tsx";
 import * as history from "./routes/history.tsx";
@@ -49,6 +50,7 @@ const ROUTES: RouteModule[] = [
   ws,
   events,
   stats,
+  cameraApi,
   frames,
   viewer,
   history,

@@ -1,6 +1,6 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
-import type { Box } from "../lib/bus/messages.ts";
+import type { Box } from "../lib/protocol.ts";
 import { BoxOverlay } from "../components/BoxOverlay.tsx";
 import { Time } from "../components/Time.tsx";
 import { Score } from "../components/Score.tsx";

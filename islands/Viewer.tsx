@@ -1,19 +1,14 @@
 import { useComputed, useSignal } from "@preact/signals";
-import { useEffect, useRef } from "preact/hooks";
-import type { Box, CameraState } from "../lib/bus/messages.ts";
-import { LiveSocket, type Mode, MODES, socketUrl } from "../lib/web/live_socket.ts";
-import { BoxOverlay } from "../components/BoxOverlay.tsx";
+import { useEffect } from "preact/hooks";
+import { MODES } from "../lib/protocol.ts";
+import type { CameraSummary, Mode } from "../lib/protocol.ts";
+import { type Feed, isOld, useCameraFeed } from "../components/camera_feed.ts";
+import { CameraStage } from "../components/CameraStage.tsx";
+import { ConnectionPill, LostConnection } from "../components/Connection.tsx";
 import { formatAgo, formatClock } from "../components/format.ts";
+import { StorageBanner } from "../components/StorageBanner.tsx";
 
-export interface ViewerCamera {
-  id: string;
-  name: string;
-  state: CameraState;
-  message: string;
-  width: number;
-  height: number;
-  lastMotion: number | null;
-}
+export type ViewerCamera = Omit<CameraSummary, "fps"> & { fps?: number };
 
 export interface ViewerProps {
   cameras: ViewerCamera[];
@@ -22,11 +17,14 @@ export interface ViewerProps {
 }
 
 const MODE_LABEL: Record<Mode, string> = { detect: "Detect", live: "Live", off: "Off" };
+/** The snapshot's refresh period in detect mode while nothing moves. */
+const SNAPSHOT_MS = 3000;
 
 function href(camera: string, mode: Mode): string {
   return `/?${new URLSearchParams({ camera, mode })}`;
 }
 
+/** States in which the camera gives no picture, with advice on what to do. */
 const needsHelp = (state: string) => state === "failed" || state === "stalled";
 
 /**
@@ -47,41 +45,28 @@ async function fetchErrorLines(camera: string): Promise<string[]> {
   }
 }
 
-/** `/api/health`'s storage message ("disk full: …") while storage is degraded, else "". */
-async function fetchStorageMessage(): Promise<string> {
-  try {
-    const res = await fetch("/api/health", { headers: { accept: "application/json" } });
-    const body = await res.json() as { storage?: { status?: unknown; message?: unknown } };
-    const s = body.storage;
-    return s?.status === "degraded" && typeof s.message === "string" ? s.message : "";
-  } catch {
-    return "";
-  }
+const toSummary = (c: ViewerCamera): CameraSummary => ({ fps: 0, ...c });
+
+/** What the stage says while it has no picture. */
+function emptyText(feed: Feed): string {
+  if (feed.mode.value === "off") return "Video is off. Motion is still detected and recorded.";
+  const st = feed.state.value;
+  if (st === "starting") return "The camera is starting…";
+  if (st === "failed" || st === "stopped") return "No picture: the camera is not running.";
+  return feed.mode.value === "detect"
+    ? "No picture from the camera yet…"
+    : "Waiting for the first frame…";
 }
 
-/** The live view: frames with motion boxes, online status, last motion, mode switch. */
+/**
+ * One camera: its picture (a snapshot at once, motion frames with their boxes as they come, or
+ * every frame in live mode), the connection to Vigil, the camera's state, the last motion, and
+ * the mode switch.
+ */
 export default function Viewer(props: ViewerProps) {
   const cameras = useSignal(props.cameras);
-  const camera = useSignal(props.camera);
-  const mode = useSignal<Mode>(props.mode);
-  const online = useSignal(false);
-  const connecting = useSignal(true);
-  const cam = useComputed(() =>
-    cameras.value.find((c) => c.id === camera.value) ?? cameras.value[0]
-  );
-  const lastMotion = useSignal<number | null>(cam.value?.lastMotion ?? null);
-  const state = useSignal(cam.value?.state ?? "stopped");
-  const message = useSignal(cam.value?.message ?? "");
   const errorLines = useSignal<string[]>([]);
-  const storageMessage = useSignal("");
-  const boxes = useSignal<Box[]>([]);
-  const frameTs = useSignal<number | null>(null);
-  const natural = useSignal<[number, number] | null>(null);
-  const inEvent = useSignal(false);
-  const now = useSignal(Date.now());
-  const img = useRef<HTMLImageElement>(null);
-  const sock = useRef<LiveSocket | null>(null);
-  const url = useRef<string | null>(null);
+  const initial = props.cameras.find((c) => c.id === props.camera) ?? props.cameras[0];
 
   /** Shows what ffmpeg said while `id` is failed or stalled; clears it otherwise. */
   const updateErrorLines = (id: string, camState: string) => {
@@ -90,142 +75,79 @@ export default function Viewer(props: ViewerProps) {
       return;
     }
     fetchErrorLines(id).then((lines) => {
-      if (camera.value === id && needsHelp(state.value)) errorLines.value = lines;
+      if (feed.camera.value === id && needsHelp(feed.state.value)) errorLines.value = lines;
     });
   };
 
-  useEffect(() => { // storage trouble (a full disk) shown as a banner; checked every 10 s
-    const check = () => fetchStorageMessage().then((m) => storageMessage.value = m);
-    check();
-    const every = setInterval(check, 10_000);
-    return () => clearInterval(every);
-  }, []);
+  const feed = useCameraFeed({
+    camera: toSummary(initial),
+    mode: props.mode,
+    snapshotMs: SNAPSHOT_MS,
+    // Logged out (here or elsewhere): back to the login page, then here again.
+    onSessionEnded: () =>
+      location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`),
+    onCameras: (list) => {
+      const known = new Map(cameras.value.map((c) => [c.id, c]));
+      const merged = list.filter((c) => typeof c?.id === "string")
+        .map((c) => ({ ...known.get(c.id), ...c }));
+      if (merged.length) cameras.value = merged;
+    },
+  });
+  const cam = useComputed(() =>
+    cameras.value.find((c) => c.id === feed.camera.value) ?? cameras.value[0]
+  );
 
-  useEffect(() => {
-    updateErrorLines(camera.value, state.value);
-    const tick = setInterval(() => now.value = Date.now(), 1000);
-    const giveUp = setTimeout(() => connecting.value = false, 5000);
-    const s = new LiveSocket({
-      url: () => socketUrl(location, camera.value, mode.value),
-      // Logged out (here or elsewhere): back to the login page, then here again.
-      onSessionEnded: () =>
-        location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`),
-      onOnline: (on) => {
-        online.value = on;
-        connecting.value = false;
-      },
-      onMessage: (msg) => {
-        switch (msg.type) {
-          case "hello":
-            if (Array.isArray(msg.cameras)) {
-              const known = new Map(cameras.value.map((c) => [c.id, c]));
-              const list = msg.cameras
-                .filter((c): c is ViewerCamera => typeof c === "object" && c !== null && "id" in c)
-                .map((c) => ({ ...known.get(c.id), ...c }));
-              if (list.length) cameras.value = list;
-            }
-            if (msg.camera) camera.value = msg.camera;
-            break;
-          case "status":
-            if (msg.camera === camera.value) {
-              state.value = msg.state;
-              message.value = msg.message;
-              updateErrorLines(msg.camera, msg.state);
-            }
-            break;
-          case "motion":
-            if (msg.camera === camera.value) lastMotion.value = msg.ts;
-            break;
-          case "event":
-            if (msg.camera === camera.value) inEvent.value = msg.phase === "start";
-            break;
-        }
-      },
-      onFrame: (header, jpeg) => {
-        if (header.camera !== camera.value || mode.value === "off") return;
-        const el = img.current;
-        if (!el) return;
-        const next = URL.createObjectURL(
-          new Blob([jpeg as Uint8Array<ArrayBuffer>], { type: "image/jpeg" }),
-        );
-        el.src = next;
-        if (url.current) URL.revokeObjectURL(url.current);
-        url.current = next;
-        boxes.value = header.boxes;
-        frameTs.value = header.ts;
-        if (header.boxes.length) lastMotion.value = Math.max(lastMotion.value ?? 0, header.ts);
-      },
-    });
-    sock.current = s;
-    s.start();
-    return () => {
-      clearInterval(tick);
-      clearTimeout(giveUp);
-      s.stop();
-      if (url.current) URL.revokeObjectURL(url.current);
-    };
-  }, []);
-
-  const clearFrame = () => {
-    boxes.value = [];
-    frameTs.value = null;
-    if (img.current) img.current.removeAttribute("src");
-    if (url.current) URL.revokeObjectURL(url.current);
-    url.current = null;
-  };
+  // The problem's details follow the camera's state (first render and every status change).
+  const stateKey = `${feed.camera.value}:${feed.state.value}`;
+  useEffect(() => updateErrorLines(feed.camera.value, feed.state.value), [stateKey]);
 
   const setMode = (m: Mode, e: Event) => {
     e.preventDefault();
-    if (m === mode.value) return;
-    mode.value = m;
-    history.replaceState(null, "", href(camera.value, m));
-    if (!sock.current?.send({ type: "mode", mode: m })) sock.current?.reconnect();
-    if (m === "off") clearFrame();
+    feed.setMode(m);
+    history.replaceState(null, "", href(feed.camera.value, m));
   };
 
   const setCamera = (id: string) => {
-    if (id === camera.value) return;
-    camera.value = id;
     const c = cameras.value.find((x) => x.id === id);
-    state.value = c?.state ?? "starting";
-    message.value = c?.message ?? "";
-    lastMotion.value = c?.lastMotion ?? null;
-    updateErrorLines(id, state.value);
-    natural.value = null;
-    clearFrame();
-    history.replaceState(null, "", href(id, mode.value));
-    sock.current?.reconnect();
+    if (!c) return;
+    feed.setCamera(toSummary(c));
+    history.replaceState(null, "", href(id, feed.mode.value));
   };
 
   const c = cam.value;
-  const w = c?.width || natural.value?.[0] || 640;
-  const h = c?.height || natural.value?.[1] || 480;
-  const hasFrame = frameTs.value !== null;
-  const broken = state.value === "failed" || state.value === "stalled" ||
-    state.value === "stopped";
-  const statusText = online.value ? "Online" : connecting.value ? "Connecting…" : "Offline";
+  const w = c?.width || feed.natural.value?.[0] || 640;
+  const h = c?.height || feed.natural.value?.[1] || 480;
+  const frame = feed.frame.value;
+  const now = feed.now.value;
+  const online = feed.online.value;
+  const lost = !online && !feed.connecting.value;
+  const state = feed.state.value;
+  const old = isOld(frame, now, SNAPSHOT_MS);
+  const problem = !lost && needsHelp(state);
+  const stageClass = [
+    feed.inEvent.value && !lost ? "stage-motion" : "",
+    feed.mode.value === "off" ? "stage-off" : "",
+    old ? "stage-old" : "",
+  ].filter(Boolean).join(" ");
+  const badge = frame && old
+    ? `${frame.kind === "socket" && frame.boxes.length ? "Motion " : ""}${formatAgo(frame.at, now)}`
+    : null;
 
   return (
-    <section class="viewer" data-online={online.value ? "true" : "false"}>
-      {storageMessage.value && (
-        <p class="error" role="alert" data-testid="storage-banner">
-          {storageMessage.value}
-        </p>
-      )}
+    <section class="viewer" data-online={online ? "true" : "false"}>
+      <StorageBanner />
       <div class="toolbar">
-        <span
-          class={`pill ${online.value ? "pill-ok" : "pill-bad"}`}
-          role="status"
-          data-testid="online"
-        >
-          <span class="dot" aria-hidden="true" />
-          {statusText}
-        </span>
+        {cameras.value.length > 1 && (
+          <a class="btn btn-ghost back" href="/" data-testid="all-cameras">
+            <span aria-hidden="true">←</span> All cameras
+          </a>
+        )}
+        <ConnectionPill online={online} connecting={feed.connecting.value} />
         {cameras.value.length > 1 && (
           <label class="camera-select">
             <span class="sr-only">Camera</span>
             <select
-              value={camera.value}
+              value={feed.camera.value}
               onChange={(e) => setCamera((e.target as HTMLSelectElement).value)}
             >
               {cameras.value.map((x) => <option key={x.id} value={x.id}>{x.name || x.id}</option>)}
@@ -236,9 +158,9 @@ export default function Viewer(props: ViewerProps) {
           {MODES.map((m) => (
             <a
               key={m}
-              href={href(camera.value, m)}
+              href={href(feed.camera.value, m)}
               class="seg"
-              aria-pressed={mode.value === m ? "true" : "false"}
+              aria-pressed={feed.mode.value === m ? "true" : "false"}
               data-mode={m}
               onClick={(e) => setMode(m, e)}
             >
@@ -248,72 +170,82 @@ export default function Viewer(props: ViewerProps) {
         </div>
       </div>
 
-      <div
-        class={`stage${inEvent.value ? " stage-motion" : ""}${
-          mode.value === "off" ? " stage-off" : ""
-        }`}
-      >
-        <img
-          ref={img}
-          class="frame"
-          alt={c ? `Camera ${c.name || c.id}` : "Camera"}
-          onLoad={(e) => {
-            const el = e.currentTarget as HTMLImageElement;
-            natural.value = [el.naturalWidth, el.naturalHeight];
-          }}
-        />
-        <BoxOverlay boxes={hasFrame ? boxes.value : []} width={w} height={h} />
-        {!hasFrame && (
-          <div class="stage-empty">
-            {broken
-              ? (
-                <span class="stage-problem" data-testid="stage-problem">
-                  <strong>Camera {state.value}</strong>
-                  <span>{message.value || "No frames from the camera."}</span>
-                </span>
-              )
-              : mode.value === "off"
-              ? "Video is off. Motion is still detected and recorded."
-              : mode.value === "detect"
-              ? "Waiting for motion… frames appear here when something moves."
-              : "Waiting for the first frame…"}
-          </div>
-        )}
-      </div>
+      {lost && (
+        <LostConnection wasOnline={feed.wasOnline.value} retryAt={feed.retryAt.value} now={now} />
+      )}
+      {problem && (
+        <div class="camera-problem" role="alert" data-testid="stage-problem">
+          <strong>Camera {state}</strong>
+          <span>{feed.message.value || "No frames from the camera."}</span>
+          {errorLines.value.length > 0 && (
+            <details class="ffmpeg-lines" data-testid="ffmpeg-error">
+              <summary>What ffmpeg said</summary>
+              {/* One block per line, wrapped: ffmpeg's lines are long (no <pre> overflow). */}
+              {errorLines.value.map((line, i) => <code key={i} class="state-msg">{line}</code>)}
+            </details>
+          )}
+        </div>
+      )}
+
+      <CameraStage
+        img={feed.img}
+        alt={c ? `Camera ${c.name || c.id}` : "Camera"}
+        width={w}
+        height={h}
+        boxes={frame ? frame.boxes : []}
+        class={stageClass}
+        badge={badge}
+        empty={frame ? null : emptyText(feed)}
+        onLoad={(el) => feed.natural.value = [el.naturalWidth, el.naturalHeight]}
+      />
 
       <dl class="facts">
         <div>
+          <dt>Camera</dt>
+          <dd data-testid="camera-state">
+            {lost
+              ? (
+                <>
+                  <span class="state state-unknown">unknown</span>
+                  <span class="state-msg">not connected to Vigil</span>
+                </>
+              )
+              : (
+                <>
+                  <span class={`state state-${state}`}>{state}</span>
+                  {/* A problem's advice is shown once, above the picture. */}
+                  {!problem && feed.message.value && (
+                    <span class="state-msg">{feed.message.value}</span>
+                  )}
+                </>
+              )}
+          </dd>
+        </div>
+        <div>
           <dt>Last motion</dt>
           <dd data-testid="last-motion">
-            {lastMotion.value
+            {feed.lastMotion.value
               ? (
-                <time dateTime={new Date(lastMotion.value).toISOString()}>
-                  {formatClock(lastMotion.value)} ({formatAgo(lastMotion.value, now.value)})
+                <time dateTime={new Date(feed.lastMotion.value).toISOString()}>
+                  {formatClock(feed.lastMotion.value)} ({formatAgo(feed.lastMotion.value, now)})
                 </time>
               )
               : "none yet"}
           </dd>
         </div>
         <div>
-          <dt>Frame</dt>
+          <dt>Picture</dt>
           <dd data-testid="frame-time">
-            {frameTs.value ? formatClock(frameTs.value) : "—"}
-            {hasFrame && boxes.value.length > 0 &&
-              ` · ${boxes.value.length} box${boxes.value.length > 1 ? "es" : ""}`}
-          </dd>
-        </div>
-        <div>
-          <dt>Camera</dt>
-          <dd data-testid="camera-state">
-            <span class={`state state-${state.value}`}>{state.value}</span>
-            {message.value && <span class="state-msg">{message.value}</span>}
-            {needsHelp(state.value) && errorLines.value.length > 0 && (
-              <details class="ffmpeg-lines" data-testid="ffmpeg-error">
-                <summary>What ffmpeg said</summary>
-                {/* One block per line, wrapped: ffmpeg's lines are long (no <pre> overflow). */}
-                {errorLines.value.map((line, i) => <code key={i} class="state-msg">{line}</code>)}
-              </details>
-            )}
+            {frame
+              ? (
+                <>
+                  {formatClock(frame.ts)}
+                  {frame.kind === "snapshot" ? " · snapshot" : ""}
+                  {frame.boxes.length > 0 &&
+                    ` · ${frame.boxes.length} box${frame.boxes.length > 1 ? "es" : ""}`}
+                </>
+              )
+              : "—"}
           </dd>
         </div>
       </dl>

@@ -3,27 +3,15 @@
  * What every route handler can reach: the parts of a running Vigil, built once in main.ts
  * (or in a test) and handed to `createApp`.
  */
-import type { Bus, CameraState } from "./bus/mod.ts";
+import type { Bus } from "./bus/mod.ts";
+import type { CameraInfo } from "./protocol.ts";
 import type { Auth, AuthEnv } from "./auth/mod.ts";
 import type { Store, Thumbnails } from "./store/mod.ts";
 import type { ClientRegistry } from "./clients/mod.ts";
 import type { VigilConfig } from "./config/mod.ts";
 
-/** What the UI and `/api/health` show about one camera. */
-export interface CameraInfo {
-  id: string;
-  name: string;
-  state: CameraState;
-  message: string;
-  fps: number;
-  width: number;
-  height: number;
-  lastMotion: number | null;
-  /** ffmpeg's last stderr lines (passwords redacted) while the camera is failed or stalled. */
-  error?: string[];
-  /** Frames dropped because their JPEG was cut short (no EOI, or shorter than its headers). */
-  truncatedJpegs?: number;
-}
+/** What the UI and `/api/health` show about one camera (defined with the wire protocol). */
+export type { CameraInfo } from "./protocol.ts";
 
 export interface CameraRegistry {
   list(): CameraInfo[];

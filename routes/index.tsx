@@ -1,12 +1,18 @@
 import type { Hono } from "hono";
 import type { AppContext, AppEnv } from "../lib/context.ts";
 import { island, renderPage } from "../lib/web/mod.ts";
-import type { Mode } from "../lib/web/live_socket.ts";
+import { isMode, type Mode } from "../lib/protocol.ts";
 import ViewerIsland from "../islands/Viewer.tsx";
+import CameraGridIsland from "../islands/CameraGrid.tsx";
 
 const Viewer = island(ViewerIsland, "Viewer");
+const CameraGrid = island(CameraGridIsland, "CameraGrid");
 
-/** `GET /`: the live viewer. `?camera=ID&mode=detect|live|off` pick the start state. */
+/**
+ * `GET /`: with one camera, the viewer; with several, a grid of them all, each tile a link to
+ * `/?camera=ID`, the viewer of that camera alone. `?mode=detect|live|off` picks the viewer's
+ * start mode.
+ */
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get("/", (c) => {
     const cameras = ctx.cameras.list().map((cam) => ({
@@ -14,29 +20,37 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       name: cam.name,
       state: cam.state,
       message: cam.message,
+      fps: cam.fps,
       width: cam.width,
       height: cam.height,
       lastMotion: cam.lastMotion,
     }));
+    if (cameras.length === 0) {
+      return renderPage(
+        c,
+        <section class="card">
+          <h1>No camera configured</h1>
+          <p>
+            Start Vigil with{" "}
+            <code>--source demo</code>, a device, a URL or a video file, or list cameras in a{" "}
+            <code>--config</code> file.
+          </p>
+        </section>,
+        { title: "Live" },
+      );
+    }
     const q = c.req.query("camera");
-    const camera = cameras.find((x) => x.id === q)?.id ?? cameras[0]?.id ?? "";
+    const chosen = cameras.find((x) => x.id === q);
+    if (!chosen && cameras.length > 1) {
+      return renderPage(c, <CameraGrid cameras={cameras} />, { title: "Cameras" });
+    }
+    const camera = chosen ?? cameras[0];
     const m = c.req.query("mode");
-    const mode: Mode = m === "live" || m === "off" ? m : "detect";
+    const mode: Mode = isMode(m) ? m : "detect";
     return renderPage(
       c,
-      cameras.length === 0
-        ? (
-          <section class="card">
-            <h1>No camera configured</h1>
-            <p>
-              Start Vigil with{" "}
-              <code>--source demo</code>, a device, a URL or a video file, or list cameras in a{" "}
-              <code>--config</code> file.
-            </p>
-          </section>
-        )
-        : <Viewer cameras={cameras} camera={camera} mode={mode} />,
-      { title: "Live" },
+      <Viewer cameras={cameras} camera={camera.id} mode={mode} />,
+      { title: cameras.length > 1 ? camera.name || camera.id : "Live" },
     );
   });
 }

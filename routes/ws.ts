@@ -7,11 +7,19 @@ import type { Hono } from "hono";
 import { checkWebSocketOrigin, clientAddress, sessionToken } from "../lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "../lib/context.ts";
 import type { BusMessage, FrameMessage, Subscription } from "../lib/bus/mod.ts";
-import type { ClientMode } from "../lib/clients/mod.ts";
+import {
+  type CameraInfo,
+  type CameraSummary,
+  encodeFrame,
+  isMode,
+  MAX_CLIENT_MESSAGE_BYTES,
+  type Mode,
+  parseClientMessage,
+  type ServerMessage,
+} from "../lib/protocol.ts";
 
-export const MODES: readonly ClientMode[] = ["detect", "live", "off"];
-/** Largest message a client may send; past it the socket is closed with 1009. */
-export const MAX_CLIENT_MESSAGE_BYTES = 4096;
+export { MAX_CLIENT_MESSAGE_BYTES };
+
 /** How often an open socket checks that its session still exists (logout, password change). */
 export const SESSION_CHECK_MS = 5000;
 
@@ -28,43 +36,37 @@ export interface WsOptions {
 
 const encoder = new TextEncoder();
 /** Encoded binary messages, shared by every client that sends the same frame. */
-const encodedFrames = new WeakMap<FrameMessage, Uint8Array>();
+const encodedFrames = new WeakMap<FrameMessage, Uint8Array<ArrayBuffer>>();
 
-/**
- * One binary frame message: 4-byte big-endian header length N, N bytes of UTF-8 JSON
- * `{"camera","ts","boxes","eventId","score","motion"}`, then the JPEG bytes.
- */
-export function encodeFrame(f: FrameMessage): Uint8Array {
+/** A bus frame as its binary message (lib/protocol.ts's layout), encoded once for all clients. */
+export function frameBytes(f: FrameMessage): Uint8Array<ArrayBuffer> {
   let out = encodedFrames.get(f);
-  if (out) return out;
-  const header = encoder.encode(JSON.stringify({
-    camera: f.camera,
-    ts: f.ts,
-    boxes: f.boxes,
-    eventId: f.eventId,
-    score: f.score,
-    motion: f.motion,
-  }));
-  out = new Uint8Array(4 + header.length + f.jpeg.length);
-  new DataView(out.buffer).setUint32(0, header.length, false);
-  out.set(header, 4);
-  out.set(f.jpeg, 4 + header.length);
-  encodedFrames.set(f, out);
+  if (!out) {
+    out = encodeFrame({
+      camera: f.camera,
+      ts: f.ts,
+      boxes: f.boxes,
+      eventId: f.eventId,
+      score: f.score,
+      motion: f.motion,
+    }, f.jpeg);
+    encodedFrames.set(f, out);
+  }
   return out;
 }
 
 /** The frames a client of `camera` in `mode` wants. */
-export function acceptFrameFor(mode: ClientMode, camera: string): (f: FrameMessage) => boolean {
+export function acceptFrameFor(mode: Mode, camera: string): (f: FrameMessage) => boolean {
   if (mode === "live") return (f) => f.camera === camera;
   if (mode === "detect") return (f) => f.camera === camera && f.motion;
   return () => false;
 }
 
-/** JSON text for a non-frame bus message, without internal fields. */
-export function toClientJson(msg: Exclude<BusMessage, FrameMessage>): string {
+/** The wire form of a non-frame bus message, without internal fields. */
+export function toClientMessage(msg: Exclude<BusMessage, FrameMessage>): ServerMessage {
   switch (msg.type) {
     case "motion":
-      return JSON.stringify({
+      return {
         type: "motion",
         camera: msg.camera,
         ts: msg.ts,
@@ -72,30 +74,44 @@ export function toClientJson(msg: Exclude<BusMessage, FrameMessage>): string {
         score: msg.score,
         boxes: msg.boxes,
         zones: msg.zones,
-      });
+      };
     case "event":
-      return JSON.stringify({
+      return {
         type: "event",
         phase: msg.phase,
         camera: msg.camera,
         eventId: msg.eventId,
         ts: msg.ts,
-      });
+      };
     case "status":
-      return JSON.stringify({
+      return {
         type: "status",
         camera: msg.camera,
         state: msg.state,
         message: msg.message,
         ts: msg.ts,
-      });
+      };
   }
+}
+
+/** The camera list of `hello`: the summary fields only (ffmpeg's lines are /api/health's). */
+function summaries(cameras: CameraInfo[]): CameraSummary[] {
+  return cameras.map((c) => ({
+    id: c.id,
+    name: c.name,
+    state: c.state,
+    message: c.message,
+    fps: c.fps,
+    width: c.width,
+    height: c.height,
+    lastMotion: c.lastMotion,
+  }));
 }
 
 /** One connected client: its bus subscription, heartbeat timer and message handling. */
 class Connection {
   readonly id = crypto.randomUUID();
-  #mode: ClientMode;
+  #mode: Mode;
   readonly #camera: string;
   readonly #socket: WebSocket;
   readonly #ctx: AppContext;
@@ -118,7 +134,7 @@ class Connection {
     opts: Required<WsOptions>,
     info: {
       camera: string;
-      mode: ClientMode;
+      mode: Mode;
       user: string;
       address: string;
       userAgent: string;
@@ -161,13 +177,13 @@ class Connection {
     this.#sendHello();
     const cam = this.#ctx.cameras.get(this.#camera);
     if (cam) {
-      this.#sendText(JSON.stringify({
+      this.#sendMessage({
         type: "status",
         camera: cam.id,
         state: cam.state,
         message: cam.message,
         ts: Date.now(),
-      }));
+      });
     }
     const beat = Math.max(10, Math.min(250, this.#opts.heartbeatMs / 4));
     this.#timer = setInterval(() => {
@@ -177,7 +193,7 @@ class Connection {
         if (!this.#sessionAlive()) return this.#close(1008, "session ended: log in again");
       }
       if (now - this.#lastSend >= this.#opts.heartbeatMs) {
-        this.#sendText(`{"type":"heartbeat","ts":${now}}`);
+        this.#sendMessage({ type: "heartbeat", ts: now });
       }
       if (this.#framesSent + this.#framesSkipped !== this.#reported) {
         this.#reported = this.#framesSent + this.#framesSkipped;
@@ -191,15 +207,15 @@ class Connection {
   }
 
   #sendHello(): void {
-    this.#sendText(JSON.stringify({
+    this.#sendMessage({
       type: "hello",
       camera: this.#camera,
       mode: this.#mode,
-      cameras: this.#ctx.cameras.list(),
+      cameras: summaries(this.#ctx.cameras.list()),
       user: this.#user,
       clientId: this.id,
       heartbeatMs: this.#opts.heartbeatMs,
-    }));
+    });
   }
 
   async #pump(): Promise<void> {
@@ -218,13 +234,13 @@ class Connection {
           this.#framesSkipped++;
           continue;
         }
-        this.#send(encodeFrame(msg));
+        this.#send(frameBytes(msg));
         if (msg.arrivedAt !== undefined) {
           this.#ctx.clients.sendLatency.record(performance.now() - msg.arrivedAt);
         }
         this.#framesSent++;
       } else if (msg.camera === this.#camera) {
-        this.#sendText(toClientJson(msg));
+        this.#sendMessage(toClientMessage(msg));
       }
     }
     if (sub.closedReason === "overflow") {
@@ -246,50 +262,31 @@ class Connection {
     ) {
       return this.#tooBig();
     }
-    let msg: unknown;
-    try {
-      msg = JSON.parse(data);
-    } catch {
-      return this.#error("message is not valid JSON");
-    }
-    if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
-      return this.#error('message must be a JSON object like {"type":"mode","mode":"live"}');
-    }
-    const { type, mode } = msg as Record<string, unknown>;
-    if (type !== "mode") {
-      return this.#error(
-        `unknown message type ${JSON.stringify(type)?.slice(0, 40) ?? "(none)"}: ` +
-          `the server accepts only {"type":"mode","mode":"live"|"detect"|"off"}`,
-      );
-    }
-    if (typeof mode !== "string" || !(MODES as readonly string[]).includes(mode)) {
-      return this.#error(
-        `unknown mode ${JSON.stringify(mode)?.slice(0, 40) ?? "(none)"}: use live, detect or off`,
-      );
-    }
-    this.#setMode(mode as ClientMode);
+    const msg = parseClientMessage(data);
+    if ("error" in msg) return this.#error(msg.error);
+    this.#setMode(msg.mode);
   }
 
-  #setMode(mode: ClientMode): void {
+  #setMode(mode: Mode): void {
     this.#mode = mode;
     if (this.#sub) {
       this.#sub.acceptFrame = acceptFrameFor(mode, this.#camera);
       this.#sub.dropFrames();
     }
     this.#ctx.clients.update(this.id, { mode });
-    this.#sendText(JSON.stringify({ type: "mode", camera: this.#camera, mode }));
+    this.#sendMessage({ type: "mode", camera: this.#camera, mode });
   }
 
   #error(message: string): void {
-    this.#sendText(JSON.stringify({ type: "error", message }));
+    this.#sendMessage({ type: "error", message });
   }
 
   #tooBig(): void {
     this.#close(1009, `message too big (at most ${MAX_CLIENT_MESSAGE_BYTES} bytes)`);
   }
 
-  #sendText(text: string): void {
-    this.#send(text);
+  #sendMessage(msg: ServerMessage): void {
+    this.#send(JSON.stringify(msg));
   }
 
   #send(data: string | Uint8Array): void {
@@ -346,7 +343,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
       }, 400);
     }
     const mode = c.req.query("mode") ?? "detect";
-    if (!(MODES as readonly string[]).includes(mode)) {
+    if (!isMode(mode)) {
       return c.json({
         error: `mode must be live, detect or off, got ${JSON.stringify(mode.slice(0, 40))}`,
       }, 400);
@@ -361,7 +358,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
     const token = sessionToken(c);
     const info = {
       camera,
-      mode: mode as ClientMode,
+      mode,
       user: user.username,
       address: clientAddress(c),
       userAgent: (c.req.header("user-agent") ?? "").slice(0, 300),

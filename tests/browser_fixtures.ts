@@ -17,6 +17,7 @@ import * as history from "../routes/history.tsx";
 import * as alarm from "../routes/alarm.tsx";
 import * as adminClients from "../routes/admin/clients.tsx";
 import * as health from "../routes/api/health.ts";
+import * as cameraApi from "../routes/api/cameras.ts";
 import { ffmpeg } from "./capture_helpers.ts";
 
 export class FakeCameras implements CameraRegistry {
@@ -97,7 +98,9 @@ export async function makeFixture(opts: {
     await next();
   });
   opts.extra?.(app, ctx);
-  for (const r of [viewer, history, alarm, adminClients, health]) r.register(app, ctx);
+  for (const r of [viewer, cameraApi, history, alarm, adminClients, health]) {
+    r.register(app, ctx);
+  }
   return fx;
 }
 

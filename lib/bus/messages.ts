@@ -1,13 +1,8 @@
-/** A motion box `[x, y, w, h]` in the camera's pixels. */
-export type Box = [number, number, number, number];
+import type { Box, EventMessage, MotionMessage, StatusMessage } from "../protocol.ts";
 
-/** The life cycle of one camera's capture. */
-export type CameraState =
-  | "starting"
-  | "running"
-  | "stalled"
-  | "failed"
-  | "stopped";
+// The wire's shapes (lib/protocol.ts) are the bus's: motion, event and status messages travel
+// from the pipelines to `/ws` unchanged.
+export type { Box, CameraState, EventMessage, MotionMessage, StatusMessage } from "../protocol.ts";
 
 /** Every analysed frame, with its display JPEG. Latest-wins per subscriber and camera. */
 export interface FrameMessage {
@@ -21,32 +16,6 @@ export interface FrameMessage {
   score: number;
   /** `performance.now()` when the frame arrived from ffmpeg (for the send latency). */
   arrivedAt?: number;
-}
-
-export interface MotionMessage {
-  type: "motion";
-  camera: string;
-  ts: number;
-  eventId: number;
-  score: number;
-  boxes: Box[];
-  zones: string[];
-}
-
-export interface EventMessage {
-  type: "event";
-  phase: "start" | "end";
-  camera: string;
-  eventId: number;
-  ts: number;
-}
-
-export interface StatusMessage {
-  type: "status";
-  camera: string;
-  state: CameraState;
-  message: string;
-  ts: number;
 }
 
 export type BusMessage =

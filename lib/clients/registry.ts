@@ -1,7 +1,8 @@
+import type { Mode } from "../protocol.ts";
 import { SendLatency } from "./send_latency.ts";
 
-/** How a WebSocket client wants frames: every frame, motion frames only, or none. */
-export type ClientMode = "live" | "detect" | "off";
+/** How a WebSocket client wants frames (lib/protocol.ts's `Mode`). */
+export type ClientMode = Mode;
 
 /** One connected WebSocket client, as the admin page shows it. */
 export interface ClientInfo {

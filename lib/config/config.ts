@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { detectorSettingsFromConfig } from "../motion/mod.ts";
+import { CAMERA_ID } from "../protocol.ts";
 import type { DetectorSettings } from "../motion/mod.ts";
 
 /** One camera as configured: where frames come from and how motion is found in them. */
@@ -54,7 +55,6 @@ export const USAGE = `Usage: deno task start [-- FLAGS]
   VIGIL_ADMIN_PASSWORD  password of the first user 'admin' (else one is generated and printed once)
 `;
 
-const CAMERA_ID = /^[a-z0-9_-]{1,32}$/;
 const CAMERA_KEYS = new Set(["id", "name", "source", "width", "height", "fps", "detector"]);
 /** Capture settings a camera may set in the file (lib/capture checks their values). */
 const CAPTURE_KEYS = new Set([

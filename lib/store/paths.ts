@@ -1,5 +1,6 @@
 /** Camera ids: lower-case letters, digits, `_` and `-`, 1 to 32 characters. */
-export const CAMERA_ID = /^[a-z0-9_-]{1,32}$/;
+import { CAMERA_ID } from "../protocol.ts";
+export { CAMERA_ID };
 
 /**
  * A stored frame's path relative to the data folder, as produced by the store:

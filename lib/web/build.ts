@@ -18,7 +18,14 @@ const MANIFEST = new URL(MANIFEST_NAME, OUT);
 const STAGE = new URL(".stage/", OUT);
 
 /** Folders and files whose changes call for a rebuild. */
-const SOURCES = ["islands/", "components/", "lib/web/", "deno.json", "deno.lock"];
+const SOURCES = [
+  "islands/",
+  "components/",
+  "lib/web/",
+  "lib/protocol.ts",
+  "deno.json",
+  "deno.lock",
+];
 
 export interface BuildOptions {
   /** Rebuild even when the outputs look fresh. */

@@ -1,51 +1,11 @@
 /**
  * @module
- * Browser side of `/ws` (CONTRACT.md): parses binary frames, watches heartbeats (offline after
+ * Browser side of `/ws` (CONTRACT.md; the messages and the frame layout are lib/protocol.ts's):
+ * parses binary frames, watches heartbeats (offline after
  * `staleMs` without any message or when the socket closes) and reconnects with capped backoff.
  * Used by the Viewer and Alarm islands; free of Preact so it can be tested on its own.
  */
-import type { Box, EventMessage, MotionMessage, StatusMessage } from "../bus/messages.ts";
-
-export type Mode = "live" | "detect" | "off";
-export const MODES: readonly Mode[] = ["detect", "live", "off"];
-
-/** The JSON header of a binary frame message. */
-export interface FrameHeader {
-  camera: string;
-  ts: number;
-  boxes: Box[];
-}
-
-/**
- * Text messages the server sends: the bus's motion, event and status messages as `/ws` relays
- * them (routes/ws.ts `toClientJson`), plus the socket's own hello, heartbeat and error.
- */
-export type ServerMessage =
-  | { type: "hello"; camera: string; mode: Mode; cameras: unknown[] }
-  | { type: "heartbeat"; ts: number }
-  | MotionMessage
-  | EventMessage
-  | StatusMessage
-  | { type: "error"; message: string };
-
-const decoder = new TextDecoder();
-
-/**
- * Splits a binary frame: 4-byte big-endian header length N, N bytes of UTF-8 JSON, then the JPEG.
- * Throws a TypeError on a malformed message.
- */
-export function parseFrame(data: ArrayBuffer): { header: FrameHeader; jpeg: Uint8Array } {
-  if (data.byteLength < 4) throw new TypeError("Frame message shorter than its 4-byte header");
-  const n = new DataView(data).getUint32(0, false);
-  if (4 + n > data.byteLength) {
-    throw new TypeError(`Frame header length ${n} exceeds the message (${data.byteLength} bytes)`);
-  }
-  const header = JSON.parse(decoder.decode(new Uint8Array(data, 4, n))) as FrameHeader;
-  if (typeof header?.camera !== "string" || !Array.isArray(header.boxes)) {
-    throw new TypeError("Frame header lacks camera or boxes");
-  }
-  return { header, jpeg: new Uint8Array(data, 4 + n) };
-}
+import { type FrameHeader, type Mode, parseFrame, type ServerMessage } from "../protocol.ts";
 
 /** The `/ws` URL on the page's own origin. */
 export function socketUrl(loc: { protocol: string; host: string }, camera: string, mode: Mode) {
@@ -62,6 +22,11 @@ export interface LiveSocketOptions {
   onMessage?: (msg: ServerMessage) => void;
   onFrame?: (header: FrameHeader, jpeg: Uint8Array) => void;
   onOnline?: (online: boolean) => void;
+  /**
+   * A reconnect is scheduled for `at` (epoch ms, `Date.now()`'s clock), or `null`: a connection
+   * attempt is under way (or the socket stopped). For "retrying in 3 s" countdowns.
+   */
+  onRetry?: (at: number | null) => void;
   /**
    * The server closed the socket because the session ended (code 1008: logout elsewhere, a
    * password change, expiry). Given: called instead of reconnecting. Not given: reconnect.
@@ -131,6 +96,7 @@ export class LiveSocket {
     clearInterval(this.#watchdog);
     this.#detach();
     this.#setOnline(false);
+    this.#opts.onRetry?.(null);
   }
 
   #detach(): void {
@@ -147,6 +113,7 @@ export class LiveSocket {
   }
 
   #connect(): void {
+    this.#opts.onRetry?.(null);
     const WS = this.#opts.WebSocket ?? WebSocket;
     let ws: WebSocket;
     try {
@@ -199,6 +166,7 @@ export class LiveSocket {
     const delay = this.#backoff;
     this.#backoff = Math.min(delay * 2, this.#opts.maxBackoffMs ?? 10_000);
     this.#retry = setTimeout(() => this.#connect(), delay);
+    this.#opts.onRetry?.(Date.now() + delay);
   }
 
   #setOnline(online: boolean): void {

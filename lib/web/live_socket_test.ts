@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { LiveSocket, parseFrame, type ServerMessage, socketUrl } from "./live_socket.ts";
+import { parseFrame, type ServerMessage } from "../protocol.ts";
+import { LiveSocket, socketUrl } from "./live_socket.ts";
 
 function frameBytes(header: unknown, jpeg: number[]): ArrayBuffer {
   const h = new TextEncoder().encode(JSON.stringify(header));

@@ -8,7 +8,8 @@ import type { Context, Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { clientAddress, requireAdmin, requireUser, type SignedInEnv } from "../../lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "../../lib/context.ts";
-import { CAMERA_ID, withThumbnail } from "../../lib/store/mod.ts";
+import { withThumbnail } from "../../lib/store/mod.ts";
+import { CAMERA_ID } from "../../lib/protocol.ts";
 
 /** Most events one request returns. */
 export const MAX_LIMIT = 500;

@@ -13,6 +13,8 @@ import { ConfigError, loadConfig, USAGE } from "./lib/config/mod.ts";
 import type { CameraConfig, VigilConfig } from "./lib/config/mod.ts";
 import type { AppContext, CameraRegistry } from "./lib/context.ts";
 import { detectionSize } from "./lib/motion/mod.ts";
+import { serveGuarded } from "./lib/net/mod.ts";
+import type { GuardedServer } from "./lib/net/mod.ts";
 import { CameraPipeline } from "./lib/pipeline/mod.ts";
 import { Store, StoreError } from "./lib/store/mod.ts";
 
@@ -92,20 +94,32 @@ export async function start(
     cameras,
     clients: new ClientRegistry(),
     startedAt: Date.now(),
+    connections: () => server?.stats(),
   };
   const app = createApp(ctx);
 
-  const { promise: listening, resolve } = Promise.withResolvers<string>();
-  const server = Deno.serve({
-    port: config.port,
-    hostname: config.host,
-    ...(tls ?? {}),
-    onListen: ({ hostname, port }) => {
-      const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-      resolve(`${tls ? "https" : "http"}://${host}:${port}`);
-    },
-  }, app.fetch);
-  const url = await listening;
+  // The guarded front (lib/net): caps, timeouts, an accept loop that survives running out of
+  // file descriptors; the app itself is served by an inner Deno.serve.
+  let server: GuardedServer | undefined;
+  try {
+    server = serveGuarded({
+      port: config.port,
+      hostname: config.host,
+      tls: tls ?? undefined,
+      ...config.connections,
+    }, (req, info) => app.fetch(req, info));
+  } catch (err) {
+    store.close().catch(() => {});
+    auth.close();
+    const why = err instanceof Deno.errors.AddrInUse
+      ? "the port is in use (stop the other program or pass another --port)"
+      : `${(err as Error).message} (pass an address of this machine with --host, e.g. 0.0.0.0)`;
+    throw new ConfigError(`Cannot listen on ${config.host} port ${config.port}: ${why}`);
+  }
+  const { hostname, port } = server.addr;
+  const url = `${tls ? "https" : "http"}://${
+    hostname.includes(":") ? `[${hostname}]` : hostname
+  }:${port}`;
   console.log(`vigil listening on ${url}`);
 
   for (const p of pipelines) p.start();
@@ -121,11 +135,34 @@ export async function start(
     stopping ??= (async () => {
       clearInterval(retentionTimer);
       await Promise.all(pipelines.map((p) => p.stop()));
-      await server.shutdown();
+      await server?.shutdown();
       await store.close();
       auth.close();
     })();
   return { url, stop } satisfies Running;
+}
+
+/**
+ * The last line of defence for a long-running server: a promise rejection nobody handled is
+ * logged, and the process keeps serving (Deno would otherwise exit 1). Accept-type failures
+ * (`Too many open files`, a connection reset) are expected under a flood and logged at most
+ * once a minute.
+ */
+export function keepAliveOnUnhandledRejections(log = (line: string) => console.error(line)) {
+  let lastAcceptLog = -Infinity;
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    const reason = e.reason as { message?: unknown; stack?: unknown } | undefined;
+    const message = String(reason?.message ?? reason);
+    if (/too many open files|os error 24|connection reset|broken pipe|accept/i.test(message)) {
+      const now = Date.now();
+      if (now - lastAcceptLog < 60_000) return;
+      lastAcceptLog = now;
+      log(`vigil: network error (still serving): ${message}`);
+      return;
+    }
+    log(`vigil: unhandled error (still serving): ${reason?.stack ?? message}`);
+  });
 }
 
 /** Runs Vigil as the `start` task does: exits 2 on bad settings, stops cleanly on signals. */
@@ -163,6 +200,7 @@ export async function main(
     );
     Deno.exit(2);
   }
+  keepAliveOnUnhandledRejections();
   const vigil = await start(config, env).catch(fail);
   let stopping = false;
   const shutdown = async () => {

@@ -8,6 +8,7 @@ import type { Auth, User } from "./auth/mod.ts";
 import type { Store } from "./store/mod.ts";
 import type { ClientRegistry } from "./clients/mod.ts";
 import type { VigilConfig } from "./config/mod.ts";
+import type { ConnectionStats } from "./net/mod.ts";
 
 /** What the UI and `/api/health` show about one camera. */
 export interface CameraInfo {
@@ -36,6 +37,8 @@ export interface AppContext {
   cameras: CameraRegistry;
   clients: ClientRegistry;
   startedAt: number;
+  /** The TCP front's counters (main.ts); absent when the app is served another way (tests). */
+  connections?: () => ConnectionStats | undefined;
 }
 
 /** Hono environment: per-request values set by middleware. */

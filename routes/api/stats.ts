@@ -16,6 +16,8 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       // percentiles over the most recent sends; null until a frame was sent
       sendLatencyMs: ctx.clients.sendLatency.summary(),
       storage: { bytes: ctx.store.storedBytes(), pendingWrites: ctx.store.pendingWrites },
+      // the TCP front: open connections, refused, timed out, accept errors, and the limits
+      connections: ctx.connections?.() ?? null,
     });
   });
 }

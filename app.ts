@@ -8,6 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import {
   bodyLimit,
   csrfGuard,
+  hostGuard,
   requireAdmin,
   requireUser,
   securityHeaders,
@@ -78,6 +79,8 @@ function requireSession(): MiddlewareHandler<AppEnv> {
 export function createApp(ctx: AppContext): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use("*", securityHeaders());
+  // DNS rebinding: only the server's own host names (lib/auth/hosts.ts), on every route.
+  app.use("*", hostGuard({ allowedHosts: ctx.config.allowedHosts, boundHost: ctx.config.host }));
   app.use("*", sessionMiddleware(ctx.auth));
   app.use("*", csrfGuard());
   // Routes that take a body set tighter limits of their own.

@@ -3,7 +3,7 @@
  * Accounts, sessions and the server's defences: users with roles in SQLite (scrypt hashes),
  * hashed session tokens with idle/absolute expiry, login throttling, a cap on password hashes
  * in flight, an audit log, and Hono middleware for sessions, roles, CSRF, WebSocket origins,
- * security headers (CSP nonce) and body limits; plus safe path joining and TLS file loading.
+ * security headers (CSP nonce), body limits and the host-name allow-list (DNS rebinding); plus safe path joining and TLS file loading.
  */
 export {
   AdminPasswordError,
@@ -46,6 +46,8 @@ export {
 } from "./middleware.ts";
 export type { AuthContext, AuthEnv, OriginOptions } from "./middleware.ts";
 export { badRequest, intParam, readForm } from "./form.ts";
+export { allowedHostNames, hostGuard, isAllowedHost } from "./hosts.ts";
+export type { HostOptions } from "./hosts.ts";
 export { resolveInside, safeJoin } from "./paths.ts";
 export { loadTls } from "./tls.ts";
 export type { TlsFiles } from "./tls.ts";

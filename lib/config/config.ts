@@ -154,9 +154,12 @@ export function loadConfig(
   const file = configPath ? readConfigFile(configPath, deps) : {};
 
   const port = parsePort(flags.port ?? env.PORT ?? file.port ?? 8000);
-  const host = flags.host ?? env.HOST ?? fileString(file.host, "host") ?? "0.0.0.0";
+  // The file's values are checked even when a flag overrides them: a broken file is an error.
+  const fileHost = fileString(file.host, "host");
+  const fileData = fileString(file.data, "data");
+  const host = flags.host ?? env.HOST ?? fileHost ?? "0.0.0.0";
   if (host === "") throw new ConfigError("--host must be an address such as 0.0.0.0, not empty");
-  const data = flags.data ?? env.VIGIL_DATA ?? fileString(file.data, "data") ?? "./frames";
+  const data = flags.data ?? env.VIGIL_DATA ?? fileData ?? "./frames";
   if (data === "") throw new ConfigError("--data must be a folder, not empty");
   const tlsCert = flags["tls-cert"] ?? env.VIGIL_TLS_CERT ??
     optionalString(file.tlsCert, "tlsCert");

@@ -64,6 +64,8 @@ export interface ConnectionStats {
 
 export interface GuardedServer {
   readonly addr: Deno.NetAddr;
+  /** The inner server's private address (127.0.0.1); requests sent there directly get 403. */
+  readonly innerAddr: Deno.NetAddr;
   stats(): ConnectionStats;
   /** Stops accepting, closes every connection and the inner server. */
   shutdown(): Promise<void>;
@@ -316,6 +318,7 @@ export function serveGuarded(opts: GuardedServeOptions, handler: GuardedHandler)
 
   return {
     addr,
+    innerAddr: inner.addr,
     stats: () => ({ open: links.size, ...counts, limits }),
     async shutdown() {
       if (closed) return;

@@ -32,8 +32,13 @@ function normalise(host: string): string {
 function machineName(): string | null {
   try {
     return Deno.hostname();
-  } catch {
-    return null; // no --allow-sys=hostname: the name is simply not allowed
+  } catch (err) {
+    // No --allow-sys=hostname: the name is not allowed; say so once, at start.
+    console.error(
+      `vigil: cannot read the machine's host name (${(err as Error).message}); requests for ` +
+        "it will get 421: run with --allow-sys=hostname, or add it to allowedHosts",
+    );
+    return null;
   }
 }
 

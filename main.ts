@@ -174,7 +174,7 @@ export function keepAliveOnUnhandledRejections(log = (line: string) => console.e
   globalThis.addEventListener("unhandledrejection", (e) => {
     const reason = e.reason as { message?: unknown; stack?: unknown } | undefined;
     const message = String(reason?.message ?? reason);
-    if (/too many open files|os error 2[34]|connection reset|broken pipe|accept/i.test(message)) {
+    if (/too many open files|os error 2[34]|connection reset|broken pipe/i.test(message)) {
       e.preventDefault();
       const now = Date.now();
       if (now - lastAcceptLog < 60_000) return;

@@ -8,6 +8,7 @@ import type { MiddlewareHandler } from "hono";
 import {
   bodyLimit,
   csrfGuard,
+  hostGuard,
   requireAdmin,
   requireUser,
   securityHeaders,
@@ -83,6 +84,8 @@ export function createApp(ctx: AppContext): Hono<AppEnv> {
   // Pages and API answers are gzipped (static files compress themselves, once, in routes/static).
   app.use("*", compress({ contentTypeFilter: /^(text\/html|application\/json)/ }));
   app.use("*", securityHeaders());
+  // DNS rebinding: only the server's own host names (lib/auth/hosts.ts), on every route.
+  app.use("*", hostGuard({ allowedHosts: ctx.config.allowedHosts, boundHost: ctx.config.host }));
   app.use("*", sessionMiddleware(ctx.auth));
   app.use("*", csrfGuard());
   // Routes that take a body set tighter limits of their own.

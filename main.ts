@@ -12,8 +12,11 @@ import { CameraCapture } from "./lib/capture/mod.ts";
 import { ClientRegistry } from "./lib/clients/mod.ts";
 import { ConfigError, loadConfig, USAGE } from "./lib/config/mod.ts";
 import type { CameraConfig, VigilConfig } from "./lib/config/mod.ts";
-import type { AppContext, CameraRegistry } from "./lib/context.ts";
+import type { AppContext, AppEnv, CameraRegistry } from "./lib/context.ts";
+import type { Hono } from "hono";
 import { detectionSize } from "./lib/motion/mod.ts";
+import { serveGuarded } from "./lib/net/mod.ts";
+import type { GuardedServer } from "./lib/net/mod.ts";
 import { CameraPipeline } from "./lib/pipeline/mod.ts";
 import { Store, StoreError, Thumbnails } from "./lib/store/mod.ts";
 
@@ -50,11 +53,49 @@ export interface Running {
 export async function start(
   config: VigilConfig,
   env: Record<string, string | undefined>,
-) {
+): Promise<Running> {
   const captures = config.cameras.map(createCapture);
   const tls = await loadTls(config.tlsCert, config.tlsKey).catch((err) => {
     throw new ConfigError(err.message);
   });
+  // Bound first, so a bad address or a busy port stops the start before anything is created.
+  // The guarded front (lib/net): caps, timeouts, an accept loop that survives running out of
+  // file descriptors; the app is served by an inner Deno.serve once it is built.
+  let app: Hono<AppEnv> | undefined;
+  let server: GuardedServer;
+  try {
+    server = serveGuarded(
+      {
+        port: config.port,
+        hostname: config.host,
+        tls: tls ?? undefined,
+        ...config.connections,
+      },
+      (req, info) =>
+        app ? app.fetch(req, info) : new Response("Vigil is starting.", { status: 503 }),
+    );
+  } catch (err) {
+    const why = err instanceof Deno.errors.AddrInUse
+      ? "the port is in use (stop the other program or pass another --port)"
+      : `${(err as Error).message} (pass an address of this machine with --host, e.g. 0.0.0.0)`;
+    throw new ConfigError(`Cannot listen on ${config.host} port ${config.port}: ${why}`);
+  }
+  try {
+    return await startServing(config, env, captures, server, tls !== null, (a) => app = a);
+  } catch (err) {
+    await server.shutdown();
+    throw err;
+  }
+}
+
+async function startServing(
+  config: VigilConfig,
+  env: Record<string, string | undefined>,
+  captures: CameraCapture[],
+  server: GuardedServer,
+  https: boolean,
+  serveApp: (app: Hono<AppEnv>) => void,
+): Promise<Running> {
   await Deno.mkdir(config.data, { recursive: true }).catch((err) => {
     throw new StoreError(
       `Cannot create the data folder ${config.data}: ${err.message} (pass another --data)`,
@@ -106,20 +147,14 @@ export async function start(
     cameras,
     clients: new ClientRegistry(),
     startedAt: Date.now(),
+    connections: () => server.stats(),
   };
-  const app = createApp(ctx);
+  serveApp(createApp(ctx));
 
-  const { promise: listening, resolve } = Promise.withResolvers<string>();
-  const server = Deno.serve({
-    port: config.port,
-    hostname: config.host,
-    ...(tls ?? {}),
-    onListen: ({ hostname, port }) => {
-      const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-      resolve(`${tls ? "https" : "http"}://${host}:${port}`);
-    },
-  }, app.fetch);
-  const url = await listening;
+  const { hostname, port } = server.addr;
+  const url = `${https ? "https" : "http"}://${
+    hostname.includes(":") ? `[${hostname}]` : hostname
+  }:${port}`;
   console.log(`vigil listening on ${url}`);
 
   for (const p of pipelines) p.start();
@@ -141,6 +176,29 @@ export async function start(
       auth.close();
     })();
   return { url, stop } satisfies Running;
+}
+
+/**
+ * The last line of defence for a long-running server: a promise rejection nobody handled that
+ * is an accept-type failure (`Too many open files`, a connection reset, a broken pipe), which a
+ * flood can cause anywhere, is logged at most once a minute and the process keeps serving
+ * (Deno would otherwise exit 1). Any other one is a bug: Deno prints it and exits 1.
+ */
+export function keepAliveOnUnhandledRejections(log = (line: string) => console.error(line)) {
+  let lastAcceptLog = -Infinity;
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    const reason = e.reason as { message?: unknown; stack?: unknown } | undefined;
+    const message = String(reason?.message ?? reason);
+    if (/too many open files|os error 2[34]|connection reset|broken pipe/i.test(message)) {
+      e.preventDefault();
+      const now = Date.now();
+      if (now - lastAcceptLog < 60_000) return;
+      lastAcceptLog = now;
+      log(`vigil: network error (still serving): ${message}`);
+      return;
+    }
+    // Anything else is a bug: Deno prints it and exits 1, and the service manager restarts.
+  });
 }
 
 /** Runs Vigil as the `start` task does: exits 2 on bad settings, stops cleanly on signals. */
@@ -178,6 +236,7 @@ export async function main(
     );
     Deno.exit(2);
   }
+  keepAliveOnUnhandledRejections();
   const vigil = await start(config, env).catch(fail);
   let stopping = false;
   const shutdown = async () => {

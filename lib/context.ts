@@ -9,6 +9,7 @@ import type { Auth, AuthEnv } from "./auth/mod.ts";
 import type { Store, Thumbnails } from "./store/mod.ts";
 import type { ClientRegistry } from "./clients/mod.ts";
 import type { VigilConfig } from "./config/mod.ts";
+import type { ConnectionStats } from "./net/mod.ts";
 
 /** What the UI and `/api/health` show about one camera (defined with the wire protocol). */
 export type { CameraInfo } from "./protocol.ts";
@@ -28,6 +29,8 @@ export interface AppContext {
   cameras: CameraRegistry;
   clients: ClientRegistry;
   startedAt: number;
+  /** The TCP front's counters (main.ts); absent when the app is served another way (tests). */
+  connections?: () => ConnectionStats | undefined;
 }
 
 /**

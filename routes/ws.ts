@@ -4,7 +4,12 @@
  * The protocol is in docs/api.md (CONTRACT.md's, plus documented extensions).
  */
 import type { Hono } from "hono";
-import { checkWebSocketOrigin, clientAddress, sessionToken } from "../lib/auth/mod.ts";
+import {
+  checkWebSocketOrigin,
+  clientAddress,
+  currentSession,
+  sessionToken,
+} from "../lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "../lib/context.ts";
 import type { BusMessage, FrameMessage, Subscription } from "../lib/bus/mod.ts";
 import {
@@ -32,6 +37,26 @@ export interface WsOptions {
   dropAboveBytes?: number;
   /** Bus queue bound for this client's non-frame messages. Default 64. */
   maxQueue?: number;
+  /** Live sockets one session may hold; past it the upgrade gets 429. Default 16. */
+  maxPerSession?: number;
+  /** Live sockets one user may hold over all their sessions; past it 429. Default 32. */
+  maxPerUser?: number;
+}
+
+/** Counts live sockets per key; `take` refuses past the cap. */
+class SocketCounter {
+  readonly #counts = new Map<string, number>();
+  count(key: string): number {
+    return this.#counts.get(key) ?? 0;
+  }
+  add(key: string): void {
+    this.#counts.set(key, this.count(key) + 1);
+  }
+  remove(key: string): void {
+    const n = this.count(key) - 1;
+    if (n <= 0) this.#counts.delete(key);
+    else this.#counts.set(key, n);
+  }
 }
 
 const encoder = new TextEncoder();
@@ -126,6 +151,7 @@ class Connection {
   /** framesSent + framesSkipped last pushed to the registry. */
   #reported = 0;
   readonly #sessionAlive: () => boolean;
+  readonly #release: () => void;
   #sessionChecked = Date.now();
 
   constructor(
@@ -139,6 +165,8 @@ class Connection {
       address: string;
       userAgent: string;
       sessionAlive: () => boolean;
+      /** Called once when the connection ends (frees its place under the caps). */
+      release: () => void;
     },
   ) {
     this.#socket = socket;
@@ -148,6 +176,7 @@ class Connection {
     this.#mode = info.mode;
     this.#user = info.user;
     this.#sessionAlive = info.sessionAlive;
+    this.#release = info.release;
     socket.binaryType = "arraybuffer";
     socket.onopen = () => {
       ctx.clients.add({
@@ -309,6 +338,7 @@ class Connection {
   #cleanup(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#release();
     clearInterval(this.#timer);
     this.#sub?.close();
     this.#ctx.clients.remove(this.id);
@@ -317,7 +347,8 @@ class Connection {
 
 /**
  * Registers `/ws`. Checks before the upgrade: a logged-in user (else 401), the page's own
- * origin (else 403), valid `camera` and `mode` (else 400), an upgrade request (else 426).
+ * origin (else 403), valid `camera` and `mode` (else 400), an upgrade request (else 426), and
+ * at most `maxPerSession` live sockets per session and `maxPerUser` per user (else 429).
  */
 export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions = {}): void {
   const opts: Required<WsOptions> = {
@@ -325,7 +356,10 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
     skipFramesAboveBytes: options.skipFramesAboveBytes ?? 1.5 * 1024 * 1024,
     dropAboveBytes: options.dropAboveBytes ?? 8 * 1024 * 1024,
     maxQueue: options.maxQueue ?? 64,
+    maxPerSession: options.maxPerSession ?? 16,
+    maxPerUser: options.maxPerUser ?? 32,
   };
+  const sockets = new SocketCounter();
   app.get("/ws", (c) => {
     const user = c.get("user");
     if (!user) return c.json({ error: "log in first (no valid session)" }, 401);
@@ -354,6 +388,21 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
         426,
       );
     }
+    // Bounded per session and per user: each socket holds a bus subscription and buffers.
+    const sessionKey = `s:${currentSession(c)?.id ?? `u${user.id}`}`;
+    const userKey = `u:${user.id}`;
+    if (sockets.count(sessionKey) >= opts.maxPerSession) {
+      return c.json({
+        error: `too many live connections for this session (at most ${opts.maxPerSession}): ` +
+          "close other tabs or windows",
+      }, 429);
+    }
+    if (sockets.count(userKey) >= opts.maxPerUser) {
+      return c.json({
+        error: `too many live connections for user ${user.username} (at most ${opts.maxPerUser}` +
+          "): close other tabs or log out elsewhere",
+      }, 429);
+    }
     // Everything about the request is read before the upgrade (the request is closed after it).
     const token = sessionToken(c);
     const info = {
@@ -363,6 +412,10 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
       address: clientAddress(c),
       userAgent: (c.req.header("user-agent") ?? "").slice(0, 300),
       sessionAlive: () => ctx.auth.sessionForToken(token) !== null,
+      release: () => {
+        sockets.remove(sessionKey);
+        sockets.remove(userKey);
+      },
     };
     let upgraded;
     try {
@@ -370,6 +423,8 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
     } catch (err) {
       return c.json({ error: `WebSocket upgrade failed: ${(err as Error).message}` }, 400);
     }
+    sockets.add(sessionKey);
+    sockets.add(userKey);
     new Connection(upgraded.socket, ctx, opts, info);
     return upgraded.response;
   });

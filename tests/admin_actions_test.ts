@@ -22,7 +22,7 @@ async function setup() {
   const store = Store.open(dir, { log: () => {} });
   const auth = Auth.open(join(dir, "vigil.db"), { log: () => {} });
   const ctx: AppContext = {
-    config: { data: dir, cameras: [] } as unknown as VigilConfig,
+    config: { data: dir, cameras: [], allowedHosts: ["vigil.test"] } as unknown as VigilConfig,
     bus: new Bus(),
     store,
     auth,

@@ -116,6 +116,7 @@ export async function makeTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
       data: dataDir,
       cameras: [],
       retention: { maxAgeDays: 30, maxDiskMB: 100 },
+      allowedHosts: [new URL(ORIGIN).hostname],
     } as VigilConfig,
     bus: new Bus(),
     store,

@@ -647,7 +647,7 @@ Deno.test("[security] expired, revoked and outdated sessions are refused", async
   }
 });
 
-Deno.test("[security] the session cookie is HttpOnly, SameSite=Lax, Path=/ and Secure only under HTTPS", async () => {
+Deno.test("[security] the session cookie is HttpOnly, SameSite=Lax, Path=/ and Secure only under HTTPS, as is HSTS", async () => {
   const app = await makeTestApp();
   try {
     const http = await send(app, "/login", {
@@ -669,6 +669,8 @@ Deno.test("[security] the session cookie is HttpOnly, SameSite=Lax, Path=/ and S
     });
     assert.equal(https.status, 303);
     assert.match(https.headers.get("set-cookie") ?? "", /Secure/);
+    assert.equal(https.headers.get("strict-transport-security"), "max-age=31536000");
+    assert.equal(http.headers.get("strict-transport-security"), null, "no HSTS over plain HTTP");
   } finally {
     await app.close();
   }

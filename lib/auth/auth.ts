@@ -106,7 +106,10 @@ export interface AuthOptions {
   sessionMaxMs?: number;
   addressThrottle?: Partial<ThrottleOptions>;
   userThrottle?: Partial<ThrottleOptions>;
-  /** Audit rows kept (oldest deleted first; default 10 000). */
+  /**
+   * Login-noise audit rows kept (login ok/failed/throttled/busy, logout; oldest deleted first;
+   * default 10 000). Account changes are kept up to ten times as many.
+   */
   auditMax?: number;
   /** The cap on password hashes in flight (default: 2 running, 8 waiting). */
   kdfGate?: KdfGate;
@@ -140,6 +143,24 @@ const MAX_SESSIONS_PER_USER = 50;
 const BUSY_RETRY_AFTER_SECONDS = 2;
 /** At most one `login_busy` audit line per this long (a flood must not flood the log). */
 const BUSY_AUDIT_EVERY_MS = 60_000;
+/** At most one `login_throttled` audit line per address per this long, with the count. */
+const THROTTLE_AUDIT_EVERY_MS = 60_000;
+/** Addresses whose throttled attempts are counted apart; the rest are summed as "*". */
+const THROTTLE_AUDIT_ADDRESSES = 1_000;
+/**
+ * The audit events anyone can cause by trying to log in: only these are capped at `auditMax`
+ * rows. Account changes (admin created, users added/removed, role and password changes,
+ * sessions revoked, events deleted) are kept whatever the login noise, up to
+ * SECURITY_AUDIT_FACTOR times `auditMax`.
+ */
+const NOISY_AUDIT_EVENTS: readonly AuditEvent[] = [
+  "login_ok",
+  "login_failed",
+  "login_throttled",
+  "login_busy",
+  "logout",
+];
+const SECURITY_AUDIT_FACTOR = 10;
 
 /** Throws AuthInputError unless `name` is a valid user name. */
 export function validateUsername(name: unknown): string {
@@ -203,6 +224,10 @@ export class Auth {
   readonly #auditMax: number;
   readonly #byAddress: Throttle;
   readonly #byUser: Throttle;
+  /** Failures per (address, user name) pair: what a success from that address takes back. */
+  readonly #byPair: Throttle;
+  /** Throttled attempts not yet written to the audit log, per address. */
+  readonly #throttled = new Map<string, { count: number; auditedAt: number }>();
   readonly #kdfGate: KdfGate;
   #dummyHash: Promise<string> | null = null;
   #busyRefused = 0;
@@ -222,6 +247,12 @@ export class Auth {
       this.#now,
     );
     this.#byUser = new Throttle({ ...DEFAULT_USER_THROTTLE, ...opts.userThrottle }, this.#now);
+    this.#byPair = new Throttle({
+      ...DEFAULT_ADDRESS_THROTTLE,
+      ...opts.addressThrottle,
+      freeFailures: Infinity,
+      lockoutAfter: Infinity,
+    }, this.#now);
     this.#kdfGate = opts.kdfGate ?? new KdfGate();
   }
 
@@ -268,6 +299,7 @@ export class Auth {
         address TEXT,
         detail TEXT NOT NULL DEFAULT ''
       );
+      CREATE INDEX IF NOT EXISTS auth_audit_event ON auth_audit(event, id);
     `);
     if (dbPath !== ":memory:") db.exec("PRAGMA journal_mode = WAL;");
     return new Auth(db, opts);
@@ -470,11 +502,7 @@ export class Auth {
     const known = USERNAME.test(username) ? this.getUser(username) : null;
     const wait = this.retryAfterSeconds(address, userKey);
     if (wait > 0) {
-      this.audit("login_throttled", {
-        username: known?.username ?? null,
-        address,
-        detail: known ? `retry after ${wait}s` : `unknown user; retry after ${wait}s`,
-      });
+      this.#auditThrottled(address, known?.username ?? null, wait);
       return { ok: false, reason: "throttled", retryAfterSeconds: wait };
     }
     // No await between the check above and the reservation below: nothing can slip in.
@@ -483,15 +511,21 @@ export class Auth {
       this.#auditBusy(address);
       return { ok: false, reason: "busy", retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS };
     }
+    const pairKey = `${address}\n${userKey}`;
     this.#byAddress.reserve(address);
     this.#byUser.reserve(userKey);
+    this.#byPair.reserve(pairKey);
     const settle = (success: boolean) => {
       if (success) {
-        this.#byAddress.succeeded(address);
+        // Only this address's failures against this user are taken back: logging into one's
+        // own account must not clear the guesses the same address made at other accounts.
+        this.#byAddress.succeeded(address, this.#byPair.failures(pairKey));
         this.#byUser.succeeded(userKey);
+        this.#byPair.succeeded(pairKey);
       } else {
         this.#byAddress.failed(address);
         this.#byUser.failed(userKey);
+        this.#byPair.failed(pairKey);
       }
     };
     let ok: boolean;
@@ -526,6 +560,38 @@ export class Auth {
     this.#dummyHash ??= hashPassword(generatePassword(), this.#kdf);
     await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), await this.#dummyHash);
     return false;
+  }
+
+  /**
+   * Records throttled attempts: one audit row (and log line) per address per minute with the
+   * count, never one per attempt, so a flood of blocked guesses cannot push real history out
+   * of the audit log. Past THROTTLE_AUDIT_ADDRESSES addresses in the table, the rest are
+   * summed under the address "*".
+   */
+  #auditThrottled(address: string, username: string | null, wait: number): void {
+    const now = this.#now();
+    for (const [k, v] of this.#throttled) {
+      if (this.#throttled.size < THROTTLE_AUDIT_ADDRESSES) break;
+      if (now - v.auditedAt >= THROTTLE_AUDIT_EVERY_MS) this.#throttled.delete(k);
+    }
+    const key = this.#throttled.has(address) || this.#throttled.size < THROTTLE_AUDIT_ADDRESSES
+      ? address
+      : "*";
+    let entry = this.#throttled.get(key);
+    if (!entry) {
+      entry = { count: 0, auditedAt: -Infinity };
+      this.#throttled.set(key, entry);
+    }
+    entry.count++;
+    if (now - entry.auditedAt < THROTTLE_AUDIT_EVERY_MS) return;
+    const n = entry.count;
+    entry.count = 0;
+    entry.auditedAt = now;
+    this.audit("login_throttled", {
+      username: key === "*" ? null : username,
+      address: key,
+      detail: `${n} throttled attempt(s) since the last such line; retry after ${wait}s`,
+    });
   }
 
   /** Records busy refusals in the audit log, at most one line a minute with the count. */
@@ -695,15 +761,33 @@ export class Auth {
         "INSERT INTO auth_audit (ts, event, username, actor, address, detail) VALUES (?, ?, ?, ?, ?, ?)",
       ).run(ts, event, username, actor, address, detail).lastInsertRowid,
     );
-    if (id % 100 === 0) {
-      this.#db.prepare("DELETE FROM auth_audit WHERE id <= ?").run(id - this.#auditMax);
-    }
+    if (id % 100 === 0) this.#pruneAudit();
     const parts = [`auth: ${event}`];
     if (username !== null) parts.push(`user=${JSON.stringify(username)}`);
     if (actor !== null) parts.push(`by=${JSON.stringify(actor)}`);
     if (address !== null) parts.push(`address=${JSON.stringify(address)}`);
     if (detail) parts.push(JSON.stringify(detail));
     this.#log(parts.join(" "));
+  }
+
+  /** Keeps the newest `auditMax` noisy rows and the newest 10 × `auditMax` others. */
+  #pruneAudit(): void {
+    const noisy = NOISY_AUDIT_EVENTS.map((e) => `'${e}'`).join(", ");
+    for (
+      const [filter, keep] of [
+        [`event IN (${noisy})`, this.#auditMax],
+        [`event NOT IN (${noisy})`, this.#auditMax * SECURITY_AUDIT_FACTOR],
+      ] as const
+    ) {
+      const edge = this.#db.prepare(
+        `SELECT id FROM auth_audit WHERE ${filter} ORDER BY id DESC LIMIT 1 OFFSET ?`,
+      ).get(keep) as Row | undefined;
+      if (edge) {
+        this.#db.prepare(`DELETE FROM auth_audit WHERE ${filter} AND id <= ?`).run(
+          Number(edge.id),
+        );
+      }
+    }
   }
 
   /** Audit entries, newest first; `before` (an id) pages back. */

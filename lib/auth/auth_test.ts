@@ -203,3 +203,80 @@ Deno.test("Auth.checkPassword() counts parallel attempts before hashing and caps
   assert.equal(ok.ok, true);
   a.close();
 });
+
+Deno.test("Auth: logging into one's own account does not clear the address's guesses at others", async () => {
+  const now = { t: 1e12 };
+  const a = open(now);
+  a.ensureAdmin("env-password-1");
+  for (const u of ["alice", "bob", "carol"]) await a.addUser(u, `${u}-password`, "viewer");
+  await a.addUser("mallory", "mallory-password", "viewer");
+  const statuses: string[] = [];
+  // 12 guesses over 4 users, each group of 3 followed by a good login as oneself.
+  for (let round = 0; round < 4; round++) {
+    for (const u of ["admin", "alice", "bob"]) {
+      const r = await a.login(u, `guess-${round}`, META);
+      statuses.push(r.ok ? "ok" : r.reason);
+    }
+    const own = await a.login("mallory", "mallory-password", META);
+    statuses.push(own.ok ? "own-ok" : `own-${own.reason}`);
+    now.t += 500;
+  }
+  const guesses = statuses.filter((s) => !s.startsWith("own"));
+  assert.ok(guesses.includes("throttled"), `no guess was throttled: ${statuses.join(",")}`);
+  assert.ok(guesses.filter((s) => s === "invalid").length <= 4, statuses.join(","));
+  // The failures against mallory herself are taken back by her success.
+  const b = open(now);
+  b.ensureAdmin("env-password-1");
+  await b.addUser("mallory", "mallory-password", "viewer");
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await b.login("mallory", "typo", META)).ok, false);
+    assert.equal((await b.login("mallory", "mallory-password", META)).ok, true);
+  }
+  a.close();
+  b.close();
+});
+
+Deno.test("Auth: throttled logins are summarised, and account changes survive login noise", async () => {
+  const now = { t: 1e12 };
+  const logs: string[] = [];
+  const a = Auth.open(":memory:", {
+    now: () => now.t,
+    log: (l) => logs.push(l),
+    kdf: CHEAP,
+    auditMax: 100,
+  });
+  a.ensureAdmin("env-password-1");
+  await a.addUser("alice", "alice-password", "viewer", "admin");
+  a.setRole("alice", "admin", "admin");
+  await a.setPassword("alice", "alice-password-2", "admin");
+  const hostile = { address: "203.0.113.9", userAgent: "x" };
+  for (let i = 0; i < 10; i++) await a.login("admin", "wrong", hostile);
+  const throttledBefore = a.listAudit({ limit: 1000 }).length;
+  logs.length = 0;
+  let throttled = 0;
+  for (let i = 0; i < 3000; i++) {
+    const r = await a.login("admin", "wrong", hostile);
+    if (!r.ok && r.reason === "throttled") throttled++;
+    if (i % 1000 === 999) now.t += 61_000; // three minutes of flood
+  }
+  assert.ok(throttled >= 2990, `${throttled} of 3000 throttled`);
+  const rows = a.listAudit({ limit: 1000 }).filter((e) => e.event === "login_throttled");
+  assert.ok(rows.length <= 6, `${rows.length} throttled rows for 3000 attempts`);
+  const summed = rows.reduce((n, e) => n + Number(e.detail.match(/^(\d+) throttled/)?.[1]), 0);
+  assert.ok(summed > 1000 && summed <= throttled, `rows sum to ${summed}`);
+  assert.ok(logs.length <= 12, `${logs.length} log lines`);
+  assert.ok(a.listAudit({ limit: 1000 }).length <= throttledBefore + 12);
+  // A flood of failed logins from many addresses (the noisy kind) is capped at auditMax rows,
+  // and the account changes are still there.
+  for (let i = 0; i < 1000; i++) {
+    now.t += 16 * 60_000; // outside every throttle window: each is a plain failure
+    await a.login(`nobody${i}`, "wrong", { address: `198.51.100.${i % 250}`, userAgent: "x" });
+  }
+  const all = a.listAudit({ limit: 1000 });
+  const kinds = new Set(all.map((e) => e.event));
+  for (const k of ["admin_created", "user_added", "role_changed", "password_changed"]) {
+    assert.ok(kinds.has(k as never), `${k} was pushed out of the audit log`);
+  }
+  assert.ok(all.filter((e) => e.event === "login_failed").length <= 200);
+  a.close();
+});

@@ -217,10 +217,13 @@ export function contentSecurityPolicy(nonce: string): string {
   ].join("; ");
 }
 
+/** Strict-Transport-Security max-age under HTTPS: one year (no includeSubDomains: a LAN box). */
+export const HSTS_MAX_AGE_SECONDS = 31_536_000;
+
 /**
  * Sets a fresh CSP nonce in `c.get("nonce")` for the island boot script, and after the handler
  * adds CSP, nosniff, Referrer-Policy, X-Frame-Options and friends to the response (headers a
- * handler already set are kept). HTML responses without Cache-Control get `no-store`.
+ * handler already set are kept), and Strict-Transport-Security when served over HTTPS. HTML responses without Cache-Control get `no-store`.
  */
 export function securityHeaders(): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
@@ -240,6 +243,10 @@ export function securityHeaders(): MiddlewareHandler<AuthEnv> {
     try {
       const h = c.res.headers;
       for (const [k, v] of Object.entries(headers)) if (!h.has(k)) h.set(k, v);
+      // Only over HTTPS (RFC 6797: ignored over HTTP, and it would pin a plain-HTTP LAN box).
+      if (isHttps(c) && !h.has("strict-transport-security")) {
+        h.set("strict-transport-security", `max-age=${HSTS_MAX_AGE_SECONDS}`);
+      }
       if (!h.has("cache-control") && (h.get("content-type") ?? "").startsWith("text/html")) {
         h.set("cache-control", "no-store");
       }

@@ -3,8 +3,8 @@
  * Accounts, sessions and the server's defences: users with roles in SQLite (scrypt hashes),
  * hashed session tokens with idle/absolute expiry, login throttling, a cap on password hashes
  * in flight, an audit log, and Hono middleware for sessions, roles, CSRF, WebSocket origins,
- * security headers (CSP nonce) and body limits. Auth only: pages live in routes/ and
- * lib/web, form parsing and safe paths in lib/http.
+ * security headers (CSP nonce), body limits and the host-name allow-list (DNS rebinding).
+ * Auth only: pages live in routes/ and lib/web, form parsing and safe paths in lib/http.
  */
 export {
   AdminPasswordError,
@@ -46,6 +46,8 @@ export {
   setSessionCookie,
 } from "./middleware.ts";
 export type { AuthEnv, OriginOptions, SignedInEnv } from "./middleware.ts";
+export { allowedHostNames, hostGuard, isAllowedHost } from "./hosts.ts";
+export type { HostOptions } from "./hosts.ts";
 export {
   DEFAULT_KDF,
   generatePassword,

@@ -97,17 +97,32 @@ export class Throttle {
   }
 
   /**
-   * A reserved attempt succeeded: the key's failures are forgotten, except the other attempts
-   * still in flight, which stay counted (they may be guesses racing the right password).
+   * A reserved attempt succeeded. Without `forgive`, the key's failures are forgotten, except
+   * the other attempts still in flight, which stay counted (they may be guesses racing the right
+   * password). With `forgive`, only that many failures (this attempt's reservation included) are
+   * taken back, and a block already earned stands: an address that logs into its own account
+   * keeps its failures against other accounts.
    */
-  succeeded(key: string): void {
+  succeeded(key: string, forgive?: number): void {
     const e = this.#get(key);
+    if (forgive !== undefined) {
+      if (!e) return;
+      if (e.pending > 0) e.pending--;
+      e.failures = Math.max(e.pending, e.failures - Math.max(1, forgive));
+      if (e.failures === 0 && this.#now() >= e.blockedUntil) this.reset(key);
+      return;
+    }
     if (!e || e.pending <= 1) return this.reset(key);
     const now = this.#now();
     e.pending--;
     e.failures = e.pending;
     e.first = now;
     e.blockedUntil = now + this.#blockFor(e.failures);
+  }
+
+  /** Failures (reserved attempts included) counted for `key` in its window. */
+  failures(key: string): number {
+    return this.#get(key)?.failures ?? 0;
   }
 
   /** Forgets a key (after a successful login). */

@@ -2,6 +2,9 @@ import { parseArgs } from "node:util";
 import { detectorSettingsFromConfig } from "../motion/mod.ts";
 import { CAMERA_ID } from "../protocol.ts";
 import type { DetectorSettings } from "../motion/mod.ts";
+import type { ConnectionLimits } from "../net/mod.ts";
+
+export type { ConnectionLimits };
 
 /** One camera as configured: where frames come from and how motion is found in them. */
 export interface CameraConfig {
@@ -32,6 +35,13 @@ export interface VigilConfig {
   tlsKey?: string;
   cameras: CameraConfig[];
   retention: RetentionConfig;
+  /**
+   * Extra host names (or addresses) the server answers to, besides localhost, its own
+   * addresses and the machine's name (a request with any other `Host` gets 421).
+   */
+  allowedHosts?: string[];
+  /** From VIGIL_MAX_CONNECTIONS, VIGIL_MAX_CONNECTIONS_PER_ADDRESS, VIGIL_HEADER_TIMEOUT_MS, VIGIL_IDLE_TIMEOUT_MS. */
+  connections?: ConnectionLimits;
 }
 
 /** A bad flag, environment variable or config file: the message says what to fix. */
@@ -55,6 +65,25 @@ export const USAGE = `Usage: deno task start [-- FLAGS]
   VIGIL_ADMIN_PASSWORD  password of the first user 'admin' (else one is generated and printed once)
 `;
 
+/**
+ * The config file's top-level keys. `record`, `mqtt` and `webhooks` are the contract's
+ * (CONTRACT.md), read by their own modules.
+ */
+const FILE_KEYS = [
+  "port",
+  "host",
+  "data",
+  "tlsCert",
+  "tlsKey",
+  "cameras",
+  "retention",
+  "detector",
+  "allowedHosts",
+  "record",
+  "mqtt",
+  "webhooks",
+];
+const RETENTION_KEYS = ["maxAgeDays", "maxDiskMB"];
 const CAMERA_KEYS = new Set(["id", "name", "source", "width", "height", "fps", "detector"]);
 /** Capture settings a camera may set in the file (lib/capture checks their values). */
 const CAPTURE_KEYS = new Set([
@@ -125,13 +154,26 @@ export function loadConfig(
   const file = configPath ? readConfigFile(configPath, deps) : {};
 
   const port = parsePort(flags.port ?? env.PORT ?? file.port ?? 8000);
-  const host = String(flags.host ?? env.HOST ?? file.host ?? "0.0.0.0");
-  const data = String(flags.data ?? env.VIGIL_DATA ?? file.data ?? "./frames");
+  // The file's values are checked even when a flag overrides them: a broken file is an error.
+  const fileHost = fileString(file.host, "host");
+  const fileData = fileString(file.data, "data");
+  const host = flags.host ?? env.HOST ?? fileHost ?? "0.0.0.0";
+  if (host === "") throw new ConfigError("--host must be an address such as 0.0.0.0, not empty");
+  const data = flags.data ?? env.VIGIL_DATA ?? fileData ?? "./frames";
+  if (data === "") throw new ConfigError("--data must be a folder, not empty");
   const tlsCert = flags["tls-cert"] ?? env.VIGIL_TLS_CERT ??
     optionalString(file.tlsCert, "tlsCert");
   const tlsKey = flags["tls-key"] ?? env.VIGIL_TLS_KEY ??
     optionalString(file.tlsKey, "tlsKey");
 
+  if (
+    file.cameras !== undefined && (!Array.isArray(file.cameras) || file.cameras.length === 0)
+  ) {
+    throw new ConfigError(
+      'cameras must be a non-empty list, e.g. [{"id": "door", "source": "demo"}] ' +
+        "(leave it out for one camera from --source)",
+    );
+  }
   const source = flags.source ?? env.VIGIL_SOURCE;
   let cameras: CameraConfig[];
   if (source !== undefined) {
@@ -144,7 +186,7 @@ export function loadConfig(
         0,
       ),
     ];
-  } else if (Array.isArray(file.cameras) && file.cameras.length > 0) {
+  } else if (file.cameras !== undefined) {
     cameras = file.cameras.map((raw: unknown, i: number) => parseCamera(raw, file, i));
   } else {
     const fallback = deps.exists("/dev/video0") ? "/dev/video0" : "demo";
@@ -161,6 +203,10 @@ export function loadConfig(
   }
 
   const retention = file.retention ?? {};
+  if (typeof retention !== "object" || retention === null || Array.isArray(retention)) {
+    throw new ConfigError('retention must be an object like {"maxAgeDays": 30}');
+  }
+  checkKeys(retention, RETENTION_KEYS, "retention.");
   return {
     port,
     host,
@@ -178,7 +224,80 @@ export function loadConfig(
         "retention.maxDiskMB",
       ),
     },
+    allowedHosts: parseAllowedHosts(file.allowedHosts),
+    connections: parseConnectionLimits(env),
   };
+}
+
+/** Throws ConfigError naming the first key of `obj` that is not in `known`. */
+function checkKeys(obj: Record<string, unknown>, known: string[], prefix: string): void {
+  for (const key of Object.keys(obj)) {
+    if (known.includes(key)) continue;
+    const near = known.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
+    throw new ConfigError(
+      `unknown setting "${prefix}${key.slice(0, 60)}" in the config file` +
+        (near ? ` (did you mean "${prefix}${near}"?)` : ` (known: ${known.join(", ")})`),
+    );
+  }
+}
+
+/** Levenshtein distance, for "did you mean" (short strings only). */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2 || a.length > 64 || b.length > 64) return 99;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** A string setting of the file, or undefined when absent; anything else is a ConfigError. */
+function fileString(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value === "") {
+    throw new ConfigError(`${name} in the config file must be a non-empty string`);
+  }
+  return value;
+}
+
+const HOST_NAME = /^(\[[0-9a-f:.]+\]|[0-9a-z.:_-]{1,253})$/i;
+
+function parseAllowedHosts(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (
+    !Array.isArray(value) ||
+    !value.every((h) => typeof h === "string" && HOST_NAME.test(h))
+  ) {
+    throw new ConfigError(
+      'allowedHosts must be a list of host names, e.g. ["vigil.example.com", "pi.lan"]',
+    );
+  }
+  return value.map((h: string) => h.toLowerCase());
+}
+
+const LIMIT_ENV: [keyof ConnectionLimits, string, number, number][] = [
+  ["maxConnections", "VIGIL_MAX_CONNECTIONS", 1, 100_000],
+  ["maxPerAddress", "VIGIL_MAX_CONNECTIONS_PER_ADDRESS", 1, 100_000],
+  ["headerTimeoutMs", "VIGIL_HEADER_TIMEOUT_MS", 100, 3_600_000],
+  ["idleTimeoutMs", "VIGIL_IDLE_TIMEOUT_MS", 100, 86_400_000],
+];
+
+function parseConnectionLimits(env: Record<string, string | undefined>): ConnectionLimits {
+  const out: ConnectionLimits = {};
+  for (const [key, name, min, max] of LIMIT_ENV) {
+    const raw = env[name];
+    if (raw === undefined || raw === "") continue;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${raw}"`);
+    }
+    out[key] = n;
+  }
+  return out;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -204,6 +323,7 @@ function readConfigFile(path: string, deps: LoadDeps): Json {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new ConfigError(`Config file ${path} must hold a JSON object`);
   }
+  checkKeys(json, FILE_KEYS, "");
   return json;
 }
 

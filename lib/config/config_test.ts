@@ -138,3 +138,74 @@ Deno.test("loadConfig() rejects bad input with a clear ConfigError", () => {
     });
   }
 });
+
+Deno.test("loadConfig() refuses unknown keys, bad cameras, data and host in the file", () => {
+  const cases: [unknown, RegExp][] = [
+    [{ retension: { maxAgeDays: 1 } }, /unknown setting "retension".*did you mean "retention"/],
+    [{ frobnicate: 1 }, /unknown setting "frobnicate" in the config file \(known: port, /],
+    [{ retention: { maxAgeDay: 1 } }, /"retention.maxAgeDay".*"retention.maxAgeDays"/],
+    [{ retention: [] }, /retention must be an object/],
+    [{ cameras: { id: "a", source: "demo" } }, /cameras must be a non-empty list/],
+    [{ cameras: [] }, /cameras must be a non-empty list/],
+    [{ cameras: "demo" }, /cameras must be a non-empty list/],
+    [{ data: {} }, /data in the config file must be a non-empty string/],
+    [{ data: "" }, /data in the config file must be a non-empty string/],
+    [{ data: 7 }, /data in the config file must be a non-empty string/],
+    [{ host: 127001 }, /host in the config file must be a non-empty string/],
+    [{ host: "" }, /host in the config file must be a non-empty string/],
+    [{ allowedHosts: "vigil.lan" }, /allowedHosts must be a list of host names/],
+    [{ allowedHosts: ["ok.lan", "bad host/"] }, /allowedHosts must be a list/],
+  ];
+  for (const [file, message] of cases) {
+    assert.throws(
+      () => loadConfig(["--config", "c.json"], {}, deps({ "c.json": JSON.stringify(file) })),
+      (err: Error) => {
+        assert.ok(err instanceof ConfigError, `${JSON.stringify(file)}: ${err}`);
+        assert.match(err.message, message);
+        return true;
+      },
+      JSON.stringify(file),
+    );
+  }
+  // A source on the command line does not hide a broken cameras list either.
+  assert.throws(
+    () =>
+      loadConfig(
+        ["--config", "c.json", "--source", "demo"],
+        {},
+        deps({ "c.json": JSON.stringify({ cameras: {} }) }),
+      ),
+    /cameras must be a non-empty list/,
+  );
+  assert.throws(() => loadConfig(["--data", ""], {}, deps()), /--data must be a folder/);
+  assert.throws(() => loadConfig([], { HOST: "" }, deps()), /--host must be an address/);
+  const ok = load(
+    ["--config", "c.json"],
+    {},
+    deps({
+      "c.json": JSON.stringify({
+        allowedHosts: ["Vigil.Example.com"],
+        record: { mode: "off" },
+        mqtt: {},
+      }),
+    }),
+  );
+  assert.deepEqual(ok.allowedHosts, ["vigil.example.com"]);
+});
+
+Deno.test("loadConfig() reads the connection limits from the environment", () => {
+  const c = load([], {
+    VIGIL_MAX_CONNECTIONS: "40",
+    VIGIL_MAX_CONNECTIONS_PER_ADDRESS: "8",
+    VIGIL_HEADER_TIMEOUT_MS: "500",
+    VIGIL_IDLE_TIMEOUT_MS: "1000",
+  });
+  assert.deepEqual(c.connections, {
+    maxConnections: 40,
+    maxPerAddress: 8,
+    headerTimeoutMs: 500,
+    idleTimeoutMs: 1000,
+  });
+  assert.throws(() => load([], { VIGIL_MAX_CONNECTIONS: "lots" }), /VIGIL_MAX_CONNECTIONS must/);
+  assert.throws(() => load([], { VIGIL_IDLE_TIMEOUT_MS: "0" }), /VIGIL_IDLE_TIMEOUT_MS must/);
+});

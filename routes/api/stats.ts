@@ -26,6 +26,8 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
         fps: cam.fps,
         truncatedJpegs: cam.truncatedJpegs ?? 0,
       })),
+      // the TCP front: open connections, refused, timed out, accept errors, and the limits
+      connections: ctx.connections?.() ?? null,
     });
   });
 }

@@ -24,6 +24,10 @@ export interface StartOptions {
   password?: string | false;
   /** An existing data folder to use (and leave in place); default a new temporary one. */
   dataDir?: string;
+  /** `--host` (default 127.0.0.1). */
+  host?: string;
+  /** A command that runs Deno, e.g. `["prlimit", "--nofile=256:256", "--"]`. */
+  prefix?: string[];
 }
 
 const ROOT = new URL("../../", import.meta.url);
@@ -37,15 +41,17 @@ export async function startVigil(
   const password = opts.password ?? crypto.randomUUID();
   const env: Record<string, string> = { ...opts.env };
   if (password) env.VIGIL_ADMIN_PASSWORD = password;
-  const child = new Deno.Command(Deno.execPath(), {
+  const [command, ...prefixArgs] = [...(opts.prefix ?? []), Deno.execPath()];
+  const child = new Deno.Command(command, {
     args: [
+      ...prefixArgs,
       "run",
       "-A",
       "main.ts",
       "--port",
       "0",
       "--host",
-      "127.0.0.1",
+      opts.host ?? "127.0.0.1",
       "--data",
       dataDir,
       ...(opts.source === null ? [] : ["--source", opts.source ?? "demo"]),

@@ -19,6 +19,7 @@ import { serveGuarded } from "./lib/net/mod.ts";
 import type { GuardedServer } from "./lib/net/mod.ts";
 import { CameraPipeline } from "./lib/pipeline/mod.ts";
 import { Store, StoreError, Thumbnails } from "./lib/store/mod.ts";
+import { startObjects } from "./lib/objects/start.ts"; // not mod.ts: the model loads in its Worker
 
 const HOUR = 3_600_000;
 /** How often retention runs: often enough that a day of motion cannot fill the disk between runs. */
@@ -131,8 +132,9 @@ async function startServing(
   const bus = new Bus();
   const thumbnails = new Thumbnails(store);
   thumbnails.watch(bus);
+  const objects = startObjects(config);
   const pipelines = config.cameras.map((cam, i) =>
-    new CameraPipeline(cam, { bus, recorder: store, capture: captures[i] })
+    new CameraPipeline(cam, { bus, recorder: store, capture: captures[i], objects })
   );
   const cameras: CameraRegistry = {
     list: () => pipelines.map((p) => p.info()),
@@ -148,6 +150,7 @@ async function startServing(
     clients: new ClientRegistry(),
     startedAt: Date.now(),
     connections: () => server.stats(),
+    objects,
   };
   serveApp(createApp(ctx));
 
@@ -170,6 +173,7 @@ async function startServing(
     stopping ??= (async () => {
       clearInterval(retentionTimer);
       await Promise.all(pipelines.map((p) => p.stop()));
+      objects?.close();
       await server.shutdown();
       await thumbnails.close();
       await store.close();

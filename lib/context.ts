@@ -10,6 +10,7 @@ import type { Store, Thumbnails } from "./store/mod.ts";
 import type { ClientRegistry } from "./clients/mod.ts";
 import type { VigilConfig } from "./config/mod.ts";
 import type { ConnectionStats } from "./net/mod.ts";
+import type { ObjectService } from "./objects/service.ts";
 
 /** What the UI and `/api/health` show about one camera (defined with the wire protocol). */
 export type { CameraInfo } from "./protocol.ts";
@@ -31,6 +32,8 @@ export interface AppContext {
   startedAt: number;
   /** The TCP front's counters (main.ts); absent when the app is served another way (tests). */
   connections?: () => ConnectionStats | undefined;
+  /** Object labels (lib/objects); absent when every camera turned them off (and in tests). */
+  objects?: ObjectService;
 }
 
 /**

@@ -13,6 +13,13 @@ export const CAMERA_ID = /^[a-z0-9_-]{1,32}$/;
 /** A motion box `[x, y, w, h]` in the camera's pixels. */
 export type Box = [number, number, number, number];
 
+/** An object found on a frame (lib/objects): one of Vigil's labels, its score 0..1, its box. */
+export interface ObjectBox {
+  label: string;
+  score: number;
+  box: Box;
+}
+
 /** The life cycle of one camera's capture. */
 export type CameraState =
   | "starting"
@@ -78,6 +85,8 @@ export interface MotionMessage {
   boxes: Box[];
   /** Names of the zones the motion touched (extension). */
   zones: string[];
+  /** Object labels seen in this event so far, best first (when objects are on). */
+  labels?: string[];
 }
 
 export interface EventMessage {
@@ -86,6 +95,8 @@ export interface EventMessage {
   camera: string;
   eventId: number;
   ts: number;
+  /** On `end`, when objects are on: the event's labels, best first. */
+  labels?: string[];
 }
 
 export interface StatusMessage {
@@ -172,6 +183,8 @@ export interface FrameHeader {
   eventId?: number | null;
   score?: number;
   motion?: boolean;
+  /** The objects of the camera's latest classified frame of this event (while recent). */
+  objects?: ObjectBox[];
 }
 
 const encoder = new TextEncoder();

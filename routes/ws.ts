@@ -74,6 +74,7 @@ export function frameBytes(f: FrameMessage): Uint8Array<ArrayBuffer> {
       eventId: f.eventId,
       score: f.score,
       motion: f.motion,
+      ...(f.objects ? { objects: f.objects } : {}),
     }, f.jpeg);
     encodedFrames.set(f, out);
   }
@@ -99,6 +100,7 @@ export function toClientMessage(msg: Exclude<BusMessage, FrameMessage>): ServerM
         score: msg.score,
         boxes: msg.boxes,
         zones: msg.zones,
+        ...(msg.labels ? { labels: msg.labels } : {}),
       };
     case "event":
       return {
@@ -107,6 +109,7 @@ export function toClientMessage(msg: Exclude<BusMessage, FrameMessage>): ServerM
         camera: msg.camera,
         eventId: msg.eventId,
         ts: msg.ts,
+        ...(msg.labels ? { labels: msg.labels } : {}),
       };
     case "status":
       return {

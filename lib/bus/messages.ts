@@ -1,4 +1,4 @@
-import type { Box, EventMessage, MotionMessage, StatusMessage } from "../protocol.ts";
+import type { Box, EventMessage, MotionMessage, ObjectBox, StatusMessage } from "../protocol.ts";
 
 // The wire's shapes (lib/protocol.ts) are the bus's: motion, event and status messages travel
 // from the pipelines to `/ws` unchanged.
@@ -16,6 +16,8 @@ export interface FrameMessage {
   score: number;
   /** `performance.now()` when the frame arrived from ffmpeg (for the send latency). */
   arrivedAt?: number;
+  /** Objects of the latest classified frame of this event, while recent (lib/objects). */
+  objects?: ObjectBox[];
 }
 
 export type BusMessage =

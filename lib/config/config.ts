@@ -3,6 +3,8 @@ import { detectorSettingsFromConfig } from "../motion/mod.ts";
 import { CAMERA_ID } from "../protocol.ts";
 import type { DetectorSettings } from "../motion/mod.ts";
 import type { ConnectionLimits } from "../net/mod.ts";
+import { DEFAULT_OBJECT_SETTINGS, parseObjectSettings } from "../objects/settings.ts";
+import type { ObjectSettings } from "../objects/settings.ts";
 
 export type { ConnectionLimits };
 
@@ -18,6 +20,8 @@ export interface CameraConfig {
   /** Extra capture settings from the config file, handed to lib/capture as they are. */
   capture: Record<string, unknown>;
   detector: DetectorSettings;
+  /** Object labels (`"objects"`: the top level's, merged with the camera's own). */
+  objects?: ObjectSettings;
 }
 
 export interface RetentionConfig {
@@ -42,6 +46,8 @@ export interface VigilConfig {
   allowedHosts?: string[];
   /** From VIGIL_MAX_CONNECTIONS, VIGIL_MAX_CONNECTIONS_PER_ADDRESS, VIGIL_HEADER_TIMEOUT_MS, VIGIL_IDLE_TIMEOUT_MS. */
   connections?: ConnectionLimits;
+  /** `objects.model` at the top level: another object model's `.json` (default: NanoDet). */
+  objectModel?: string;
 }
 
 /** A bad flag, environment variable or config file: the message says what to fix. */
@@ -82,9 +88,19 @@ const FILE_KEYS = [
   "record",
   "mqtt",
   "webhooks",
+  "objects",
 ];
 const RETENTION_KEYS = ["maxAgeDays", "maxDiskMB"];
-const CAMERA_KEYS = new Set(["id", "name", "source", "width", "height", "fps", "detector"]);
+const CAMERA_KEYS = new Set([
+  "id",
+  "name",
+  "source",
+  "width",
+  "height",
+  "fps",
+  "detector",
+  "objects",
+]);
 /** Capture settings a camera may set in the file (lib/capture checks their values). */
 const CAPTURE_KEYS = new Set([
   "inputFormat",
@@ -226,6 +242,7 @@ export function loadConfig(
     },
     allowedHosts: parseAllowedHosts(file.allowedHosts),
     connections: parseConnectionLimits(env),
+    objectModel: parseObjectsConfig(file, undefined, "").model,
   };
 }
 
@@ -376,7 +393,31 @@ function parseCamera(raw: Json, file: Json, index: number): CameraConfig {
     fps: optionalInt(raw.fps, `${where}.fps`, 1, 120),
     capture,
     detector,
+    objects: parseObjectsConfig(file, raw.objects, `${where}.`).settings,
   };
+}
+
+/**
+ * `"objects"` at the top level (every camera; `model` only there) merged with a camera's own
+ * (`camera`, undefined for the top level alone). Throws ConfigError naming the bad key.
+ */
+function parseObjectsConfig(
+  file: Json,
+  camera: unknown,
+  where: string,
+): { settings: ObjectSettings; model?: string } {
+  let top;
+  try {
+    top = parseObjectSettings(file.objects, DEFAULT_OBJECT_SETTINGS, true);
+  } catch (err) {
+    throw new ConfigError(`objects: ${(err as Error).message}`);
+  }
+  if (camera === undefined) return top;
+  try {
+    return { settings: parseObjectSettings(camera, top.settings).settings, model: top.model };
+  } catch (err) {
+    throw new ConfigError(`${where}objects: ${(err as Error).message}`);
+  }
 }
 
 function parsePort(value: unknown): number {

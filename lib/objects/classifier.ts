@@ -1,6 +1,6 @@
 import type { Box } from "../protocol.ts";
 import type { DetectedObject } from "./classify.ts";
-import { NANODET_MODEL } from "./nanodet.ts";
+import { NANODET_MODEL } from "./model_path.ts";
 import type { ObjectSettings } from "./settings.ts";
 import type { WorkerRequest, WorkerResponse } from "./worker_protocol.ts";
 
@@ -100,30 +100,35 @@ export class ObjectClassifier {
   }
 
   /**
-   * Starts the Worker and loads the model. Never throws: when the model is missing or corrupt,
-   * logs `vigil: objects off: cannot load the object model …` once and returns a classifier
-   * whose `error` says why (every offer then answers "off").
+   * Starts the Worker and loads the model in the background: `loaded` resolves when it is
+   * ready or has failed. Never throws: when the model is missing or corrupt, logs
+   * `vigil: objects off: cannot load the object model …` once, and `error` says why (every
+   * offer then answers "off"). Until it is loaded, offers answer "off" too.
    */
-  static async start(opts: ClassifierOptions = {}): Promise<ObjectClassifier> {
+  static launch(opts: ClassifierOptions = {}): ObjectClassifier {
     const c = new ObjectClassifier(opts);
     const model = opts.model ?? NANODET_MODEL;
     const path = model instanceof URL ? decodeURIComponent(model.pathname) : model;
     const loaded = new Promise<void>((resolve) => c.#whenLoaded = resolve);
     c.#post({ type: "load", path });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      loaded,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(() => {
-          c.#off(`the object model ${path} did not load within ${opts.loadTimeoutMs ?? 60000} ms`);
-          resolve();
-        }, opts.loadTimeoutMs ?? 60_000);
-      }),
-    ]);
-    clearTimeout(timer);
+    const ms = opts.loadTimeoutMs ?? 60_000;
+    const timer = setTimeout(
+      () => c.#off(`the object model ${path} did not load within ${ms} ms`),
+      ms,
+    );
+    c.loaded = loaded.then(() => clearTimeout(timer));
     return c;
   }
 
+  /** launch(), then waits for the model (or its failure). */
+  static async start(opts: ClassifierOptions = {}): Promise<ObjectClassifier> {
+    const c = ObjectClassifier.launch(opts);
+    await c.loaded;
+    return c;
+  }
+
+  /** Resolves when the model is loaded or has failed. */
+  loaded: Promise<void> = Promise.resolve();
   #whenLoaded: () => void = () => {};
 
   /** Whether the model is loaded and classifying. */
@@ -237,6 +242,7 @@ export class ObjectClassifier {
     if (this.#closed) return;
     this.#closed = true;
     this.#ready = false;
+    this.#whenLoaded();
     this.#worker.terminate();
   }
 }

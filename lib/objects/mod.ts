@@ -24,3 +24,4 @@ export type {
 } from "./classifier.ts";
 export { LabelStore, OBJECTS_SCHEMA } from "./label_store.ts";
 export { ObjectService } from "./service.ts";
+export { startObjects } from "./start.ts";

@@ -12,8 +12,8 @@ import type { Box } from "../protocol.ts";
 import { ModelError, nms } from "./model.ts";
 import type { ModelObject, ObjectModel, RgbaImage } from "./model.ts";
 
-/** The vendored model's path. */
-export const NANODET_MODEL = new URL("./model/nanodet.json", import.meta.url);
+import { NANODET_MODEL } from "./model_path.ts";
+export { NANODET_MODEL };
 
 /** NanoDet's training normalization, BGR order. */
 const MEAN = [103.53, 116.28, 123.675], STD = [57.375, 57.12, 58.395];

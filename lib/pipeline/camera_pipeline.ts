@@ -1,4 +1,5 @@
 import type { Box, Bus, CameraState } from "../bus/mod.ts";
+import type { ObjectBox } from "../protocol.ts";
 import type { CapturedFrame } from "../capture/mod.ts";
 import type { CameraConfig } from "../config/mod.ts";
 import type { CameraInfo } from "../context.ts";
@@ -37,6 +38,17 @@ export interface PipelineDeps {
   now?: () => number;
   /** Where state changes are written for the person running Vigil (default console.log). */
   log?: (line: string) => void;
+  /** Object labels (lib/objects' ObjectService); without it, frames and events carry none. */
+  objects?: ObjectsHook;
+}
+
+/** What the pipeline needs of lib/objects: it offers recorded motion frames, asks for labels. */
+export interface ObjectsHook {
+  /** Never waits: the frame is classified in the background, or dropped. */
+  offer(camera: string, eventId: number, ts: number, jpeg: Uint8Array, boxes: Box[]): unknown;
+  labels(eventId: number): string[];
+  latestObjects(camera: string, eventId: number | null): ObjectBox[] | undefined;
+  endEvent(eventId: number): string[];
 }
 
 interface PendingFrame {
@@ -69,6 +81,7 @@ export class CameraPipeline {
   /** The last state logged: a camera retrying after the same fault is logged once. */
   #logged = "";
   readonly #log: (line: string) => void;
+  readonly #objects: ObjectsHook | undefined;
   /** Frames dropped because their JPEG was cut short. */
   #truncated = 0;
   /** The recorder is failing (logged once until it works again). */
@@ -81,6 +94,7 @@ export class CameraPipeline {
     this.#bus = deps.bus;
     this.#recorder = deps.recorder;
     this.#capture = deps.capture;
+    this.#objects = deps.objects;
     this.#now = deps.now ?? Date.now;
     this.#tracker = new EventTracker({
       minFrames: config.detector.minFrames,
@@ -231,6 +245,7 @@ export class CameraPipeline {
       eventId: this.#eventId,
       score: result.score,
       arrivedAt,
+      objects: inEvent ? this.#objects?.latestObjects(camera, this.#eventId) : undefined,
     });
     if (step.end) this.#endEvent(this.#lastMotion ?? frame.ts);
   }
@@ -247,12 +262,15 @@ export class CameraPipeline {
       score: p.score,
       boxes: p.boxes,
       zones: p.zones,
+      ...(this.#objects ? { labels: this.#objects.labels(eventId) } : {}),
     });
     if (eventId > 0) {
       this.#store(() =>
         this.#recorder.addFrame(eventId, this.config.id, p.ts, p.jpeg, p.boxes, p.score)
       );
     }
+    // After the frame's row exists: the best object frame may become the event's picture.
+    this.#objects?.offer(this.config.id, eventId, p.ts, p.jpeg, p.boxes);
   }
 
   #endEvent(ts: number): void {
@@ -266,6 +284,7 @@ export class CameraPipeline {
       camera: this.config.id,
       eventId,
       ts,
+      ...(this.#objects ? { labels: this.#objects.endEvent(eventId) } : {}),
     });
     if (eventId > 0) this.#store(() => this.#recorder.endEvent(eventId, ts));
   }

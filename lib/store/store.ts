@@ -4,6 +4,7 @@ import { statfsSync } from "node:fs";
 import { join } from "node:path";
 import type { Box } from "../bus/mod.ts";
 import { assertCameraId, eventDir, frameUrl } from "./paths.ts";
+import { OBJECTS_SCHEMA } from "../objects/label_store.ts";
 
 /** One motion event as the API shows it. Times are epoch milliseconds. */
 export interface EventRow {
@@ -358,6 +359,7 @@ export class Store {
         db.exec("PRAGMA wal_autocheckpoint = 200");
         db.exec("PRAGMA journal_size_limit = 1048576");
         db.exec(SCHEMA);
+        db.exec(OBJECTS_SCHEMA); // lib/objects' labels, so listEvents() can filter by them
         return db;
       } catch (err) {
         db.close();
@@ -573,10 +575,14 @@ export class Store {
 
   /** Events newest first. An event is listed when its time span overlaps [since, until]. */
   listEvents(
-    q: { camera?: string; since?: number; until?: number; limit?: number } = {},
+    q: { camera?: string; since?: number; until?: number; limit?: number; label?: string } = {},
   ): EventRow[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
+    if (q.label !== undefined) { // lib/objects' event_labels
+      where.push("id IN (SELECT event_id FROM event_labels WHERE label = ?)");
+      args.push(q.label);
+    }
     if (q.camera !== undefined) {
       assertCameraId(q.camera);
       where.push("camera = ?");

@@ -1,0 +1,40 @@
+import type { VigilConfig } from "../config/mod.ts";
+import { ObjectClassifier } from "./classifier.ts";
+import { LabelStore } from "./label_store.ts";
+import { ObjectService } from "./service.ts";
+
+/**
+ * Objects for a running Vigil (main.ts): the classifier's Worker loads the model in the
+ * background (the server and motion detection do not wait for it), labels go to the events
+ * database. Undefined when every camera turned objects off.
+ */
+export function startObjects(
+  config: VigilConfig,
+  opts: { log?: (line: string) => void; workerUrl?: URL } = {},
+): ObjectService | undefined {
+  const log = opts.log ?? console.log;
+  if (!config.cameras.some((c) => c.objects?.enabled)) return undefined;
+  const classifier = ObjectClassifier.launch({
+    model: config.objectModel,
+    log,
+    workerUrl: opts.workerUrl,
+  });
+  const t0 = performance.now();
+  classifier.loaded.then(() => {
+    if (classifier.ready) {
+      log(
+        `vigil: objects on: ${classifier.modelName} loaded in ${
+          Math.round(performance.now() - t0)
+        } ms`,
+      );
+    }
+  });
+  let store: LabelStore | null = null;
+  try {
+    store = LabelStore.open(config.data, log);
+  } catch (err) {
+    log(`vigil: object labels will not be stored: ${(err as Error).message}`);
+  }
+  const byId = new Map(config.cameras.map((c) => [c.id, c.objects]));
+  return new ObjectService({ classifier, store, settingsFor: (id) => byId.get(id) });
+}

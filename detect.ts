@@ -2,7 +2,7 @@
  * Offline motion detection over a video file or a folder of images, with the server's detector
  * and settings (CONTRACT.md, "Offline detection").
  *
- *     deno task detect INPUT [--out FILE.jsonl] [--masks DIR] [--config FILE] [--bench]
+ *     deno task detect INPUT [--out FILE.jsonl] [--masks DIR] [--config FILE] [--bench] [--objects]
  *
  * Frames are decoded and scaled to the detection size by ffmpeg with the same filter the
  * server's capture uses: `scale=W:H:flags=area,format=gray`.
@@ -18,9 +18,10 @@ import {
   upscaleMask,
 } from "./lib/motion/mod.ts";
 import type { DetectorSettings } from "./lib/motion/mod.ts";
+import { OfflineObjects, rawFrames } from "./lib/objects/offline.ts";
 
 const USAGE =
-  `Usage: deno task detect INPUT [--out FILE.jsonl] [--masks DIR] [--config FILE] [--bench]
+  `Usage: deno task detect INPUT [--out FILE.jsonl] [--masks DIR] [--config FILE] [--bench] [--objects]
 
   INPUT            a video file, or a folder of images (.jpg .jpeg .png .bmp, taken in name order)
   --out FILE       write the JSON lines here instead of stdout
@@ -28,6 +29,8 @@ const USAGE =
   --config FILE    Vigil config file; uses cameras[0]'s detector settings over "detector"
   --bench          print last "frames=N ms_per_frame=X" (detection time only); without --out,
                    the JSON lines are not printed
+  --objects        classify motion frames as the server does (objects.fps crops per second of
+                   the input, its minScores), adding "objects":[{"label","score","box"}] to them
   --help           this text`;
 
 const IMAGE_EXT = /\.(jpe?g|png|bmp)$/i;
@@ -38,6 +41,7 @@ interface Options {
   masks?: string;
   config?: string;
   bench: boolean;
+  objects: boolean;
 }
 
 function parse(args: string[]): Options | "help" {
@@ -46,6 +50,7 @@ function parse(args: string[]): Options | "help" {
     masks: { type: "string" },
     config: { type: "string" },
     bench: { type: "boolean" },
+    objects: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) return "help";
@@ -60,6 +65,7 @@ function parse(args: string[]): Options | "help" {
     masks: values.masks,
     config: values.config,
     bench: values.bench ?? false,
+    objects: values.objects ?? false,
   };
 }
 
@@ -93,8 +99,8 @@ async function ffmpegOutput(args: string[]): Promise<{ code: number; stderr: str
   return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
 }
 
-/** Reads a video's or image's frame size from ffmpeg's description of it. */
-async function probeSize(path: string): Promise<{ width: number; height: number }> {
+/** Reads a video's or image's frame size (and frame rate, if said) from ffmpeg's description. */
+async function probeSize(path: string): Promise<{ width: number; height: number; fps?: number }> {
   const { stderr } = await ffmpegOutput(["-hide_banner", "-i", path]);
   const m = stderr.match(/Stream #[^\n]*?Video:[^\n]*?[ ,](\d{1,5})x(\d{1,5})[ ,\n]/);
   if (!m) {
@@ -103,7 +109,8 @@ async function probeSize(path: string): Promise<{ width: number; height: number 
       `cannot read the frame size of ${path} with ffmpeg (${last}); is it a video or an image?`,
     );
   }
-  return { width: Number(m[1]), height: Number(m[2]) };
+  const fps = stderr.match(/Stream #[^\n]*?Video:[^\n]*?, ([\d.]+) fps/);
+  return { width: Number(m[1]), height: Number(m[2]), fps: fps ? Number(fps[1]) : undefined };
 }
 
 async function main(args: string[]): Promise<number> {
@@ -127,6 +134,17 @@ async function main(args: string[]): Promise<number> {
   } catch (err) {
     console.error(`detect: ${(err as Error).message}`);
     return 2;
+  }
+
+  let objects: OfflineObjects | null = null;
+  if (opts.objects) {
+    try {
+      const file = opts.config ? JSON.parse(Deno.readTextFileSync(opts.config)) : {};
+      objects = await OfflineObjects.open(file);
+    } catch (err) {
+      console.error(`detect: ${(err as Error).message}`);
+      return 2;
+    }
   }
 
   let stat;
@@ -197,6 +215,21 @@ async function main(args: string[]): Promise<number> {
       stderr: "piped",
     }).spawn();
     const stderrText = new Response(child.stderr).text();
+    // --objects: the same frames in color at the input's size, read in step with the gray ones.
+    const color = objects
+      ? new Deno.Command("ffmpeg", {
+        args: [
+          ...["-hide_banner", "-loglevel", "error", "-nostdin", ...decodeInput, "-an"],
+          ...["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgba", "pipe:1"],
+        ],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn()
+      : null;
+    const nextColor = color ? rawFrames(color.stdout, src.width * src.height * 4) : null;
+    // An image folder has no frame rate: ffmpeg's concat demuxer gives it 25 fps.
+    const frameMs = 1000 / (names ? 25 : (src.fps || 25));
 
     const out = opts.out
       ? await Deno.open(opts.out, { write: true, create: true, truncate: true })
@@ -232,6 +265,14 @@ async function main(args: string[]): Promise<number> {
         const name = names
           ? (names[index] ?? `frame${String(index).padStart(6, "0")}.png`)
           : `frame${String(index).padStart(6, "0")}.png`;
+        const rgba = nextColor ? await nextColor() : null;
+        const found = objects && rgba && r.motion
+          ? await objects.classify(
+            { data: rgba, width: src.width, height: src.height },
+            r.boxes,
+            index * frameMs,
+          )
+          : null;
         if (printLines) {
           pending += JSON.stringify({
             frame: index,
@@ -239,6 +280,7 @@ async function main(args: string[]): Promise<number> {
             motion: r.motion,
             score: r.score,
             boxes: r.boxes,
+            ...(found ? { objects: found } : {}),
           }) + "\n";
           if (pending.length > 1 << 16) await flush();
         }
@@ -255,6 +297,18 @@ async function main(args: string[]): Promise<number> {
     }
     await flush();
     out?.close();
+    if (color) {
+      await color.stdout.cancel().catch(() => {});
+      await color.status;
+    }
+    if (objects) {
+      const c = objects.counters;
+      console.error(
+        `detect: objects: ${c.frames} frames classified (${c.crops} crops, ` +
+          `${(c.ms / Math.max(1, c.crops)).toFixed(0)} ms per crop), ${c.failed} failed`,
+      );
+      objects.dispose();
+    }
     const status = await child.status;
     const err = await stderrText;
     if (!status.success) {

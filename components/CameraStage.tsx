@@ -1,7 +1,7 @@
 import type { ComponentChildren, Ref } from "preact";
 import { useEffect } from "preact/hooks";
 import { useSignal } from "@preact/signals";
-import type { Box } from "../lib/protocol.ts";
+import type { Box, ObjectBox } from "../lib/protocol.ts";
 import { BoxOverlay } from "./BoxOverlay.tsx";
 
 export interface CameraStageProps {
@@ -11,6 +11,8 @@ export interface CameraStageProps {
   width: number;
   height: number;
   boxes: readonly Box[];
+  /** Labelled objects (lib/objects) to draw with the boxes. */
+  objects?: readonly ObjectBox[];
   /** Extra classes: `stage-motion`, `stage-off`, `stage-old`, … */
   class?: string;
   /** A corner label over the picture, e.g. "12 s ago". */
@@ -81,7 +83,12 @@ export function CameraStage(props: CameraStageProps) {
         alt={props.alt}
         onLoad={(e) => props.onLoad?.(e.currentTarget as HTMLImageElement)}
       />
-      <BoxOverlay boxes={props.boxes} width={props.width} height={props.height} />
+      <BoxOverlay
+        boxes={props.boxes}
+        objects={props.objects}
+        width={props.width}
+        height={props.height}
+      />
       {props.empty && <div class="stage-empty">{props.empty}</div>}
       {props.badge && <span class="stage-badge" data-testid="frame-age">{props.badge}</span>}
       <FullscreenButton />

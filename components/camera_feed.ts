@@ -7,7 +7,7 @@
 import { type Signal, useSignal } from "@preact/signals";
 import type { RefObject } from "preact";
 import { useEffect, useRef } from "preact/hooks";
-import type { Box, CameraState, CameraSummary, Mode } from "../lib/protocol.ts";
+import type { Box, CameraState, CameraSummary, Mode, ObjectBox } from "../lib/protocol.ts";
 import { LiveSocket, socketUrl } from "../lib/web/live_socket.ts";
 import { BlobImage, fetchSnapshot } from "../lib/web/snapshot.ts";
 
@@ -19,6 +19,8 @@ export interface ShownFrame {
   /** When it was captured on this browser's clock (for "12 s ago" without clock skew). */
   at: number;
   boxes: Box[];
+  /** Labelled objects from the frame's header (lib/objects), when classified. */
+  objects?: ObjectBox[];
 }
 
 /** A pushed frame stays on screen this long before snapshots take over again (ms). */
@@ -171,7 +173,13 @@ export function useCameraFeed(opts: FeedOptions): Feed {
       onFrame: (header, jpeg) => {
         if (header.camera !== camera.value || mode.value === "off") return;
         blob.current.show(img.current, jpeg);
-        frame.value = { kind: "socket", ts: header.ts, at: Date.now(), boxes: header.boxes };
+        frame.value = {
+          kind: "socket",
+          ts: header.ts,
+          at: Date.now(),
+          boxes: header.boxes,
+          objects: header.objects,
+        };
         if (header.boxes.length) lastMotion.value = Math.max(lastMotion.value ?? 0, header.ts);
       },
     });

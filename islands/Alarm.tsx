@@ -4,7 +4,8 @@ import { LiveSocket, socketUrl } from "../lib/web/live_socket.ts";
 import { formatClock } from "../components/format.ts";
 
 export interface AlarmProps {
-  cameras: { id: string; name: string }[];
+  /** `alertOn`: the object labels that ring for that camera (empty or absent: any motion). */
+  cameras: { id: string; name: string; alertOn?: string[] }[];
 }
 
 type Reason = "motion" | "offline" | "test";
@@ -106,10 +107,16 @@ export default function Alarm(props: AlarmProps) {
         onMessage: (msg) => {
           if (msg.type !== "motion" && !(msg.type === "event" && msg.phase === "start")) return;
           if (msg.camera !== cam.id) return;
+          // With alertOn, only motion in which one of those objects was seen rings.
+          const hit = cam.alertOn?.length
+            ? (msg.type === "motion" ? msg.labels ?? [] : []).find((l) => cam.alertOn!.includes(l))
+            : undefined;
+          if (cam.alertOn?.length && !hit) return;
           const key = `${msg.camera}:${msg.eventId}`;
           if (seen.current.has(key)) return;
           seen.current.add(key);
-          fire("motion", `Motion on ${cam.name || cam.id} at ${formatClock(msg.ts)}`);
+          const what = hit ? hit[0].toUpperCase() + hit.slice(1) : "Motion";
+          fire("motion", `${what} on ${cam.name || cam.id} at ${formatClock(msg.ts)}`);
         },
       });
       s.start();

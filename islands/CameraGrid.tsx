@@ -67,6 +67,7 @@ function Tile(
         width={cam.width || feed.natural.value?.[0] || 640}
         height={cam.height || feed.natural.value?.[1] || 480}
         boxes={frame ? frame.boxes : []}
+        objects={frame?.objects}
         class={old ? "stage-old" : undefined}
         badge={frame && old ? formatAgo(frame.at, now) : lit ? "Motion" : null}
         empty={frame ? null : state === "failed" ? "Camera failed" : "No picture yet"}

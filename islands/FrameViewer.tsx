@@ -1,6 +1,6 @@
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
-import type { Box } from "../lib/protocol.ts";
+import type { Box, ObjectBox } from "../lib/protocol.ts";
 import { BoxOverlay } from "../components/BoxOverlay.tsx";
 import { Time } from "../components/Time.tsx";
 import { Score } from "../components/Score.tsx";
@@ -10,6 +10,8 @@ export interface ViewerFrame {
   url: string;
   boxes: Box[];
   score: number;
+  /** Labelled objects, on frames that were classified. */
+  objects?: ObjectBox[];
 }
 
 export interface FrameViewerProps {
@@ -111,7 +113,7 @@ export default function FrameViewer(props: FrameViewerProps) {
     <div class="frame-viewer">
       <figure class="stage">
         <img class="frame" src={f.url} alt={`Frame ${i + 1} of ${frames.length}`} />
-        <BoxOverlay boxes={f.boxes} width={width} height={height} />
+        <BoxOverlay boxes={f.boxes} objects={f.objects} width={width} height={height} />
       </figure>
       <div class="frame-nav">
         {nav("« First", 0, "first", "first")}

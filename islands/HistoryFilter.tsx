@@ -12,6 +12,8 @@ export interface HistoryFilterProps {
   tz: string;
   /** The timeline range to keep ("" = the default). */
   range: string;
+  /** The object label to keep ("" = any). */
+  label?: string;
 }
 
 /**
@@ -47,6 +49,7 @@ export default function HistoryFilter(props: HistoryFilterProps) {
         <input type="date" name="date" value={date} min="1970-01-01" max="9999-12-31" />
       </label>
       {range !== "" && <input type="hidden" name="range" value={range} />}
+      {props.label && <input type="hidden" name="label" value={props.label} />}
       {tz.value !== "" && <input type="hidden" name="tz" value={tz.value} />}
       <button class="btn" type="submit">Show</button>
       {active && <a class="btn btn-ghost" href="/history">Clear</a>}

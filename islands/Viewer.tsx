@@ -193,6 +193,7 @@ export default function Viewer(props: ViewerProps) {
         width={w}
         height={h}
         boxes={frame ? frame.boxes : []}
+        objects={frame?.objects}
         class={stageClass}
         badge={badge}
         empty={frame ? null : emptyText(feed)}

@@ -207,6 +207,14 @@ function isBox(b: unknown): b is Box {
   return Array.isArray(b) && b.length === 4 && b.every((n) => typeof n === "number");
 }
 
+function isObjectList(list: unknown): list is ObjectBox[] {
+  return Array.isArray(list) &&
+    list.every((o) =>
+      typeof o === "object" && o !== null && typeof o.label === "string" &&
+      typeof o.score === "number" && isBox(o.box)
+    );
+}
+
 /**
  * Splits a binary frame message into its header and JPEG (a view, not a copy). Throws a
  * TypeError when the message is malformed: shorter than its length prefix says, a header that
@@ -233,5 +241,6 @@ export function parseFrame(
   ) {
     throw new TypeError("Frame header lacks camera, ts or boxes ([x,y,w,h] numbers)");
   }
+  if (header.objects !== undefined && !isObjectList(header.objects)) delete header.objects;
   return { header, jpeg: bytes.subarray(4 + n) };
 }

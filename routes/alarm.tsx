@@ -8,7 +8,12 @@ const Alarm = island(AlarmIsland, "Alarm");
 /** `GET /alarm`: the alarm panel (sound, vibration, notification, flashing page). */
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get("/alarm", (c) => {
-    const cameras = ctx.cameras.list().map((k) => ({ id: k.id, name: k.name }));
+    const cameras = ctx.cameras.list().map((k) => ({
+      id: k.id,
+      name: k.name,
+      // only while objects work: without a model, every motion rings
+      alertOn: ctx.objects?.enabled(k.id) ? ctx.objects.alertOn(k.id) : [],
+    }));
     return renderPage(
       c,
       <>

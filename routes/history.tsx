@@ -15,6 +15,7 @@ import { Notice } from "../components/AdminTable.tsx";
 import TimelineIsland from "../islands/Timeline.tsx";
 import FrameViewerIsland from "../islands/FrameViewer.tsx";
 import HistoryFilterIsland from "../islands/HistoryFilter.tsx";
+import { isLabel, LABELS } from "../lib/objects/labels.ts";
 
 const Timeline = island(TimelineIsland, "Timeline");
 const FrameViewer = island(FrameViewerIsland, "FrameViewer");
@@ -48,7 +49,7 @@ function cameraName(ctx: AppContext, id: string): string {
   return ctx.cameras.get(id)?.name || id;
 }
 
-function EventItem({ e, name }: { e: EventRow; name: string }) {
+function EventItem({ e, name, labels }: { e: EventRow; name: string; labels?: string[] }) {
   return (
     <li class="event">
       <a href={`/history/${e.id}`} class="event-link">
@@ -76,6 +77,7 @@ function EventItem({ e, name }: { e: EventRow; name: string }) {
               : <span>{formatDuration(e.end - e.start)}</span>}
             <span>{e.frames} frames</span>
             <Score score={e.score} of="event" />
+            {labels?.map((l) => <span key={l} class="tag tag-label">{l}</span>)}
           </span>
         </span>
       </a>
@@ -98,6 +100,10 @@ function historyQuery(q: (name: string) => string | undefined) {
   if (tzParam !== undefined && !isTimeZone(tzParam)) {
     throw badRequest("tz must be a time zone name such as Europe/Berlin.");
   }
+  const label = q("label") || undefined;
+  if (label !== undefined && !isLabel(label)) {
+    throw badRequest(`label must be one of ${LABELS.join(", ")}.`);
+  }
   const date = q("date") || undefined;
   let day: [number, number] | null = null;
   if (date !== undefined) {
@@ -106,7 +112,7 @@ function historyQuery(q: (name: string) => string | undefined) {
     }
     day = dayBounds(date, tzParam ?? serverZone());
   }
-  return { camera, before, rangeKey, range, date, tz: date ? tzParam : undefined, day };
+  return { camera, before, rangeKey, range, date, tz: date ? tzParam : undefined, day, label };
 }
 
 /**
@@ -118,7 +124,9 @@ function historyQuery(q: (name: string) => string | undefined) {
  */
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get("/history", (c) => {
-    const { camera, before, rangeKey, range, date, tz, day } = historyQuery((n) => c.req.query(n));
+    const { camera, before, rangeKey, range, date, tz, day, label } = historyQuery((n) =>
+      c.req.query(n)
+    );
 
     const until = before !== undefined ? before - 1 : undefined;
     const events = ctx.store.listEvents({
@@ -126,6 +134,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       since: day ? day[0] : undefined,
       until: day ? Math.min(day[1] - 1, until ?? Infinity) : until,
       limit: PAGE_SIZE + 1,
+      label,
     });
     const more = events.length > PAGE_SIZE;
     if (more) events.length = PAGE_SIZE;
@@ -147,9 +156,18 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       if (camera) q.set("camera", camera);
       if (date) q.set("date", date);
       if (tz) q.set("tz", tz);
+      if (label) q.set("label", label);
       if (withRange && rangeKey !== "24h") q.set("range", rangeKey);
       for (const [k, v] of Object.entries(extra)) q.set(k, v);
       return q.toString();
+    };
+    const eventLabels = ctx.objects?.store?.labelsOf(events.map((e) => e.id));
+    /** The list filtered by another object label (undefined: any), keeping the other filters. */
+    const labelHref = (l: string | undefined) => {
+      const q = new URLSearchParams(query());
+      if (l) q.set("label", l);
+      else q.delete("label");
+      return href(q.toString());
     };
     const href = (s: string) => s ? `/history?${s}` : "/history";
     const older = more ? href(query({ before: String(events[events.length - 1].start) })) : null;
@@ -169,6 +187,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
             date={date ?? ""}
             tz={tz ?? ""}
             range={rangeKey === "24h" ? "" : rangeKey}
+            label={label ?? ""}
           />
         </div>
         <Notice text={deleted ? `Event ${deleted} was deleted.` : undefined} />
@@ -216,10 +235,23 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
               : "Latest events"}
             {date && <span class="muted zone-note">(a day in {tz ?? serverZone()})</span>}
           </h2>
+          <nav class="segmented small labels-nav" aria-label="Objects">
+            {[undefined, "person", "vehicle", "dog", "cat", "bird"].map((l) => (
+              <a
+                key={l ?? "any"}
+                class="seg"
+                href={labelHref(l)}
+                aria-pressed={l === label ? "true" : "false"}
+                title={l ? `only events where a ${l} was seen` : "every motion event"}
+              >
+                {l ?? "any motion"}
+              </a>
+            ))}
+          </nav>
           {events.length === 0
             ? (
               <p class="card muted">
-                No motion events stored{forCamera}
+                No {label ? `events with a ${label}` : "motion events"} stored{forCamera}
                 {date ? ` on ${date}` : ""}.
               </p>
             )
@@ -230,6 +262,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
                     key={e.id}
                     e={withThumbnail(e, ctx.store, ctx.thumbnails)}
                     name={cameraName(ctx, e.camera)}
+                    labels={eventLabels?.get(e.id)}
                   />
                 ))}
               </ul>
@@ -254,6 +287,8 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       });
     }
     const frames = ctx.store.listFrames(id);
+    const objects = ctx.objects?.store?.objects(id);
+    const labels = ctx.objects?.store?.labels(id) ?? [];
     const n = positiveInt(c.req.query("frame"));
     if (n === null) throw badRequest("frame must be a frame number (1 = first).");
     const index = Math.min(Math.max(0, (n ?? 1) - 1), Math.max(0, frames.length - 1));
@@ -283,10 +318,17 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
             : <span>{formatDuration(event.end - event.start)}</span>}
           <span>{event.frames} frames</span>
           <Score score={event.score} of="event" />
+          {labels.map((l) => <span key={l} class="tag tag-label">{l}</span>)}
         </p>
         <FrameViewer
           eventId={event.id}
-          frames={frames.map((f) => ({ ts: f.ts, url: f.url, boxes: f.boxes, score: f.score }))}
+          frames={frames.map((f) => ({
+            ts: f.ts,
+            url: f.url,
+            boxes: f.boxes,
+            score: f.score,
+            objects: objects?.get(f.ts),
+          }))}
           index={index}
           width={width}
           height={height}

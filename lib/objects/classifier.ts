@@ -3,6 +3,7 @@ import type { DetectedObject } from "./classify.ts";
 import { NANODET_MODEL } from "./model_path.ts";
 import type { ObjectSettings } from "./settings.ts";
 import type { WorkerRequest, WorkerResponse } from "./worker_protocol.ts";
+import { CropBudget } from "./rate.ts";
 
 /** One motion frame offered for classification. */
 export interface ClassifyJob {
@@ -81,8 +82,8 @@ export class ObjectClassifier {
   #inFlight: (ClassifyJob & { id: number; regions: number }) | null = null;
   #nextId = 1;
   #closed = false;
-  /** Per camera: tokens (crops) left and when they were refilled. */
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  /** Per camera: the crops it may still have classified (`objects.fps`). */
+  readonly #budgets = new Map<string, CropBudget>();
   #failLogged = false;
 
   private constructor(opts: ClassifierOptions) {
@@ -146,12 +147,9 @@ export class ObjectClassifier {
     if (!this.ready) return "off";
     if (!job.settings.enabled) return "disabled";
     const now = this.#now();
-    const fps = job.settings.fps;
-    let b = this.#buckets.get(job.camera);
-    if (!b) this.#buckets.set(job.camera, b = { tokens: Math.max(1, fps), at: now });
-    b.tokens = Math.min(Math.max(1, fps), b.tokens + ((now - b.at) / 1000) * fps);
-    b.at = now;
-    if (b.tokens < 1) {
+    let budget = this.#budgets.get(job.camera);
+    if (!budget) this.#budgets.set(job.camera, budget = new CropBudget());
+    if (!budget.available(now, job.settings.fps)) {
       this.counters.rate++;
       return "rate";
     }
@@ -159,8 +157,7 @@ export class ObjectClassifier {
       this.counters.busy++;
       return "busy";
     }
-    const regions = Math.max(1, Math.min(this.#maxRegions, Math.floor(b.tokens)));
-    b.tokens -= regions;
+    const regions = budget.take(now, job.settings.fps, this.#maxRegions);
     const id = this.#nextId++;
     this.#inFlight = { ...job, id, regions };
     // A copy: the JPEG also goes to the store and the browsers.
@@ -207,8 +204,7 @@ export class ObjectClassifier {
           return;
         }
         // Crops not used (fewer motion regions than allowed) go back to the camera's budget.
-        const b = this.#buckets.get(job.camera);
-        if (b) b.tokens += Math.max(0, job.regions - msg.regions.length);
+        this.#budgets.get(job.camera)?.refund(Math.max(0, job.regions - msg.regions.length));
         this.counters.classified++;
         this.counters.crops += msg.regions.length;
         this.counters.ms += msg.ms;

@@ -96,7 +96,7 @@ export const VEHICLES: readonly string[] = ["car", "truck", "bus", "motorcycle",
 export const LABELS: readonly string[] = ["person", ...VEHICLES, "vehicle", "dog", "cat", "bird"];
 
 /** Whether `label` is one of Vigil's labels. */
-export function isLabel(label: unknown): label is string {
+export function isLabel(label: unknown): boolean {
   return typeof label === "string" && LABELS.includes(label);
 }
 

@@ -25,3 +25,5 @@ export type {
 export { LabelStore, OBJECTS_SCHEMA } from "./label_store.ts";
 export { ObjectService } from "./service.ts";
 export { startObjects } from "./start.ts";
+export { OfflineObjects, rawFrames } from "./offline.ts";
+export { CropBudget } from "./rate.ts";

@@ -96,7 +96,7 @@ export function parseObjectSettings(
     }
   }
   if (r.alertOn !== undefined) {
-    if (!Array.isArray(r.alertOn) || !r.alertOn.every(isLabel)) {
+    if (!Array.isArray(r.alertOn) || !r.alertOn.every((l) => isLabel(l))) {
       throw new TypeError(`alertOn must be a list of labels (${LABELS.join(", ")})`);
     }
     out.alertOn = [...new Set(r.alertOn as string[])];

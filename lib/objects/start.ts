@@ -6,21 +6,19 @@ import { ObjectService } from "./service.ts";
 /**
  * Objects for a running Vigil (main.ts): the classifier's Worker loads the model in the
  * background (the server and motion detection do not wait for it), labels go to the events
- * database. Undefined when every camera turned objects off.
+ * database. When every camera turned objects off, no Worker is started (stored labels are
+ * still shown).
  */
 export function startObjects(
   config: VigilConfig,
   opts: { log?: (line: string) => void; workerUrl?: URL } = {},
-): ObjectService | undefined {
+): ObjectService {
   const log = opts.log ?? console.log;
-  if (!config.cameras.some((c) => c.objects?.enabled)) return undefined;
-  const classifier = ObjectClassifier.launch({
-    model: config.objectModel,
-    log,
-    workerUrl: opts.workerUrl,
-  });
+  const classifier = config.cameras.some((c) => c.objects?.enabled)
+    ? ObjectClassifier.launch({ model: config.objectModel, log, workerUrl: opts.workerUrl })
+    : null;
   const t0 = performance.now();
-  classifier.loaded.then(() => {
+  classifier?.loaded.then(() => {
     if (classifier.ready) {
       log(
         `vigil: objects on: ${classifier.modelName} loaded in ${

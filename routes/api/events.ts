@@ -10,6 +10,7 @@ import { clientAddress, requireAdmin, requireUser, type SignedInEnv } from "../.
 import type { AppContext, AppEnv } from "../../lib/context.ts";
 import { withThumbnail } from "../../lib/store/mod.ts";
 import { CAMERA_ID } from "../../lib/protocol.ts";
+import { isLabel, LABELS } from "../../lib/objects/labels.ts";
 
 /** Most events one request returns. */
 export const MAX_LIMIT = 500;
@@ -77,6 +78,17 @@ function cameraParam(c: Context): string | undefined {
   return raw;
 }
 
+/** `label=person`: one of the object labels; undefined when absent. */
+export function labelParam(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  if (!isLabel(raw)) {
+    throw badParam(
+      `label must be one of ${LABELS.join(", ")}, got ${JSON.stringify(raw.slice(0, 40))}`,
+    );
+  }
+  return raw;
+}
+
 function eventIdParam(c: Context): number {
   const raw = c.req.param("id") ?? "";
   if (!/^[1-9]\d{0,14}$/.test(raw)) {
@@ -129,8 +141,13 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       if (since !== undefined && until !== undefined && since > until) {
         throw badParam("since must not be after until");
       }
-      const events = ctx.store.listEvents({ camera, since, until, limit })
-        .map((e) => withThumbnail(e, ctx.store, ctx.thumbnails));
+      const label = labelParam(c.req.query("label"));
+      const rows = ctx.store.listEvents({ camera, since, until, limit, label });
+      const labels = ctx.objects?.store?.labelsOf(rows.map((e) => e.id));
+      const events = rows.map((e) => ({
+        ...withThumbnail(e, ctx.store, ctx.thumbnails),
+        labels: labels?.get(e.id) ?? [],
+      }));
       c.header("Cache-Control", "no-store");
       return c.json(events);
     },
@@ -144,7 +161,8 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       const ev = ctx.store.getEvent(id);
       if (!ev) throw noEvent(id);
       c.header("Cache-Control", "no-store");
-      return c.json(withThumbnail(ev, ctx.store, ctx.thumbnails));
+      const labels = ctx.objects?.store?.labels(id) ?? [];
+      return c.json({ ...withThumbnail(ev, ctx.store, ctx.thumbnails), labels });
     },
   );
 
@@ -170,11 +188,13 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
     (c) => {
       const id = eventIdParam(c);
       if (!ctx.store.getEvent(id)) throw noEvent(id);
+      const objects = ctx.objects?.store?.objects(id);
       const frames = ctx.store.listFrames(id).map((f) => ({
         ts: f.ts,
         url: f.url,
         boxes: f.boxes,
         score: f.score,
+        ...(objects?.has(f.ts) ? { objects: objects.get(f.ts) } : {}),
       }));
       c.header("Cache-Control", "no-store");
       return c.json(frames);

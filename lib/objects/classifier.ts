@@ -227,6 +227,7 @@ export class ObjectClassifier {
 
   #off(message: string): void {
     if (this.error !== null) return;
+    message = message.split("\n")[0].trim();
     this.error = message;
     this.#ready = false;
     this.#log(`vigil: objects off: ${message} (motion detection goes on)`);

@@ -132,6 +132,10 @@ export default function Alarm(props: AlarmProps) {
   }, []);
 
   const onlineList = props.cameras.map((c) => online.value[c.id] === true);
+  // Said when every camera rings only for some objects.
+  const only = props.cameras.every((c) => c.alertOn?.length)
+    ? [...new Set(props.cameras.flatMap((c) => c.alertOn ?? []))]
+    : [];
   const allOnline = ready.value && onlineList.length > 0 && onlineList.every(Boolean);
 
   return (
@@ -156,6 +160,11 @@ export default function Alarm(props: AlarmProps) {
         <span class="alarm-count" data-testid="alarm-count">{count.value}</span>
         <span class="alarm-count-label">motion alarms</span>
       </div>
+      {only.length > 0 && (
+        <p class="muted alarm-only" data-testid="alarm-only">
+          Rings only for: {only.join(", ")}
+        </p>
+      )}
       <p class="alarm-detail" role="alert" data-testid="alarm-detail">
         {active.value ? detail.value : last.value ? `Last: ${formatClock(last.value)}` : "Quiet."}
       </p>

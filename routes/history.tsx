@@ -244,7 +244,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
                 aria-pressed={l === label ? "true" : "false"}
                 title={l ? `only events where a ${l} was seen` : "every motion event"}
               >
-                {l ?? "any motion"}
+                {l ?? "all"}
               </a>
             ))}
           </nav>

@@ -2,6 +2,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import { LiveSocket, socketUrl } from "../lib/web/live_socket.ts";
 import { formatClock } from "../components/format.ts";
+import { alertMatch } from "../lib/objects/alert.ts";
 
 export interface AlarmProps {
   /** `alertOn`: the object labels that ring for that camera (empty or absent: any motion). */
@@ -108,10 +109,8 @@ export default function Alarm(props: AlarmProps) {
           if (msg.type !== "motion" && !(msg.type === "event" && msg.phase === "start")) return;
           if (msg.camera !== cam.id) return;
           // With alertOn, only motion in which one of those objects was seen rings.
-          const hit = cam.alertOn?.length
-            ? (msg.type === "motion" ? msg.labels ?? [] : []).find((l) => cam.alertOn!.includes(l))
-            : undefined;
-          if (cam.alertOn?.length && !hit) return;
+          const hit = alertMatch(cam.alertOn, msg.type === "motion" ? msg.labels : undefined);
+          if (hit === null) return;
           const key = `${msg.camera}:${msg.eventId}`;
           if (seen.current.has(key)) return;
           seen.current.add(key);

@@ -71,6 +71,9 @@ Deno.test({
         lines[0],
         /^vigil: objects off: cannot load the object model .*model\.json: not valid JSON \(motion detection goes on\)$/,
       );
+      const stats = await (await fetch(`${vigil.url}/api/stats`, { headers: { cookie } })).json();
+      assert.equal(stats.objects.state, "off");
+      assert.match(stats.objects.error, /not valid JSON/);
       // Without a model the alarm page rings on any motion (alertOn needs labels).
       const alarm = await (await fetch(`${vigil.url}/alarm`, { headers: { cookie } })).text();
       assert.ok(alarm.includes('"alertOn":[]'), "the alarm page ignores alertOn");
@@ -124,6 +127,10 @@ Deno.test({
       const none = await (await fetch(`${vigil.url}/history?label=bird`, { headers: { cookie } }))
         .text();
       assert.ok(none.includes("No events with a bird stored"));
+      const { objects } = await api("/api/stats");
+      assert.equal(objects.state, "on");
+      assert.equal(objects.model, "nanodet-416");
+      assert.ok(objects.counters.classified >= 1 && objects.counters.failed === 0);
     } finally {
       await vigil.close();
     }

@@ -1,6 +1,11 @@
 import type { Box } from "../protocol.ts";
 import type { DetectedObject } from "./classify.ts";
-import type { ClassifyResult, ObjectClassifier, OfferOutcome } from "./classifier.ts";
+import type {
+  ClassifyResult,
+  ObjectClassifier,
+  ObjectCounters,
+  OfferOutcome,
+} from "./classifier.ts";
 import { eventLabels } from "./labels.ts";
 import type { LabelStore } from "./label_store.ts";
 import type { ObjectSettings } from "./settings.ts";
@@ -109,6 +114,22 @@ export class ObjectService {
     if (r.eventId > 0 && r.objects.length > 0) {
       this.store?.record(r.eventId, r.ts, r.objects, seen, snapshot);
     }
+  }
+
+  /** For `/api/stats`: whether objects work, why not, and the classifier's counters. */
+  status(): {
+    state: "on" | "loading" | "off";
+    model: string | null;
+    error: string | null;
+    counters: ObjectCounters | null;
+  } {
+    const c = this.classifier;
+    return {
+      state: c?.ready ? "on" : c && c.error === null ? "loading" : "off",
+      model: c?.modelName || null,
+      error: c ? c.error : "every camera turned objects off",
+      counters: c ? { ...c.counters } : null,
+    };
   }
 
   close(): void {

@@ -28,6 +28,8 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       })),
       // the TCP front: open connections, refused, timed out, accept errors, and the limits
       connections: ctx.connections?.() ?? null,
+      // object labels: on (the model), off (why), and the Worker's counters
+      objects: ctx.objects?.status() ?? null,
     });
   });
 }

@@ -209,3 +209,38 @@ Deno.test("loadConfig() reads the connection limits from the environment", () =>
   assert.throws(() => load([], { VIGIL_MAX_CONNECTIONS: "lots" }), /VIGIL_MAX_CONNECTIONS must/);
   assert.throws(() => load([], { VIGIL_IDLE_TIMEOUT_MS: "0" }), /VIGIL_IDLE_TIMEOUT_MS must/);
 });
+
+Deno.test("loadConfig() reads objects at the top level, merged with each camera's own", () => {
+  const file = JSON.stringify({
+    objects: { fps: 1, alertOn: ["person"], model: "/m/nanodet.json" },
+    cameras: [
+      { id: "door", source: "demo" },
+      { id: "yard", source: "demo", objects: { enabled: false, minScore: { dog: 0.7 } } },
+    ],
+  });
+  const config = load(["--config", "v.json"], {}, deps({ "v.json": file }));
+  assert.equal(config.objectModel, "/m/nanodet.json");
+  const [door, yard] = config.cameras;
+  assert.equal(door.objects?.enabled, true);
+  assert.equal(door.objects?.fps, 1);
+  assert.deepEqual(door.objects?.alertOn, ["person"]);
+  assert.equal(yard.objects?.enabled, false);
+  assert.equal(yard.objects?.fps, 1);
+  assert.equal(yard.objects?.minScore.dog, 0.7);
+  assert.equal(load([]).cameras[0].objects?.fps, 2);
+  const bad = (json: unknown, re: RegExp) =>
+    assert.throws(
+      () => load(["--config", "v.json"], {}, deps({ "v.json": JSON.stringify(json) })),
+      (err: Error) => err instanceof ConfigError && re.test(err.message),
+    );
+  bad({ objects: { fps: -1 } }, /^objects: fps must be/);
+  bad({ objects: { alertOn: ["ghost"] } }, /^objects: alertOn must be a list of labels/);
+  bad(
+    { cameras: [{ id: "a", source: "demo", objects: { model: "x.json" } }] },
+    /^cameras\[0\]\.objects: unknown key "model"/,
+  );
+  bad(
+    { cameras: [{ id: "a", source: "demo", objects: { enable: true } }] },
+    /unknown key "enable"/,
+  );
+});

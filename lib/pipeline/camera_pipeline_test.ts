@@ -5,6 +5,7 @@ import type { CameraConfig } from "../config/mod.ts";
 import { DEFAULT_DETECTOR_SETTINGS } from "../motion/mod.ts";
 import { CameraPipeline } from "./mod.ts";
 import type { CaptureLike, PipelineFrame, Recorder } from "./mod.ts";
+import type { ObjectsHook } from "./camera_pipeline.ts";
 
 const W = 160, H = 120;
 
@@ -84,6 +85,7 @@ class FullDiskRecorder implements Recorder {
 function setup(
   detector: Partial<CameraConfig["detector"]> = {},
   recorder: Recorder = new FakeRecorder(),
+  objects?: ObjectsHook,
 ) {
   const camera: CameraConfig = {
     id: "cam1",
@@ -110,6 +112,7 @@ function setup(
     recorder,
     capture,
     log: (line) => logged.push(line),
+    objects,
   });
   const collected = (async () => {
     for await (const msg of sub) messages.push(msg);
@@ -264,4 +267,35 @@ Deno.test("CameraPipeline drops truncated JPEGs (no EOI, cut inside a header) an
   assert.equal(pipeline.info().truncatedJpegs, 10);
   assert.equal(recorder.events.length, 0, "nothing stored from cut frames");
   assert.equal(frames.length, 40, "cut frames are not sent");
+});
+
+Deno.test("CameraPipeline offers recorded motion frames to objects and publishes their labels", async () => {
+  const offered: { eventId: number; ts: number; stored: number }[] = [];
+  const recorder = new FakeRecorder();
+  let labels: string[] = [];
+  const objects: ObjectsHook = {
+    offer: (_camera, eventId, ts) => {
+      // offered after the frame's row exists (the best object frame may become the picture)
+      offered.push({ eventId, ts, stored: recorder.recorded.length });
+      labels = ["person"]; // as if the Worker answered at once
+    },
+    labels: () => labels,
+    latestObjects: () => labels.length ? [{ label: "person", score: 0.9, box: [1, 2, 3, 4] }] : [],
+    endEvent: () => labels,
+  };
+  const { capture, pipeline, messages, drain } = setup({}, recorder, objects);
+  pipeline.start();
+  let ts = 0;
+  for (let i = 0; i < 40; i++) capture.push(ts += 66);
+  for (let i = 0; i < 6; i++) capture.push(ts += 66, 20 + i * 8);
+  for (let i = 0; i < 30; i++) capture.push(ts += 66);
+  await pipeline.stop();
+  await drain();
+  assert.equal(offered.length, recorder.recorded.length, "every recorded frame is offered");
+  offered.forEach((o, i) => assert.equal(o.stored, i + 1));
+  const motion = messages.filter((m) => m.type === "motion");
+  assert.deepEqual(motion[0].labels, []);
+  assert.deepEqual(motion.at(-1)!.labels, ["person"]);
+  const end = messages.find((m) => m.type === "event" && m.phase === "end");
+  assert.ok(end?.type === "event" && end.labels?.[0] === "person");
 });

@@ -8,12 +8,11 @@ const Alarm = island(AlarmIsland, "Alarm");
 /** `GET /alarm`: the alarm panel (sound, vibration, notification, flashing page). */
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get("/alarm", (c) => {
-    const cameras = ctx.cameras.list().map((k) => ({
-      id: k.id,
-      name: k.name,
+    const cameras = ctx.cameras.list().map((k) => {
       // only while objects work: without a model, every motion rings
-      alertOn: ctx.objects?.enabled(k.id) ? ctx.objects.alertOn(k.id) : [],
-    }));
+      const alertOn = ctx.objects?.enabled(k.id) ? ctx.objects.alertOn(k.id) : [];
+      return { id: k.id, name: k.name, ...(alertOn.length ? { alertOn } : {}) };
+    });
     return renderPage(
       c,
       <>

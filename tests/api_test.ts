@@ -65,6 +65,7 @@ Deno.test("GET /api/events lists events newest first in the contract's shape", a
       "end",
       "frames",
       "id",
+      "labels",
       "score",
       "start",
       "thumbnail",
@@ -77,6 +78,7 @@ Deno.test("GET /api/events lists events newest first in the contract's shape", a
       frames: 3,
       score: 5,
       thumbnail: `/frames/cam1/2026-11-22/${a}/${T0 + 100}.jpg`,
+      labels: [], // lib/objects: none seen (no objects in this server)
     });
     // the thumbnail is served
     await s.store.flush();

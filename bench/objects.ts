@@ -52,7 +52,9 @@ function stats(ms: number[]) {
 
 // ---- inference ----
 async function timeModel(model: ObjectModel, runs: number) {
-  const jpeg = await Deno.readFile(new URL("tests/fixtures/objects/pedestrians_in000500.jpg", ROOT));
+  const jpeg = await Deno.readFile(
+    new URL("tests/fixtures/objects/pedestrians_in000500.jpg", ROOT),
+  );
   const image = await decodeJpeg(jpeg);
   const side = Math.max(image.width, image.height);
   const region: [number, number, number, number] = [0, (image.height - side) / 2, side, side];
@@ -93,11 +95,15 @@ async function centerNet(path: string): Promise<ObjectModel> {
           const sx = Math.floor(region[0] + x * scale), sy = Math.floor(region[1] + y * scale);
           if (sx < 0 || sy < 0 || sx >= image.width || sy >= image.height) continue;
           const p = (sy * image.width + sx) * 4, o = (y * S + x) * 3;
-          input[o] = image.data[p], input[o + 1] = image.data[p + 1], input[o + 2] = image.data[p + 2];
+          input[o] = image.data[p],
+            input[o + 1] = image.data[p + 1],
+            input[o + 2] = image.data[p + 2];
         }
       }
       const t = tf.tensor4d(input, [1, S, S, 3]);
-      const out = model.execute(t, ["tower_0/detections"]) as import("@tensorflow/tfjs-core").Tensor;
+      const out = model.execute(t, [
+        "tower_0/detections",
+      ]) as import("@tensorflow/tfjs-core").Tensor;
       t.dispose();
       const d = await out.data();
       out.dispose();
@@ -132,7 +138,10 @@ async function fixtureLabels(model: ObjectModel) {
 if (all || values.inference) {
   const runs = Number(values.runs);
   const nano = await loadNanoDet();
-  console.log(`inference nanodet-416 (tfjs-wasm, 1 thread), ms per crop:`, await timeModel(nano, runs));
+  console.log(
+    `inference nanodet-416 (tfjs-wasm, 1 thread), ms per crop:`,
+    await timeModel(nano, runs),
+  );
   console.log("  finds:", await fixtureLabels(nano));
   nano.dispose();
   if (values.centernet) {
@@ -142,7 +151,23 @@ if (all || values.inference) {
     cn.dispose();
   }
   const demo = await new Deno.Command("ffmpeg", {
-    args: ["-v", "error", "-f", "lavfi", "-i", demoGraph(), "-ss", "4", "-frames:v", "1", "-q:v", "5", "-f", "mjpeg", "-"],
+    args: [
+      "-v",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      demoGraph(),
+      "-ss",
+      "4",
+      "-frames:v",
+      "1",
+      "-q:v",
+      "5",
+      "-f",
+      "mjpeg",
+      "-",
+    ],
     stdout: "piped",
   }).output(); // deno-fmt-ignore
   const ms: number[] = [];
@@ -166,7 +191,17 @@ async function detectObjects(input: string, fps: number): Promise<Line[]> {
   try {
     await Deno.writeTextFile(`${dir}/c.json`, JSON.stringify({ objects: { fps } }));
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "detect.ts", input, "--objects", "--config", `${dir}/c.json`, "--out", `${dir}/o.jsonl`],
+      args: [
+        "run",
+        "-A",
+        "detect.ts",
+        input,
+        "--objects",
+        "--config",
+        `${dir}/c.json`,
+        "--out",
+        `${dir}/o.jsonl`,
+      ],
       cwd: ROOT,
       stderr: "piped",
     }).output(); // deno-fmt-ignore
@@ -186,7 +221,11 @@ const has = (l: Line, label: string) =>
 
 function score(lines: Line[], label: string, frameMs: number) {
   const s = DEFAULT_DETECTOR_SETTINGS;
-  const tracker = new EventTracker({ minFrames: s.minFrames, gapMs: s.eventGapMs, maxMs: s.maxEventMs });
+  const tracker = new EventTracker({
+    minFrames: s.minFrames,
+    gapMs: s.eventGapMs,
+    maxMs: s.maxEventMs,
+  });
   const events: Line[][] = [];
   let current: Line[] | null = null;
   let pending: Line[] = [];
@@ -220,7 +259,23 @@ function score(lines: Line[], label: string, frameMs: number) {
 if (all || values.accuracy) {
   const demoFile = `${await Deno.makeTempDir()}/demo.mp4`;
   const made = await new Deno.Command("ffmpeg", {
-    args: ["-v", "error", "-f", "lavfi", "-i", demoGraph(), "-t", "66", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", demoFile],
+    args: [
+      "-v",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      demoGraph(),
+      "-t",
+      "66",
+      "-c:v",
+      "libx264",
+      "-preset",
+      "veryfast",
+      "-crf",
+      "20",
+      demoFile,
+    ],
   }).output(); // deno-fmt-ignore
   if (!made.success) throw new Error("could not make the demo video");
   const inputs: [string, string, string, number][] = [
@@ -229,7 +284,9 @@ if (all || values.accuracy) {
     ["demo (66 s, 6 crossings)", demoFile, "person", 1000 / 15],
   ];
   for (const fps of [30, 2]) {
-    console.log(`accuracy, objects.fps ${fps}${fps === 30 ? " (every motion frame)" : " (as the server)"}:`);
+    console.log(
+      `accuracy, objects.fps ${fps}${fps === 30 ? " (every motion frame)" : " (as the server)"}:`,
+    );
     for (const [name, input, label, frameMs] of inputs) {
       console.log(`  ${name} → ${label}:`, score(await detectObjects(input, fps), label, frameMs));
     }
@@ -246,15 +303,21 @@ function cpuTicks(pid: number): number {
 
 async function serverRun(objects: boolean, seconds: number) {
   const dir = await Deno.makeTempDir();
-  await Deno.writeTextFile(`${dir}/vigil.json`, JSON.stringify({
-    objects: { enabled: objects },
-    cameras: [{ id: "cam1", source: `${DATA}vtest.avi` }],
-  }));
+  await Deno.writeTextFile(
+    `${dir}/vigil.json`,
+    JSON.stringify({
+      objects: { enabled: objects },
+      cameras: [{ id: "cam1", source: `${DATA}vtest.avi` }],
+    }),
+  );
   const vigil = await startVigil({ source: null, args: ["--config", `${dir}/vigil.json`] });
   try {
     const cookie = await login(vigil.url, vigil.password);
     await new Promise((r) => setTimeout(r, 4000)); // model loaded, detector settled
-    const ws = openWebSocket(`${vigil.url.replace(/^http/, "ws")}/ws?mode=detect`, { cookie, origin: vigil.url });
+    const ws = openWebSocket(`${vigil.url.replace(/^http/, "ws")}/ws?mode=detect`, {
+      cookie,
+      origin: vigil.url,
+    });
     let frames = 0, labelled = 0, motion = 0;
     ws.onmessage = (e) => {
       if (typeof e.data !== "string") return void frames++;
@@ -274,8 +337,17 @@ async function serverRun(objects: boolean, seconds: number) {
       framesReceived: frames,
       motionMessages: motion,
       withLabels: labelled,
-      sendLatencyMs: { p50: +st.sendLatencyMs.p50.toFixed(2), p99: +st.sendLatencyMs.p99.toFixed(2), samples: st.sendLatencyMs.samples },
+      sendLatencyMs: {
+        p50: +st.sendLatencyMs.p50.toFixed(2),
+        p99: +st.sendLatencyMs.p99.toFixed(2),
+        samples: st.sendLatencyMs.samples,
+      },
       serverCpuPercent: +cpu.toFixed(1),
+      serverRssMiB: Math.round(
+        Number(Deno.readTextFileSync(`/proc/${vigil.pid}/status`).match(/VmRSS:\s+(\d+)/)?.[1]) /
+          1024,
+      ),
+      objectCounters: st.objects?.counters ?? null,
       objectsLog: vigil.output().split("\n").filter((l) => l.includes("objects")).join(" | "),
     }; // deno-fmt-ignore
   } finally {

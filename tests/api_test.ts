@@ -61,6 +61,7 @@ Deno.test("GET /api/events lists events newest first in the contract's shape", a
     const events = body as Record<string, unknown>[];
     assert.deepEqual(events.map((e) => e.id), [b, a]);
     assert.deepEqual(Object.keys(events[1]).sort(), [
+      "alert",
       "camera",
       "end",
       "frames",
@@ -79,6 +80,7 @@ Deno.test("GET /api/events lists events newest first in the contract's shape", a
       score: 5,
       thumbnail: `/frames/cam1/2026-11-22/${a}/${T0 + 100}.jpg`,
       labels: [], // lib/objects: none seen (no objects in this server)
+      alert: true, // no alertOn: any motion alerts
     });
     // the thumbnail is served
     await s.store.flush();

@@ -97,6 +97,7 @@ Deno.test({
             const frames = await (await fetch(`${vigil.url}/api/events/${events[0].id}/frames`, {
               headers: { cookie },
             })).json();
+            assert.equal(events[0].alert, true);
             const n = frames.findIndex((f: { objects?: unknown[] }) => f.objects?.length) + 1;
             await page.setViewportSize({ width: 1366, height: 800 });
             await page.goto(`${vigil.url}/history/${events[0].id}?frame=${n}`);
@@ -110,6 +111,8 @@ Deno.test({
               .json();
             assert.ok(events.length >= 1, "the demo block made a motion event");
             assert.deepEqual(events.flatMap((e: { labels: string[] }) => e.labels), []);
+            // the API says so too: under alertOn, these events are no alerts
+            assert.ok(events.every((e: { alert: boolean }) => e.alert === false));
             assert.equal(await count.textContent(), "0");
             await page.screenshot({ path: `${SHOTS}/alarm-quiet-phone.png` });
           }

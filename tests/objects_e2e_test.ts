@@ -114,6 +114,7 @@ Deno.test({
       const events = await api("/api/events?label=person");
       assert.ok(events.length >= 1, JSON.stringify(events));
       assert.ok(events[0].labels.includes("person"));
+      assert.equal(events[0].alert, true);
       assert.deepEqual(await api("/api/events?label=cat"), []);
       const bad = await fetch(`${vigil.url}/api/events?label=unicorn`, { headers: { cookie } });
       assert.equal(bad.status, 400);

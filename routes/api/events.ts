@@ -11,6 +11,7 @@ import type { AppContext, AppEnv } from "../../lib/context.ts";
 import { withThumbnail } from "../../lib/store/mod.ts";
 import { CAMERA_ID } from "../../lib/protocol.ts";
 import { isLabel, LABELS } from "../../lib/objects/labels.ts";
+import { alertMatch } from "../../lib/objects/alert.ts";
 
 /** Most events one request returns. */
 export const MAX_LIMIT = 500;
@@ -127,6 +128,9 @@ export function defaultBucket(spanMs: number): number {
 }
 
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
+  /** Whether an event rings under its camera's `objects.alertOn` (without one: any motion). */
+  const alert = (camera: string, labels: string[]) =>
+    alertMatch(ctx.objects?.enabled(camera) ? ctx.objects.alertOn(camera) : [], labels) !== null;
   // app.ts sets c.get("user") for every request; without one these routes answer 401 JSON.
   const auth = requireUser("api");
   app.get(
@@ -144,10 +148,14 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       const label = labelParam(c.req.query("label"));
       const rows = ctx.store.listEvents({ camera, since, until, limit, label });
       const labels = ctx.objects?.store?.labelsOf(rows.map((e) => e.id));
-      const events = rows.map((e) => ({
-        ...withThumbnail(e, ctx.store, ctx.thumbnails),
-        labels: labels?.get(e.id) ?? [],
-      }));
+      const events = rows.map((e) => {
+        const l = labels?.get(e.id) ?? [];
+        return {
+          ...withThumbnail(e, ctx.store, ctx.thumbnails),
+          labels: l,
+          alert: alert(e.camera, l),
+        };
+      });
       c.header("Cache-Control", "no-store");
       return c.json(events);
     },
@@ -162,7 +170,11 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       if (!ev) throw noEvent(id);
       c.header("Cache-Control", "no-store");
       const labels = ctx.objects?.store?.labels(id) ?? [];
-      return c.json({ ...withThumbnail(ev, ctx.store, ctx.thumbnails), labels });
+      return c.json({
+        ...withThumbnail(ev, ctx.store, ctx.thumbnails),
+        labels,
+        alert: alert(ev.camera, labels),
+      });
     },
   );
 

@@ -148,7 +148,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       end = Math.ceil(Date.now() / bucketMs) * bucketMs;
       since = end - range.span;
     }
-    const buckets = ctx.store.motionHistogram({ camera, since, until: end, bucketMs });
+    const buckets = ctx.store.motionHistogram({ camera, since, until: end, bucketMs, label });
 
     /** The filters as a query string, plus `extra`. */
     const query = (extra: Record<string, string> = {}, withRange = true) => {
@@ -199,6 +199,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
                 // a range shows the last hours up to now: it leaves the day view
                 const q = new URLSearchParams();
                 if (camera) q.set("camera", camera);
+                if (label) q.set("label", label);
                 if (k !== "24h") q.set("range", k);
                 return (
                   <a

@@ -30,6 +30,11 @@ Deno.test("LabelStore: labels filter lib/store's events, make the picture, go wi
     assert.deepEqual(store.listEvents({ label: "dog" }).map((e) => e.id), [a]);
     assert.deepEqual(store.listEvents({ label: "person" }), []);
     assert.deepEqual(labels.labelsOf([a, b]), new Map([[a, ["dog"]]]));
+    const bars = (label?: string) =>
+      store.motionHistogram({ since: 0, until: 10_000, bucketMs: 10_000, label })[0].frames;
+    assert.equal(bars(), 4);
+    assert.equal(bars("dog"), 3);
+    assert.equal(bars("cat"), 0);
     while (store.pendingWrites > 0) await new Promise((r) => setTimeout(r, 5));
     assert.equal(await store.deleteEvent(a), "deleted");
     assert.deepEqual(labels.labels(a), []);

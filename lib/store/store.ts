@@ -641,7 +641,7 @@ export class Store {
 
   /** Motion frames per time bucket in [since, until), every bucket listed (empty ones with 0). */
   motionHistogram(
-    q: { camera?: string; since: number; until: number; bucketMs: number },
+    q: { camera?: string; since: number; until: number; bucketMs: number; label?: string },
   ): HistogramBucket[] {
     const since = checkTime("since", q.since);
     const until = checkTime("until", q.until);
@@ -662,6 +662,10 @@ export class Store {
       assertCameraId(q.camera);
       cam = "AND e.camera = ?";
       args.push(q.camera);
+    }
+    if (q.label !== undefined) { // lib/objects' event_labels
+      cam += " AND e.id IN (SELECT event_id FROM event_labels WHERE label = ?)";
+      args.push(q.label);
     }
     const rows = this.#prepare(
       `SELECT CAST((f.ts - ?) / ? AS INTEGER) AS b, COUNT(*) AS n, MIN(f.event_id) AS ev

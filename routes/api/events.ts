@@ -230,7 +230,8 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
           `${count} buckets asked for, at most ${MAX_BUCKETS}: use a larger bucket or a shorter span`,
         );
       }
-      const buckets = ctx.store.motionHistogram({ camera, since, until, bucketMs });
+      const label = labelParam(c.req.query("label"));
+      const buckets = ctx.store.motionHistogram({ camera, since, until, bucketMs, label });
       c.header("Cache-Control", "no-store");
       return c.json({ since, until, bucket: bucketMs, buckets });
     },

@@ -74,7 +74,7 @@ Deno.test({
     }, 200);
     try {
       const page = await browser.newPage({ viewport: DESKTOP });
-      const errors = watchErrors(page, /WebSocket|ERR_CONNECTION|status of 40[13]/);
+      const errors = watchErrors(page, /WebSocket|ERR_CONNECTION|status of (40[13]|503)/);
       // two cameras: "/" is their grid; one of them alone is "/?camera=ID"
       await page.goto(`${url}/?camera=front`);
       await page.waitForSelector('[data-island="Viewer"][data-hydrated="true"]');
@@ -154,7 +154,7 @@ Deno.test({
     try {
       const ctx = await browser.newContext({ viewport: PHONE });
       const page = await ctx.newPage();
-      const errors = watchErrors(page, /WebSocket|ERR_CONNECTION|status of 40[13]/);
+      const errors = watchErrors(page, /WebSocket|ERR_CONNECTION|status of (40[13]|503)/);
 
       await t.step("log in", async () => {
         await page.goto(`${vigil.url}/`);
@@ -382,7 +382,7 @@ Deno.test({
     const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: PHONE });
-      const errors = watchErrors(page, /WebSocket|ERR_CONNECTION|status of 40[13]/);
+      const errors = watchErrors(page, /WebSocket|ERR_CONNECTION|status of (40[13]|503)/);
       await page.goto(`${url}/`);
       await page.waitForSelector('[data-island="Viewer"][data-hydrated="true"]');
       assert.match(

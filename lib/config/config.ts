@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
 import { detectorSettingsFromConfig } from "../motion/mod.ts";
 import type { DetectorSettings } from "../motion/mod.ts";
+import { parseRecordSettings } from "../record/settings.ts";
+import type { RecordSettings } from "../record/settings.ts";
 
 /** One camera as configured: where frames come from and how motion is found in them. */
 export interface CameraConfig {
@@ -14,6 +16,8 @@ export interface CameraConfig {
   /** Extra capture settings from the config file, handed to lib/capture as they are. */
   capture: Record<string, unknown>;
   detector: DetectorSettings;
+  /** Video recording (lib/record): the file's top-level `record` merged with the camera's. */
+  record?: RecordSettings;
 }
 
 export interface RetentionConfig {
@@ -55,7 +59,16 @@ export const USAGE = `Usage: deno task start [-- FLAGS]
 `;
 
 const CAMERA_ID = /^[a-z0-9_-]{1,32}$/;
-const CAMERA_KEYS = new Set(["id", "name", "source", "width", "height", "fps", "detector"]);
+const CAMERA_KEYS = new Set([
+  "id",
+  "name",
+  "source",
+  "width",
+  "height",
+  "fps",
+  "detector",
+  "record",
+]);
 /** Capture settings a camera may set in the file (lib/capture checks their values). */
 const CAPTURE_KEYS = new Set([
   "inputFormat",
@@ -256,7 +269,18 @@ function parseCamera(raw: Json, file: Json, index: number): CameraConfig {
     fps: optionalInt(raw.fps, `${where}.fps`, 1, 120),
     capture,
     detector,
+    record: recordSettingsFor(file, raw, where),
   };
+}
+
+/** Recording settings of one camera: defaults, then the file's top-level `record`, then the camera's. */
+function recordSettingsFor(file: Json, raw: Json, where: string): RecordSettings {
+  try {
+    const top = parseRecordSettings(file.record, undefined, "record");
+    return parseRecordSettings(raw.record, top, `${where}.record`);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 function parsePort(value: unknown): number {

@@ -1,0 +1,111 @@
+/**
+ * Clips and exports: one MP4 from indexed segments, joined by ffmpeg's concat demuxer without
+ * re-encoding (`-c copy`). The start is cut at the last keyframe at or before the wanted start
+ * (so it is at most one keyframe interval early), the end at the first frame past the wanted
+ * end (exact to a frame). `+faststart` puts the index first so a browser plays it at once.
+ */
+import { join } from "node:path";
+import { runToEnd } from "../capture/process.ts";
+import { denoSpawn } from "../capture/process.ts";
+import type { Segment } from "./index.ts";
+import { listPackets } from "./probe.ts";
+
+/** A made clip: where it is and which wall-clock times it shows. */
+export interface ClipInfo {
+  /** Absolute path of the MP4. */
+  path: string;
+  /** Wall-clock time (epoch ms) of the clip's first frame. */
+  start: number;
+  /** Wall-clock time of its end. */
+  end: number;
+  /** `[videoMs, epochMs]` at the start of each joined piece (gaps between segments are skipped). */
+  map: [number, number][];
+  bytes: number;
+}
+
+function quote(path: string): string {
+  return `'${path.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * Joins the segments covering [from, to) into `out` (written to `out + ".tmp"` first, then
+ * renamed). Returns null when no segment overlaps the span.
+ */
+export async function makeClip(opts: {
+  dataDir: string;
+  segments: Segment[];
+  from: number;
+  to: number;
+  out: string;
+  ffmpegPath?: string;
+}): Promise<ClipInfo | null> {
+  const segs = opts.segments.filter((s) => s.end > opts.from && s.start < opts.to)
+    .sort((a, b) => a.start - b.start);
+  if (!segs.length) return null;
+  const first = segs[0], last = segs[segs.length - 1];
+  const abs = (s: Segment) => join(opts.dataDir, s.path);
+
+  // the last keyframe at or before the wanted start
+  let inMs = 0;
+  const want = opts.from - first.start;
+  if (want > 0) {
+    const keys = (await listPackets(abs(first), { ffmpegPath: opts.ffmpegPath }))
+      .filter((p) => p.key).map((p) => p.pts).sort((a, b) => a - b);
+    for (const k of keys) if (k <= want + 1) inMs = k;
+  }
+  const outMs = opts.to < last.end ? opts.to - last.start : null;
+
+  const lines = ["ffconcat version 1.0"];
+  const map: [number, number][] = [];
+  let video = 0;
+  for (const s of segs) {
+    lines.push(`file ${quote(abs(s))}`);
+    const from = s === first ? inMs : 0;
+    const to = s === last && outMs !== null ? outMs : s.end - s.start;
+    if (s === first && inMs > 0) lines.push(`inpoint ${(inMs / 1000).toFixed(6)}`);
+    if (s === last && outMs !== null) lines.push(`outpoint ${(outMs / 1000).toFixed(6)}`);
+    map.push([Math.round(video), Math.round(s.start + from)]);
+    video += Math.max(0, to - from);
+  }
+  const list = `${opts.out}.ffconcat`;
+  const tmp = `${opts.out}.tmp`;
+  await Deno.mkdir(join(opts.out, ".."), { recursive: true });
+  await Deno.writeTextFile(list, lines.join("\n") + "\n");
+  try {
+    const r = await runToEnd(denoSpawn, opts.ffmpegPath ?? "ffmpeg", [
+      "-hide_banner",
+      "-nostdin",
+      "-v",
+      "error",
+      "-y",
+      "-f",
+      "concat",
+      "-safe",
+      "0",
+      "-i",
+      list,
+      "-map",
+      "0:v:0",
+      "-c",
+      "copy",
+      "-movflags",
+      "+faststart",
+      "-f",
+      "mp4",
+      tmp,
+    ], 120_000);
+    if (r.code !== 0) {
+      await Deno.remove(tmp).catch(() => {});
+      throw new Error(
+        `ffmpeg could not join the segments (code ${r.code}): ${r.stderr.trim().split("\n").pop()}`,
+      );
+    }
+    await Deno.rename(tmp, opts.out);
+  } finally {
+    await Deno.remove(list).catch(() => {});
+  }
+  const bytes = (await Deno.stat(opts.out)).size;
+  const start = first.start + inMs;
+  const end = outMs !== null ? opts.to : last.end;
+  return { path: opts.out, start, end, map, bytes };
+}

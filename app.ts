@@ -32,6 +32,7 @@ import * as adminClients from "./routes/admin/clients.tsx";
 import * as ws from "./routes/ws.ts";
 import * as events from "./routes/api/events.ts";
 import * as stats from "./routes/api/stats.ts";
+import * as recordings from "./routes/api/recordings.ts";
 import * as frames from "./routes/frames.ts";
 import * as viewer from "./routes/index.tsx";
 import * as history from "./routes/history.tsx";
@@ -47,6 +48,7 @@ const ROUTES: RouteModule[] = [
   account,
   ws,
   events,
+  recordings,
   stats,
   frames,
   viewer,

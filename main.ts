@@ -16,6 +16,7 @@ import type { AppContext, CameraRegistry } from "./lib/context.ts";
 import { detectionSize } from "./lib/motion/mod.ts";
 import { CameraPipeline } from "./lib/pipeline/mod.ts";
 import { Store, StoreError } from "./lib/store/mod.ts";
+import { Recordings } from "./lib/record/mod.ts";
 
 const HOUR = 3_600_000;
 /** How often retention runs: often enough that a day of motion cannot fill the disk between runs. */
@@ -81,9 +82,22 @@ export async function start(
   const pipelines = config.cameras.map((cam, i) =>
     new CameraPipeline(cam, { bus, recorder: store, capture: captures[i] })
   );
+  // Video recording: a recorder per camera beside its pipeline (lib/record).
+  const recordings = await Recordings.open({
+    dataDir: config.data,
+    cameras: config.cameras,
+    events: store,
+  });
+  const withRecording = (info: ReturnType<CameraPipeline["info"]>) => {
+    const rec = recordings.info(info.id);
+    return rec ? { ...info, recording: rec } : info;
+  };
   const cameras: CameraRegistry = {
-    list: () => pipelines.map((p) => p.info()),
-    get: (id) => pipelines.find((p) => p.config.id === id)?.info(),
+    list: () => pipelines.map((p) => withRecording(p.info())),
+    get: (id) => {
+      const p = pipelines.find((p) => p.config.id === id);
+      return p ? withRecording(p.info()) : undefined;
+    },
   };
   const ctx: AppContext = {
     config,
@@ -93,6 +107,7 @@ export async function start(
     cameras,
     clients: new ClientRegistry(),
     startedAt: Date.now(),
+    recordings,
   };
   const app = createApp(ctx);
 
@@ -110,10 +125,15 @@ export async function start(
   console.log(`vigil listening on ${url}`);
 
   for (const p of pipelines) p.start();
-  const retention = () =>
+  recordings.start(bus);
+  const retention = () => {
     store.enforceRetention(Date.now()).catch((err) =>
       console.error(`vigil: retention failed: ${err.message}`)
     );
+    recordings.enforceRetention(Date.now()).catch((err) =>
+      console.error(`vigil: recordings retention failed: ${err.message}`)
+    );
+  };
   retention();
   const retentionTimer = setInterval(retention, RETENTION_EVERY_MS);
 
@@ -121,8 +141,9 @@ export async function start(
   const stop = () =>
     stopping ??= (async () => {
       clearInterval(retentionTimer);
-      await Promise.all(pipelines.map((p) => p.stop()));
+      await Promise.all([...pipelines.map((p) => p.stop()), recordings.stop()]);
       await server.shutdown();
+      recordings.close();
       await store.close();
       auth.close();
     })();

@@ -8,6 +8,7 @@ import type { Auth, AuthEnv } from "./auth/mod.ts";
 import type { Store } from "./store/mod.ts";
 import type { ClientRegistry } from "./clients/mod.ts";
 import type { VigilConfig } from "./config/mod.ts";
+import type { RecorderInfo, Recordings } from "./record/mod.ts";
 
 /** What the UI and `/api/health` show about one camera. */
 export interface CameraInfo {
@@ -21,6 +22,8 @@ export interface CameraInfo {
   lastMotion: number | null;
   /** ffmpeg's last stderr lines (passwords redacted) while the camera is failed or stalled. */
   error?: string[];
+  /** The camera's video recording (lib/record), when recording is set up. */
+  recording?: RecorderInfo;
 }
 
 export interface CameraRegistry {
@@ -36,6 +39,8 @@ export interface AppContext {
   cameras: CameraRegistry;
   clients: ClientRegistry;
   startedAt: number;
+  /** Video recordings (lib/record); absent in tests that do not need them. */
+  recordings?: Recordings;
 }
 
 /**

@@ -64,6 +64,9 @@ export async function makeClip(opts: {
     const to = s === last && outMs !== null ? outMs : s.end - s.start;
     if (s === first && inMs > 0) lines.push(`inpoint ${(inMs / 1000).toFixed(6)}`);
     if (s === last && outMs !== null) lines.push(`outpoint ${(outMs / 1000).toFixed(6)}`);
+    // each piece lasts as long as the wall-clock span it was recorded in, so the clip's time
+    // stays the wall clock's even where a variable-rate segment's last frame has no duration
+    else lines.push(`duration ${(Math.max(0, to - from) / 1000).toFixed(6)}`);
     map.push([Math.round(video), Math.round(s.start + from)]);
     video += Math.max(0, to - from);
   }

@@ -9,6 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import { clientAddress, requireAdmin, requireUser, type SignedInEnv } from "../../lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "../../lib/context.ts";
 import { CAMERA_ID } from "../../lib/store/mod.ts";
+import type { EventRow } from "../../lib/store/mod.ts";
 
 /** Most events one request returns. */
 export const MAX_LIMIT = 500;
@@ -107,6 +108,11 @@ export async function deleteEventFor(
   return outcome;
 }
 
+/** An event as the API shows it: with `clip`, its video's URL or null (lib/record). */
+function withClip(ctx: AppContext, e: EventRow): EventRow & { clip: string | null } {
+  return { ...e, clip: ctx.recordings?.clipUrl(e) ?? null };
+}
+
 /** The bucket used when `bucket` is not given: the smallest nice size giving at most 200 bars. */
 export function defaultBucket(spanMs: number): number {
   for (const b of NICE_BUCKETS) if (spanMs / b <= 200) return b;
@@ -130,7 +136,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       }
       const events = ctx.store.listEvents({ camera, since, until, limit });
       c.header("Cache-Control", "no-store");
-      return c.json(events);
+      return c.json(events.map((e) => withClip(ctx, e)));
     },
   );
 
@@ -142,7 +148,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       const ev = ctx.store.getEvent(id);
       if (!ev) throw noEvent(id);
       c.header("Cache-Control", "no-store");
-      return c.json(ev);
+      return c.json(withClip(ctx, ev));
     },
   );
 

@@ -16,6 +16,8 @@ export interface CameraHealth {
   message: string;
   /** ffmpeg's last stderr lines (passwords redacted): signed in, and failed or stalled only. */
   error?: string[];
+  /** The camera's video recording: its state and, when it failed, why and what to do. */
+  recording?: { state: string; message: string };
 }
 
 /** `GET /api/health`: public, for monitors and load balancers; no secrets in it. */
@@ -38,9 +40,12 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
         health.error = cam.error.slice(-ERROR_LINES)
           .map((line) => redactSource(line).slice(0, ERROR_LINE_CHARS));
       }
+      if (cam.recording) {
+        health.recording = { state: cam.recording.state, message: cam.recording.message };
+      }
       return health;
     });
-    const ok = cameras.every((cam) => cam.state === "running");
+    const ok = cameras.every((cam) => cam.state === "running" && cam.recording?.state !== "failed");
     // The answer depends on the session cookie: no shared cache may keep it.
     c.header("Cache-Control", "no-store");
     c.header("Vary", "Cookie");

@@ -64,6 +64,7 @@ export class RecordingIndex {
       ),
       last: db.prepare("SELECT * FROM recordings WHERE camera = ? ORDER BY end DESC LIMIT 1"),
       remove: db.prepare("DELETE FROM recordings WHERE id = ?"),
+      removePath: db.prepare("DELETE FROM recordings WHERE path = ?"),
       all: db.prepare("SELECT * FROM recordings ORDER BY id"),
       unchecked: db.prepare(
         "SELECT * FROM recordings WHERE camera = ? AND kept = 0 AND end < ? ORDER BY start LIMIT 500",
@@ -94,6 +95,10 @@ export class RecordingIndex {
 
   remove(id: number): void {
     this.#st.remove.run(id);
+  }
+
+  removePath(path: string): void {
+    this.#st.removePath.run(path);
   }
 
   all(): Segment[] {

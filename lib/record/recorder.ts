@@ -98,6 +98,15 @@ export function segmentOrigin(path: string): { run: string; seq: number } | null
   return m ? { run: m[1], seq: Number(m[2]) } : null;
 }
 
+/** One ffmpeg run's progress: its name prefix, the last listed segment, what it indexed. */
+interface RunState {
+  prefix: string;
+  lastSeq: number;
+  lastEnd: number;
+  produced: number;
+  indexed: { path: string }[];
+}
+
 export class CameraRecorder {
   readonly camera: string;
   readonly settings: RecordSettings;
@@ -378,7 +387,7 @@ export class CameraRecorder {
     }
     this.#offset = { cur: Infinity, prev: Infinity, since: this.#now() };
     this.#lastPacket = this.#now();
-    const run = { prefix, lastSeq: -1, lastEnd: 0, produced: 0 };
+    const run: RunState = { prefix, lastSeq: -1, lastEnd: 0, produced: 0, indexed: [] };
     let idle = false;
     const watchdog = setInterval(() => {
       const now = this.#now();
@@ -429,6 +438,7 @@ export class CameraRecorder {
     await chain;
     this.#proc = null;
     this.#writer = null;
+    if (stderrTail.length) await this.#verifyRecent(run).catch(() => {});
     await this.#repairTail(dir, run).catch(() => {});
     if (run.produced > 0) this.#failures = 0;
     return {
@@ -437,6 +447,21 @@ export class CameraRecorder {
       lastLine: stderrTail[stderrTail.length - 1] ?? "",
       idle: idle && !diskFull,
     };
+  }
+
+  /**
+   * After a run that reported errors (e.g. a full disk), the last segments it listed may have
+   * been closed with failed writes: each is read back, and dropped if nothing of it plays.
+   */
+  async #verifyRecent(run: RunState): Promise<void> {
+    for (const s of run.indexed.slice(-3)) {
+      const packets = await listPackets(join(this.#o.dataDir, s.path), {
+        ffmpegPath: this.#o.ffmpegPath,
+      });
+      if (packets.length && packets[0].key) continue;
+      this.#o.index.removePath(s.path);
+      await Deno.remove(join(this.#o.dataDir, s.path)).catch(() => {});
+    }
   }
 
   #notePacket(dtsMs: number): void {
@@ -479,7 +504,7 @@ export class CameraRecorder {
     name: string,
     start: number,
     end: number,
-    run: { prefix: string; lastSeq: number; lastEnd: number; produced: number },
+    run: RunState,
   ): Promise<void> {
     const parsed = parseSegmentName(name);
     if (!parsed || parsed.run !== run.prefix) return;
@@ -501,7 +526,7 @@ export class CameraRecorder {
       await Deno.remove(file).catch(() => {});
       return;
     }
-    await this.#commit(file, name, start, end, bytes);
+    await this.#commit(run, file, name, start, end, bytes);
     run.lastSeq = parsed.seq;
     run.lastEnd = end;
     run.produced++;
@@ -515,8 +540,16 @@ export class CameraRecorder {
     }
   }
 
-  async #commit(file: string, name: string, start: number, end: number, bytes: number) {
+  async #commit(
+    run: RunState,
+    file: string,
+    name: string,
+    start: number,
+    end: number,
+    bytes: number,
+  ) {
     const rel = segmentPath(this.camera, start, name);
+    run.indexed.push({ path: rel });
     const dest = join(this.#o.dataDir, rel);
     await Deno.mkdir(join(dest, ".."), { recursive: true });
     await Deno.rename(file, dest);
@@ -531,7 +564,7 @@ export class CameraRecorder {
    */
   async #repairTail(
     dir: string,
-    run: { prefix: string; lastSeq: number; lastEnd: number; produced: number },
+    run: RunState,
   ): Promise<void> {
     const names: string[] = [];
     for await (const e of Deno.readDir(dir)) {
@@ -546,7 +579,7 @@ export class CameraRecorder {
         const ms = packetsDuration(await listPackets(file, { ffmpegPath: this.#o.ffmpegPath }));
         const bytes = (await Deno.stat(file)).size;
         if (ms >= 200) {
-          await this.#commit(file, name, run.lastEnd, run.lastEnd + ms, bytes);
+          await this.#commit(run, file, name, run.lastEnd, run.lastEnd + ms, bytes);
           run.lastSeq = seq;
           run.lastEnd += ms;
           run.produced++;

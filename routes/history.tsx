@@ -10,6 +10,7 @@ import type { EventRow } from "../lib/store/mod.ts";
 import { formatDateTime, formatDuration } from "../components/format.ts";
 import { Confirm } from "../components/Confirm.tsx";
 import { Notice } from "../components/AdminTable.tsx";
+import { eventClip, ExportForm } from "../components/EventClip.tsx";
 import TimelineIsland from "../islands/Timeline.tsx";
 import FrameViewerIsland from "../islands/FrameViewer.tsx";
 
@@ -37,7 +38,7 @@ function positiveInt(s: string | undefined): number | null | undefined {
   return /^\d{1,16}$/.test(s) && Number(s) > 0 ? Number(s) : null;
 }
 
-function EventItem({ e }: { e: EventRow }) {
+function EventItem({ e, clip }: { e: EventRow; clip?: boolean }) {
   return (
     <li class="event">
       <a href={`/history/${e.id}`} class="event-link">
@@ -56,6 +57,7 @@ function EventItem({ e }: { e: EventRow }) {
           <span class="event-time">{formatDateTime(e.start)}</span>
           <span class="event-meta">
             <span class="tag">{e.camera}</span>
+            {clip && <span class="tag tag-clip" title="has a video clip">▶ video</span>}
             {e.end === null
               ? <span class="tag tag-live">ongoing</span>
               : <span>{formatDuration(e.end - e.start)}</span>}
@@ -170,7 +172,9 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
             ? <p class="card muted">No motion events stored{camera ? ` for ${camera}` : ""}.</p>
             : (
               <ul class="events" data-testid="events">
-                {events.map((e) => <EventItem key={e.id} e={e} />)}
+                {events.map((e) => (
+                  <EventItem key={e.id} e={e} clip={Boolean(ctx.recordings?.clipUrl(e))} />
+                ))}
               </ul>
             )}
           <nav class="pager" aria-label="Pages">
@@ -178,6 +182,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
             {older && <a class="btn" href={older} rel="next">Older »</a>}
           </nav>
         </section>
+        {ctx.recordings && <ExportForm cameras={cameras} now={now} />}
       </>,
       { title: "History", styles: [UPLOT_CSS] },
     );
@@ -223,6 +228,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
           <span>{event.frames} frames</span>
           <span>best score {event.score.toFixed(2)}</span>
         </p>
+        {await eventClip(ctx, event, frames, width, height)}
         <FrameViewer
           eventId={event.id}
           frames={frames.map((f) => ({ ts: f.ts, url: f.url, boxes: f.boxes, score: f.score }))}

@@ -99,7 +99,9 @@ export async function playInChromium(
   cookie: string,
   pageUrl: string,
   clipUrl: string | null,
-): Promise<{ readyState: number; duration: number; seeked: boolean; currentTime: number }> {
+): Promise<
+  { readyState: number; duration: number; seeked: boolean; currentTime: number; boxes: number }
+> {
   const browser = await chromium.launch({
     executablePath: Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium",
     args: [
@@ -145,7 +147,9 @@ export async function playInChromium(
       const seeking = wait("seeked", 10_000);
       video.currentTime = target;
       const seeked = await seeking;
-      return { readyState, duration, seeked, currentTime: video.currentTime };
+      await new Promise((r) => setTimeout(r, 100));
+      const boxes = document.querySelectorAll(".clip-stage .box").length;
+      return { readyState, duration, seeked, currentTime: video.currentTime, boxes };
     }, clipUrl);
   } finally {
     await browser.close();

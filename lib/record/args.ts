@@ -104,6 +104,9 @@ export function recordArgs(plan: RecordPlan): string[] {
     String(s.crf),
     "-profile:v",
     "high",
+    // no B-frames: presentation and decoding times are equal, so clips cut and join exactly
+    "-bf",
+    "0",
     "-force_key_frames",
     `expr:if(isnan(prev_forced_t),1,gte(t,prev_forced_t+${s.keyframeSeconds}))`,
     "-an",

@@ -519,8 +519,6 @@ export class CameraRecorder {
       // ffmpeg reports the run's first segment from 0; its packets give the true length
       const ms = packetsDuration(await listPackets(file, { ffmpegPath: this.#o.ffmpegPath }));
       start = end - ms;
-    } else {
-      start = run.lastEnd > 0 && Math.abs(start - run.lastEnd) < 500 ? run.lastEnd : start;
     }
     if (bytes === 0 || end - start < 50) {
       await Deno.remove(file).catch(() => {});

@@ -285,13 +285,15 @@ export class Recordings {
       if (await exists(paths.mp4)) return { status: "ready", clip: { ...info, path: paths.mp4 } };
     } catch { /* not made yet */ }
     const { from, to } = this.clipSpan(event);
-    const segs = this.index.overlapping(event.camera, from, to);
+    // (a segment starting just after `to` tells how long the last frame before it lasts)
+    const segs = this.index.overlapping(event.camera, from, to + 1000);
     const rec = this.#recorders.get(event.camera);
     const s = this.settings(event.camera);
     const now = this.#now();
     const deadline = to + s.segmentSeconds * 2000 + 3000;
     const live = rec !== undefined && rec.enabled && rec.state !== "stopped" && now < deadline;
-    const covered = segs.length > 0 && segs[segs.length - 1].end >= to;
+    const covered = segs.length > 0 && (segs[segs.length - 1].end >= to ||
+      segs[segs.length - 1].start >= to);
     if (!covered && live) {
       return { status: "pending", retryAfter: Math.max(1, Math.ceil((deadline - now) / 1000)) };
     }

@@ -113,7 +113,8 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get("/api/export", auth, async (c) => {
     const cam = camera(c, true)!;
     const since = time(c, "since", true)!;
-    const until = time(c, "until", true)!;
+    // without `until`: the hour from `since` (the history page's "export this hour" form)
+    const until = time(c, "until", false) ?? since + MAX_EXPORT_MS;
     if (since >= until) throw bad("since must be before until");
     if (until - since > MAX_EXPORT_MS) {
       throw bad("an export is at most 1 hour (until - since ≤ 3600000)");

@@ -87,6 +87,8 @@ export async function start(
     dataDir: config.data,
     cameras: config.cameras,
     events: store,
+    maxBytes: config.retention.maxDiskMB * 1024 * 1024,
+    otherBytes: () => store.storedBytes(),
   });
   const withRecording = (info: ReturnType<CameraPipeline["info"]>) => {
     const rec = recordings.info(info.id);

@@ -142,6 +142,27 @@ Deno.test("[e2e] demo scene (libx264): event clip from preCapture to postCapture
     assert.deepEqual([got.p.width, got.p.height], [320, 240]);
     await checkRanges(v, cookie, got.event.clip!, got.bytes.length);
 
+    // history: the card has a play tag, the page an export form; the event page a download link
+    const history = await (await fetch(`${v.url}/history`, { headers: { cookie } })).text();
+    assert.match(history, /class="tag tag-clip"/);
+    assert.match(history, /<form class="filter export-form" method="get" action="\/api\/export">/);
+    const page = await (await fetch(`${v.url}/history/${got.event.id}`, { headers: { cookie } }))
+      .text();
+    assert.match(page, /data-testid="event-clip"/);
+    assert.ok(page.includes(`href="/api/events/${got.event.id}/clip?download=1"`));
+    const dl = await fetch(`${v.url}${got.event.clip}?download=1`, { headers: { cookie } });
+    assert.match(
+      dl.headers.get("content-disposition") ?? "",
+      /^attachment; filename="vigil-event-/,
+    );
+    await dl.body?.cancel();
+    // the export form sends only `since`: an hour from it
+    const hour = await fetch(`${v.url}/api/export?camera=cam1&since=${got.clipStart - 60_000}`, {
+      headers: { cookie },
+    });
+    assert.equal(hour.status, 200);
+    assert.equal(hour.headers.get("content-type"), "video/mp4");
+    await hour.body?.cancel();
     // the event page plays the clip, seeks, and draws the motion boxes over it mid-event
     const played = await playInChromium(v.url, cookie, `${v.url}/history/${got.event.id}`, null);
     assert.ok(played.readyState >= 2, `readyState ${played.readyState}`);

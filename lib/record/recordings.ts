@@ -49,6 +49,13 @@ export interface RecordingsOptions {
   ffmpegPath?: string;
   log?: (line: string) => void;
   now?: () => number;
+  /**
+   * Disk quota shared with the motion stills (`retention.maxDiskMB`): while recordings plus
+   * `otherBytes()` exceed it, the oldest segments are deleted (never those of the last
+   * 15 minutes, which open events and their pre-capture may need).
+   */
+  maxBytes?: number;
+  otherBytes?: () => number;
   /** Extra recorder options (tests: shorter delays, a forced path). */
   recorder?: Partial<RecorderOptions>;
 }
@@ -413,7 +420,22 @@ export class Recordings {
         else await this.#delete(seg);
       }
     }
+    await this.#enforceQuota(now);
     await this.#pruneClips(now);
+  }
+
+  async #enforceQuota(now: number): Promise<void> {
+    const max = this.#o.maxBytes;
+    if (!max || !Number.isFinite(max)) return;
+    const other = () => this.#o.otherBytes?.() ?? 0;
+    while (this.index.totalBytes() + other() > max) {
+      const batch = this.index.olderThan(now - 15 * 60_000).slice(0, 50);
+      if (!batch.length) break;
+      for (const s of batch) {
+        await this.#delete(s);
+        if (this.index.totalBytes() + other() <= max) return;
+      }
+    }
   }
 
   async #delete(s: Segment): Promise<void> {

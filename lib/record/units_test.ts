@@ -223,3 +223,40 @@ Deno.test("RecordingIndex.overlapping() finds the segments of a span, oldest fir
   assert.deepEqual(index.overlapping("a", 8000, 9000), []);
   index.close();
 });
+
+Deno.test("Recordings.enforceRetention(): past the shared disk quota the oldest segments go first, the last 15 minutes stay", async () => {
+  const dir = await Deno.makeTempDir();
+  const now = Date.UTC(2026, 11, 1, 12);
+  let stills = 500;
+  const r = await Recordings.open({
+    dataDir: dir,
+    cameras: [{
+      id: "c",
+      source: "demo",
+      record: { ...DEFAULT_RECORD_SETTINGS, mode: "continuous" },
+    }],
+    events: { getEvent: () => null, listEvents: () => [] },
+    now: () => now,
+    log: () => {},
+    maxBytes: 1000,
+    otherBytes: () => stills,
+  });
+  try {
+    for (const ago of [60, 50, 40, 5, 1]) {
+      const start = now - ago * 60_000;
+      const path = `recordings/c/d/${start}.mp4`;
+      await Deno.mkdir(join(dir, "recordings/c/d"), { recursive: true });
+      await Deno.writeFile(join(dir, path), new Uint8Array(200));
+      r.index.add({ camera: "c", start, end: start + 4000, path, bytes: 200 });
+    }
+    await r.enforceRetention(now); // 1000 recorded + 500 stills > 1000: the 3 oldest go
+    assert.deepEqual(r.index.all().map((s) => (now - s.start) / 60_000), [5, 1]);
+    stills = 2000;
+    await r.enforceRetention(now); // nothing older than 15 min is left to delete
+    assert.equal(r.index.all().length, 2);
+  } finally {
+    await r.stop();
+    r.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -17,7 +17,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { DEMO_HEIGHT, DEMO_WIDTH, ffmpegArgs } from "../lib/capture/ffmpeg_args.ts";
+import { DEMO_HEIGHT, DEMO_WIDTH, demoGraph, ffmpegArgs } from "../lib/capture/ffmpeg_args.ts";
 import { login, startVigil } from "../tests/helpers/server.ts";
 import { demoH264File, poll, sleep } from "../tests/recordings_helpers.ts";
 
@@ -331,7 +331,7 @@ async function oneProcess(): Promise<void> {
       "-f",
       "lavfi",
       "-i",
-      "testsrc2=s=640x480:r=15",
+      demoGraph(640, 480, 15),
       "-c:v",
       "mjpeg",
       "-q:v",

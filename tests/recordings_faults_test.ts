@@ -59,7 +59,7 @@ Deno.test("[e2e] recorder ffmpeg and Vigil SIGKILLed mid-segment: the index only
     assert.ok(recorder, "the recorder's ffmpeg runs");
     Deno.kill(recorder, "SIGKILL");
     await poll(
-      async () => {
+      () => {
         const now = ffmpegsWith(`${data}/recordings/cam1/incoming`);
         return now.length === 1 && now[0] !== recorder ? true : undefined;
       },
@@ -72,7 +72,7 @@ Deno.test("[e2e] recorder ffmpeg and Vigil SIGKILLed mid-segment: the index only
     Deno.kill(v.pid, "SIGKILL");
     await v.close();
     await poll(
-      async () => ffmpegsWith(data).length === 0 ? true : undefined,
+      () => ffmpegsWith(data).length === 0 ? true : undefined,
       5000,
       "no ffmpeg left",
     );
@@ -149,14 +149,14 @@ Deno.test("CameraRecorder on a full tmpfs: 'recording failed: disk full', frames
   try {
     rec.start();
     cap.start();
-    await poll(async () => index.all().length >= 1 ? true : undefined, 15_000, "a segment");
+    await poll(() => index.all().length >= 1 ? true : undefined, 15_000, "a segment");
     // fill the disk
     await new Deno.Command("dd", {
       args: ["if=/dev/zero", `of=${filler}`, "bs=64k", "count=1000"],
       stderr: "null",
     }).output();
     await poll(
-      async () => rec.state === "failed" && /disk full/.test(rec.message) ? true : undefined,
+      () => rec.state === "failed" && /disk full/.test(rec.message) ? true : undefined,
       15_000,
       "disk full",
     );
@@ -168,7 +168,7 @@ Deno.test("CameraRecorder on a full tmpfs: 'recording failed: disk full', frames
     await Deno.remove(filler);
     const n = index.all().length;
     await poll(
-      async () => rec.state === "recording" && index.all().length > n ? true : undefined,
+      () => rec.state === "recording" && index.all().length > n ? true : undefined,
       15_000,
       "recording again",
     );

@@ -6,7 +6,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `fn` every 250 ms until it returns a value (not undefined); throws after `ms`. */
 export async function poll<T>(
-  fn: () => Promise<T | undefined>,
+  fn: () => Promise<T | undefined> | T | undefined,
   ms: number,
   what: string,
 ): Promise<T> {

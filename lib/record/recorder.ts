@@ -324,7 +324,14 @@ export class CameraRecorder {
         await this.#fail(full, String((err as Error).message));
         continue;
       }
-      const result = await this.#runOnce(dir);
+      let result;
+      try {
+        result = await this.#runOnce(dir);
+      } catch (err) {
+        // never leave the loop: a recorder that cannot record keeps retrying
+        await this.#fail(DISK_FULL.test(String(err)), (err as Error).message);
+        continue;
+      }
       if (this.#stopping) break;
       if (result.idle) {
         this.#failures = 0;
@@ -430,7 +437,9 @@ export class CameraRecorder {
       const toEpoch = (s: number) =>
         kind === "encode" ? epochMs + s * 1000 : s * 1000 + this.#currentOffset();
       const start = toEpoch(seg.start), end = toEpoch(seg.end);
-      chain = chain.then(() => this.#indexSegment(dir, seg.name, start, end, run));
+      chain = chain.then(() => this.#indexSegment(dir, seg.name, start, end, run)).catch((err) =>
+        this.#log(`vigil: camera ${this.camera}: segment ${seg.name} not kept: ${err.message}`)
+      );
     });
     const status = await proc.status;
     clearInterval(watchdog);
@@ -551,7 +560,13 @@ export class CameraRecorder {
     const dest = join(this.#o.dataDir, rel);
     await Deno.mkdir(join(dest, ".."), { recursive: true });
     await Deno.rename(file, dest);
-    this.#o.index.add({ camera: this.camera, start, end, path: rel, bytes });
+    try {
+      this.#o.index.add({ camera: this.camera, start, end, path: rel, bytes });
+    } catch (err) {
+      // the index cannot be written (e.g. the disk is full): no file without its row
+      await Deno.remove(dest).catch(() => {});
+      throw err;
+    }
     this.#segments++;
   }
 

@@ -6,6 +6,8 @@
  */
 import { join } from "node:path";
 import { inputArgs, sourceKind } from "../capture/ffmpeg_args.ts";
+import { denoSpawn } from "../capture/process.ts";
+import type { CaptureProcess } from "../capture/process.ts";
 import { mpjpegHeader, parseSegmentLine, recordArgs } from "./args.ts";
 import type { RecordingIndex } from "./index.ts";
 import {
@@ -120,6 +122,7 @@ export class CameraRecorder {
   #stopping = false;
   #loop: Promise<void> | null = null;
   #proc: RecorderProcess | null = null;
+  #probing: CaptureProcess | null = null;
   #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
   #writing = false;
   #lastFeed = 0;
@@ -189,6 +192,9 @@ export class CameraRecorder {
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
+    try {
+      this.#probing?.kill("SIGKILL");
+    } catch { /* gone */ }
     const proc = this.#proc;
     if (proc) {
       if (this.#writer) {
@@ -266,7 +272,12 @@ export class CameraRecorder {
     const kind = sourceKind(this.#o.source);
     if (kind !== "rtsp" && kind !== "file") return "encode";
     const input = this.#input().filter((a) => a !== "-re");
-    const codec = await sourceVideoCodec(input, { ffmpegPath: this.#o.ffmpegPath });
+    const codec = await sourceVideoCodec(input, {
+      ffmpegPath: this.#o.ffmpegPath,
+      // kept so that stop() can end a probe waiting for a camera that does not answer
+      spawn: (program, args) => this.#probing = denoSpawn(program, args),
+    }).finally(() => this.#probing = null);
+    if (this.#stopping) return null;
     if (codec === null) return null;
     return codec === "h264" ? "copy" : "encode";
   }
@@ -278,6 +289,7 @@ export class CameraRecorder {
   }
 
   async #sleep(ms: number): Promise<void> {
+    if (this.#stopping) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => {
         this.#wake = null;
@@ -297,6 +309,7 @@ export class CameraRecorder {
       if (!this.#kind) {
         this.#setState("starting", "finding the source's video codec");
         this.#kind = await this.#decideKind();
+        if (this.#stopping) break;
         if (!this.#kind) {
           const delay = this.#delay();
           this.#failures++;

@@ -184,3 +184,36 @@ Deno.test("CameraRecorder copies an H.264 file source (-c copy) and survives a S
     await Deno.remove(data, { recursive: true });
   }
 });
+
+Deno.test("CameraRecorder.stop() ends a codec probe waiting on a camera that never answers", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  (async () => {
+    for await (const c of listener) conns.push(c);
+  })().catch(() => {});
+  const port = (listener.addr as Deno.NetAddr).port;
+  const data = await Deno.makeTempDir({ prefix: "vigil_rec_" });
+  const index = new RecordingIndex(":memory:");
+  const rec = new CameraRecorder({
+    camera: "cam1",
+    source: `rtsp://127.0.0.1:${port}/stream`,
+    settings: settings(),
+    dataDir: data,
+    index,
+    log: () => {},
+  });
+  try {
+    rec.start();
+    await waitFor(() => conns.length > 0, 10_000, "the probe to connect");
+    const t0 = performance.now();
+    await rec.stop();
+    const ms = performance.now() - t0;
+    assert.ok(ms < 1000, `stopped in ${ms} ms`);
+    assert.equal(rec.state, "stopped");
+  } finally {
+    for (const c of conns) c.close();
+    listener.close();
+    index.close();
+    await Deno.remove(data, { recursive: true });
+  }
+});

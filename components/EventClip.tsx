@@ -59,24 +59,30 @@ export function ExportForm(props: { cameras: { id: string; name: string }[]; now
   const hour = 3_600_000;
   if (!props.cameras.length) return null;
   return (
-    <form class="filter export-form" method="get" action="/api/export">
-      <label>
-        <span class="sr-only">Camera</span>
-        <select name="camera">
-          {props.cameras.map((c) => <option key={c.id} value={c.id}>{c.name || c.id}</option>)}
-        </select>
-      </label>
-      <label>
-        <span class="sr-only">Hour</span>
-        <select name="since">
-          {Array.from({ length: 24 }, (_, k) => (
-            <option key={k} value={props.now - (k + 1) * hour}>
-              {k === 0 ? "the last hour" : `${k}–${k + 1} hours ago`}
-            </option>
-          ))}
-        </select>
-      </label>
-      <button class="btn" type="submit">⤓ Export this hour</button>
-    </form>
+    <section>
+      <h2 class="section-title">Export video</h2>
+      <form class="filter export-form" method="get" action="/api/export">
+        <label>
+          <span class="sr-only">Camera</span>
+          <select name="camera">
+            {props.cameras.map((c) => <option key={c.id} value={c.id}>{c.name || c.id}</option>)}
+          </select>
+        </label>
+        <label>
+          <span class="sr-only">Hour</span>
+          <select name="since">
+            {Array.from(
+              { length: 24 },
+              (_, k) => (
+                <option key={k} value={props.now - (k + 1) * hour}>
+                  {k === 0 ? "the last hour" : `${k}–${k + 1} hours ago`}
+                </option>
+              ),
+            )}
+          </select>
+        </label>
+        <button class="btn" type="submit">⤓ Export this hour</button>
+      </form>
+    </section>
   );
 }

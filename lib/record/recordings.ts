@@ -194,6 +194,11 @@ export class Recordings {
     const root = join(this.dataDir, "recordings");
     if (!(await exists(root))) return { dropped, repaired, deleted };
     for await (const camEntry of Deno.readDir(root)) {
+      if (camEntry.name === ".exports") {
+        // exports are deleted once sent; a crash mid-export leaves one behind
+        await Deno.remove(join(root, camEntry.name), { recursive: true }).catch(() => {});
+        continue;
+      }
       if (!camEntry.isDirectory) continue;
       const camera = camEntry.name;
       const incoming = join(this.dataDir, incomingDir(camera));
@@ -268,7 +273,14 @@ export class Recordings {
   clipUrl(event: EventRow): string | null {
     if (event.end === null) return null;
     const { from, to } = this.clipSpan(event);
-    return this.index.overlapping(event.camera, from, to).length
+    const made = () => {
+      try {
+        return Deno.statSync(this.#clipPaths(event.camera, event.id).json).isFile;
+      } catch {
+        return false;
+      }
+    };
+    return this.index.overlapping(event.camera, from, to).length || made()
       ? `/api/events/${event.id}/clip`
       : null;
   }

@@ -84,7 +84,7 @@ Deno.test("[e2e] recorder ffmpeg and Vigil SIGKILLed mid-segment: the index only
       dataDir: data,
       password: v.password,
     });
-    assert.match(v.output(), /vigil: recordings: \d+ cut segment\(s\) repaired/);
+    assert.match(v.output(), /vigil: recordings: [1-9]\d* cut segment\(s\) repaired/);
     const index = new RecordingIndex(join(data, "vigil.db"));
     const rows = index.all().filter((s) => s.end < killedAt);
     index.close();
@@ -99,6 +99,29 @@ Deno.test("[e2e] recorder ffmpeg and Vigil SIGKILLed mid-segment: the index only
       return run && Number(run[1]) < killedAt;
     });
     assert.deepEqual(before.filter((f) => !paths.has(f)), [], "no orphaned segment files");
+    // every event's clip plays
+    const cookieA = await login(v.url, v.password);
+    const events = await (await fetch(`${v.url}/api/events`, { headers: { cookie: cookieA } }))
+      .json() as { id: number; clip: string | null }[];
+    let clips = 0;
+    for (const e of events.filter((e) => e.clip)) {
+      const res = await poll(
+        async () => {
+          const r = await fetch(`${v.url}${e.clip}`, { headers: { cookie: cookieA } });
+          if (r.status === 200) return r;
+          await r.body?.cancel();
+        },
+        20_000,
+        `clip of event ${e.id}`,
+      );
+      const file = join(dir, `clip${e.id}.mp4`);
+      await Deno.writeFile(file, new Uint8Array(await res.arrayBuffer()));
+      const p = await probe(file);
+      assert.equal(p.codec, "h264");
+      assert.ok(p.duration > 0.5 && p.keyframes[0] === 0, `clip of event ${e.id}`);
+      clips++;
+    }
+    console.log(`${rows.length} segments and ${clips} event clip(s) checked after the kills`);
     // the whole recorded time exports to one file that plays, of the indexed length
     const cookie2 = await login(v.url, v.password);
     const from = rows[0].start, to = rows[rows.length - 1].end;

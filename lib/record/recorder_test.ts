@@ -217,3 +217,58 @@ Deno.test("CameraRecorder.stop() ends a codec probe waiting on a camera that nev
     await Deno.remove(data, { recursive: true });
   }
 });
+
+Deno.test("CameraRecorder closes the open segment when the camera drops out, and goes on when frames return", async () => {
+  const data = await Deno.makeTempDir({ prefix: "vigil_rec_" });
+  const index = new RecordingIndex(":memory:");
+  const rec = new CameraRecorder({
+    camera: "cam1",
+    source: "demo",
+    settings: settings({ segmentSeconds: 2 }),
+    dataDir: data,
+    index,
+    log: () => {},
+    idleMs: 1500,
+  });
+  const cap = new CameraCapture({ id: "cam1", source: "demo", width: 320, height: 240, fps: 10 });
+  let feeding = true;
+  let lastFed = 0;
+  cap.onFrame = (f) => {
+    if (!feeding) return;
+    lastFed = f.ts;
+    rec.feed(f.ts, f.jpeg);
+  };
+  cap.onState = () => {};
+  try {
+    rec.start();
+    cap.start();
+    await waitFor(() => index.all().length >= 1, 15_000, "a segment");
+    await sleep(700); // in the middle of a segment
+    feeding = false;
+    const dropped = lastFed;
+    await waitFor(() => rec.state === "waiting", 5000, "waiting for frames");
+    const before = index.all();
+    assert.ok(
+      Math.abs(before[before.length - 1].end - dropped) < 300,
+      "the segment open at the drop-out ends with its last frame",
+    );
+    await sleep(1000);
+    feeding = true;
+    const resumed = Date.now();
+    await waitFor(
+      () => index.all().length > before.length && rec.state === "recording",
+      15_000,
+      "recording again",
+    );
+    await cap.stop();
+    await rec.stop();
+    const segs = index.all();
+    const after = segs.slice(before.length);
+    assert.ok(after[0].start >= resumed - 200, "no segment spans the drop-out");
+  } finally {
+    await cap.stop();
+    await rec.stop();
+    index.close();
+    await Deno.remove(data, { recursive: true });
+  }
+});

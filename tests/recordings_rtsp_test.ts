@@ -58,3 +58,32 @@ Deno.test("[ffmpeg] an RTSP H.264 camera is recorded with -c copy, segments in w
     await Deno.remove(data, { recursive: true });
   }
 });
+
+Deno.test("[ffmpeg] a wrong RTSP password: the recorder says so, without the password, and retries", async () => {
+  const server = await startRtspServer({ user: "vigil", password: "s3cret" });
+  const data = await Deno.makeTempDir({ prefix: "vigil_rec_rtsp_" });
+  const index = new RecordingIndex(":memory:");
+  const logged: string[] = [];
+  const rec = new CameraRecorder({
+    camera: "door",
+    source: server.url.replace("rtsp://", "rtsp://vigil:WRONGpass@"),
+    settings: DEFAULT_RECORD_SETTINGS,
+    dataDir: data,
+    index,
+    log: (line) => logged.push(line),
+  });
+  try {
+    rec.start();
+    await poll(() => rec.state === "failed" ? true : undefined, 15_000, "failed");
+    assert.match(
+      rec.message,
+      /^recording failed: .*refused the credentials.*\(retrying in \d+ s\)$/,
+    );
+    assert.ok(!rec.message.includes("WRONGpass") && !logged.join("\n").includes("WRONGpass"));
+  } finally {
+    await rec.stop();
+    index.close();
+    await server.close();
+    await Deno.remove(data, { recursive: true });
+  }
+});

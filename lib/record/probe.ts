@@ -76,18 +76,21 @@ export function packetsDuration(packets: Packet[]): number {
 
 /**
  * The codec of a source's first video stream ("h264", "mjpeg", …), from ffmpeg's own report
- * of the input; null when ffmpeg cannot open it within `timeoutMs`.
+ * of the input; null when ffmpeg cannot open it within `timeoutMs` (then `stderr` says why).
  */
 export async function sourceVideoCodec(
   inputArgs: string[],
   opts: { ffmpegPath?: string; spawn?: Spawner; timeoutMs?: number } = {},
-): Promise<string | null> {
-  const { stderr } = await runToEnd(
+): Promise<{ codec: string | null; code: number; stderr: string[] }> {
+  const { stderr, code } = await runToEnd(
     opts.spawn ?? denoSpawn,
     opts.ffmpegPath ?? "ffmpeg",
     ["-hide_banner", "-nostdin", ...inputArgs],
     opts.timeoutMs ?? 15_000,
   );
   const m = /Stream #\d+:\d+[^:]*: Video: ([a-z0-9_]+)/.exec(stderr);
-  return m ? m[1] : null;
+  const lines = stderr.split("\n").filter((l) =>
+    l.trim() && !/output file must be specified/.test(l)
+  );
+  return { codec: m ? m[1] : null, code, stderr: lines };
 }

@@ -5,7 +5,8 @@
  * run in the capture's ffmpeg.
  */
 import { join } from "node:path";
-import { inputArgs, sourceKind } from "../capture/ffmpeg_args.ts";
+import { inputArgs, redactSource, sourceKind } from "../capture/ffmpeg_args.ts";
+import { explainExit, FFMPEG_MISSING } from "../capture/errors.ts";
 import { denoSpawn } from "../capture/process.ts";
 import type { CaptureProcess } from "../capture/process.ts";
 import { mpjpegHeader, parseSegmentLine, recordArgs } from "./args.ts";
@@ -123,6 +124,7 @@ export class CameraRecorder {
   #loop: Promise<void> | null = null;
   #proc: RecorderProcess | null = null;
   #probing: CaptureProcess | null = null;
+  #probeError = "";
   #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
   #writing = false;
   #lastFeed = 0;
@@ -272,14 +274,28 @@ export class CameraRecorder {
     const kind = sourceKind(this.#o.source);
     if (kind !== "rtsp" && kind !== "file") return "encode";
     const input = this.#input().filter((a) => a !== "-re");
-    const codec = await sourceVideoCodec(input, {
-      ffmpegPath: this.#o.ffmpegPath,
-      // kept so that stop() can end a probe waiting for a camera that does not answer
-      spawn: (program, args) => this.#probing = denoSpawn(program, args),
-    }).finally(() => this.#probing = null);
+    let probe;
+    try {
+      probe = await sourceVideoCodec(input, {
+        ffmpegPath: this.#o.ffmpegPath,
+        // kept so that stop() can end a probe waiting for a camera that does not answer
+        spawn: (program, args) => this.#probing = denoSpawn(program, args),
+      });
+    } catch (err) {
+      this.#probeError = err instanceof Deno.errors.NotFound
+        ? FFMPEG_MISSING
+        : (err as Error).message;
+      return null;
+    } finally {
+      this.#probing = null;
+    }
     if (this.#stopping) return null;
-    if (codec === null) return null;
-    return codec === "h264" ? "copy" : "encode";
+    if (probe.codec === null) {
+      // lib/capture's advice for the same fault (wrong password, no answer, …), redacted
+      this.#probeError = explainExit(this.#o.source, probe.code, null, probe.stderr);
+      return null;
+    }
+    return probe.codec === "h264" ? "copy" : "encode";
   }
 
   #delay(): number {
@@ -315,9 +331,7 @@ export class CameraRecorder {
           this.#failures++;
           this.#setState(
             "failed",
-            `recording failed: cannot open the source to record it (retrying in ${
-              Math.round(delay / 1000)
-            } s)`,
+            `recording failed: ${this.#probeError} (retrying in ${Math.round(delay / 1000)} s)`,
           );
           await this.#sleep(delay);
           continue;
@@ -350,7 +364,7 @@ export class CameraRecorder {
         this.#failures = 0;
         continue;
       }
-      await this.#fail(result.diskFull, result.lastLine, result.code);
+      await this.#fail(result.diskFull, result.lastLine, result.code, result.stderr);
     }
   }
 
@@ -358,23 +372,32 @@ export class CameraRecorder {
     return this.#o.idleMs ?? 3000;
   }
 
-  async #fail(diskFull: boolean, lastLine: string, code?: number): Promise<void> {
+  async #fail(
+    diskFull: boolean,
+    lastLine: string,
+    code?: number,
+    stderr?: string[],
+  ): Promise<void> {
     const delay = this.#delay();
     this.#failures++;
     const retry = `(retrying in ${Math.max(1, Math.round(delay / 1000))} s)`;
     const msg = diskFull
       ? `recording failed: disk full (free space on the data folder's disk, or lower ` +
         `record.retainDays or retention.maxDiskMB; detection and live view keep running) ${retry}`
-      : `recording failed: ffmpeg ${
-        code === undefined ? "could not start" : `exited with code ${code}`
-      }${lastLine ? `: ${lastLine.slice(0, 200)}` : ""} ${retry}`;
+      : code !== undefined && stderr
+      ? `recording failed: ${
+        explainExit(this.#o.source, code, null, stderr).slice(0, 400)
+      } ${retry}`
+      : `recording failed: ${redactSource(lastLine).slice(0, 300)} ${retry}`;
     this.#setState("failed", msg);
     await this.#sleep(delay);
   }
 
   async #runOnce(
     dir: string,
-  ): Promise<{ code: number; diskFull: boolean; lastLine: string; idle: boolean }> {
+  ): Promise<
+    { code: number; diskFull: boolean; lastLine: string; idle: boolean; stderr?: string[] }
+  > {
     const kind = this.#kind!;
     const epochMs = this.#now();
     const prefix = String(epochMs);
@@ -395,7 +418,7 @@ export class CameraRecorder {
         code: -1,
         diskFull: false,
         lastLine: err instanceof Deno.errors.NotFound
-          ? "ffmpeg was not found"
+          ? FFMPEG_MISSING
           : (err as Error).message,
         idle: false,
       };
@@ -467,6 +490,7 @@ export class CameraRecorder {
       code: status.code,
       diskFull,
       lastLine: stderrTail[stderrTail.length - 1] ?? "",
+      stderr: stderrTail,
       idle: idle && !diskFull,
     };
   }

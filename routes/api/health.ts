@@ -41,7 +41,10 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
           .map((line) => redactSource(line).slice(0, ERROR_LINE_CHARS));
       }
       if (cam.recording) {
-        health.recording = { state: cam.recording.state, message: cam.recording.message };
+        const message = signedIn
+          ? redactSource(cam.recording.message)
+          : publicMessage(cam.recording.message, sources.get(cam.id) ?? "");
+        health.recording = { state: cam.recording.state, message };
       }
       return health;
     });

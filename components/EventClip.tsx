@@ -54,13 +54,27 @@ export async function eventClip(
   }
 }
 
-/** The "export an hour of video" form of the history page (no JavaScript needed). */
-export function ExportForm(props: { cameras: { id: string; name: string }[]; now: number }) {
+/**
+ * The history page's video section: cameras whose recording failed (and what to do), and the
+ * "export an hour of video" form (no JavaScript needed).
+ */
+export function ExportForm(
+  props: {
+    cameras: { id: string; name: string; recording?: { state: string; message: string } }[];
+    now: number;
+  },
+) {
   const hour = 3_600_000;
   if (!props.cameras.length) return null;
+  const failed = props.cameras.filter((c) => c.recording?.state === "failed");
   return (
     <section>
       <h2 class="section-title">Export video</h2>
+      {failed.map((c) => (
+        <p key={c.id} class="error recording-problem" role="status">
+          {c.name || c.id}: {c.recording!.message}
+        </p>
+      ))}
       <form class="filter export-form" method="get" action="/api/export">
         <label>
           <span class="sr-only">Camera</span>

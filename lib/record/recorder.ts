@@ -417,9 +417,7 @@ export class CameraRecorder {
       return {
         code: -1,
         diskFull: false,
-        lastLine: err instanceof Deno.errors.NotFound
-          ? FFMPEG_MISSING
-          : (err as Error).message,
+        lastLine: err instanceof Deno.errors.NotFound ? FFMPEG_MISSING : (err as Error).message,
         idle: false,
       };
     }

@@ -30,13 +30,13 @@ Deno.test("[ffmpeg] an RTSP H.264 camera is recorded with -c copy, segments in w
   try {
     const started = Date.now();
     rec.start();
-    await poll(() => index.all().length >= 4 ? true : undefined, 20_000, "4 segments")
+    await poll(() => seen.size >= 4 ? true : undefined, 20_000, "4 segments")
       .catch((err) => {
         throw new Error(`${err.message}: ${rec.state}: ${rec.message}`);
       });
     assert.equal(rec.kind, "copy");
     assert.match(rec.message, /copied/);
-    const segs = index.all();
+    const segs = index.all().filter((s) => seen.has(s.id));
     assert.ok(segs[0].start >= started, "the first segment starts after the recorder did");
     for (const s of segs.slice(1)) {
       // a segment is listed when the next keyframe arrives, i.e. right after its end

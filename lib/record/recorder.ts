@@ -72,6 +72,7 @@ export interface RecorderInfo {
   message: string;
 }
 
+const CRLF = new Uint8Array([13, 10]);
 const DISK_FULL = /No space left on device|Disk quota exceeded/i;
 
 /** The folder of a camera's recordings, relative to the data folder. */
@@ -234,12 +235,10 @@ export class CameraRecorder {
     this.#lastWritten = ts;
     this.#writing = true;
     const w = this.#writer;
-    const head = mpjpegHeader(jpeg.length);
-    const buf = new Uint8Array(head.length + jpeg.length + 2);
-    buf.set(head);
-    buf.set(jpeg, head.length);
-    buf.set([13, 10], head.length + jpeg.length);
-    w.write(buf).then(
+    // header, JPEG, CRLF as three writes: the JPEG is not copied
+    w.write(mpjpegHeader(jpeg.length)).catch(() => {});
+    w.write(jpeg).catch(() => {});
+    w.write(CRLF).then(
       () => this.#writing = false,
       () => this.#writing = false,
     );

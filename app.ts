@@ -35,6 +35,7 @@ import * as ws from "./routes/ws.ts";
 import * as events from "./routes/api/events.ts";
 import * as stats from "./routes/api/stats.ts";
 import * as cameraApi from "./routes/api/cameras.ts";
+import * as recordings from "./routes/api/recordings.ts";
 import * as frames from "./routes/frames.ts";
 import * as viewer from "./routes/index.tsx";
 import * as history from "./routes/history.tsx";
@@ -50,6 +51,7 @@ const ROUTES: RouteModule[] = [
   account,
   ws,
   events,
+  recordings,
   stats,
   cameraApi,
   frames,

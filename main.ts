@@ -19,6 +19,7 @@ import { serveGuarded } from "./lib/net/mod.ts";
 import type { GuardedServer } from "./lib/net/mod.ts";
 import { CameraPipeline } from "./lib/pipeline/mod.ts";
 import { Store, StoreError, Thumbnails } from "./lib/store/mod.ts";
+import { Recordings } from "./lib/record/mod.ts";
 
 const HOUR = 3_600_000;
 /** How often retention runs: often enough that a day of motion cannot fill the disk between runs. */
@@ -134,9 +135,24 @@ async function startServing(
   const pipelines = config.cameras.map((cam, i) =>
     new CameraPipeline(cam, { bus, recorder: store, capture: captures[i] })
   );
+  // Video recording: a recorder per camera beside its pipeline (lib/record).
+  const recordings = await Recordings.open({
+    dataDir: config.data,
+    cameras: config.cameras,
+    events: store,
+    maxBytes: config.retention.maxDiskMB * 1024 * 1024,
+    otherBytes: () => store.storedBytes(),
+  });
+  const withRecording = (info: ReturnType<CameraPipeline["info"]>) => {
+    const rec = recordings.info(info.id);
+    return rec ? { ...info, recording: rec } : info;
+  };
   const cameras: CameraRegistry = {
-    list: () => pipelines.map((p) => p.info()),
-    get: (id) => pipelines.find((p) => p.config.id === id)?.info(),
+    list: () => pipelines.map((p) => withRecording(p.info())),
+    get: (id) => {
+      const p = pipelines.find((p) => p.config.id === id);
+      return p ? withRecording(p.info()) : undefined;
+    },
   };
   const ctx: AppContext = {
     config,
@@ -148,6 +164,7 @@ async function startServing(
     clients: new ClientRegistry(),
     startedAt: Date.now(),
     connections: () => server.stats(),
+    recordings,
   };
   serveApp(createApp(ctx));
 
@@ -158,10 +175,15 @@ async function startServing(
   console.log(`vigil listening on ${url}`);
 
   for (const p of pipelines) p.start();
-  const retention = () =>
+  recordings.start(bus);
+  const retention = () => {
     store.enforceRetention(Date.now()).catch((err) =>
       console.error(`vigil: retention failed: ${err.message}`)
     );
+    recordings.enforceRetention(Date.now()).catch((err) =>
+      console.error(`vigil: recordings retention failed: ${err.message}`)
+    );
+  };
   retention();
   const retentionTimer = setInterval(retention, RETENTION_EVERY_MS);
 
@@ -169,9 +191,10 @@ async function startServing(
   const stop = () =>
     stopping ??= (async () => {
       clearInterval(retentionTimer);
-      await Promise.all(pipelines.map((p) => p.stop()));
+      await Promise.all([...pipelines.map((p) => p.stop()), recordings.stop()]);
       await server.shutdown();
       await thumbnails.close();
+      recordings.close();
       await store.close();
       auth.close();
     })();

@@ -4,15 +4,19 @@
  * (or in a test) and handed to `createApp`.
  */
 import type { Bus } from "./bus/mod.ts";
-import type { CameraInfo } from "./protocol.ts";
 import type { Auth, AuthEnv } from "./auth/mod.ts";
 import type { Store, Thumbnails } from "./store/mod.ts";
 import type { ClientRegistry } from "./clients/mod.ts";
 import type { VigilConfig } from "./config/mod.ts";
 import type { ConnectionStats } from "./net/mod.ts";
+import type { RecorderInfo, Recordings } from "./record/mod.ts";
+import type { CameraInfo as WireCameraInfo } from "./protocol.ts";
 
-/** What the UI and `/api/health` show about one camera (defined with the wire protocol). */
-export type { CameraInfo } from "./protocol.ts";
+/** What the UI and `/api/health` show about one camera: the wire protocol's, and more. */
+export interface CameraInfo extends WireCameraInfo {
+  /** The camera's video recording (lib/record), when recording is set up. */
+  recording?: RecorderInfo;
+}
 
 export interface CameraRegistry {
   list(): CameraInfo[];
@@ -31,6 +35,8 @@ export interface AppContext {
   startedAt: number;
   /** The TCP front's counters (main.ts); absent when the app is served another way (tests). */
   connections?: () => ConnectionStats | undefined;
+  /** Video recordings (lib/record); absent in tests that do not need them. */
+  recordings?: Recordings;
 }
 
 /**

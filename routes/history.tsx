@@ -12,6 +12,7 @@ import { Time } from "../components/Time.tsx";
 import { Score } from "../components/Score.tsx";
 import { Confirm } from "../components/Confirm.tsx";
 import { Notice } from "../components/AdminTable.tsx";
+import { eventClip, ExportForm } from "../components/EventClip.tsx";
 import TimelineIsland from "../islands/Timeline.tsx";
 import FrameViewerIsland from "../islands/FrameViewer.tsx";
 import HistoryFilterIsland from "../islands/HistoryFilter.tsx";
@@ -48,7 +49,7 @@ function cameraName(ctx: AppContext, id: string): string {
   return ctx.cameras.get(id)?.name || id;
 }
 
-function EventItem({ e, name }: { e: EventRow; name: string }) {
+function EventItem({ e, name, clip }: { e: EventRow; name: string; clip?: boolean }) {
   return (
     <li class="event">
       <a href={`/history/${e.id}`} class="event-link">
@@ -71,6 +72,7 @@ function EventItem({ e, name }: { e: EventRow; name: string }) {
           </span>
           <span class="event-meta">
             <span class="tag" title={`camera ${e.camera}`}>{name}</span>
+            {clip && <span class="tag tag-clip" title="has a video clip">▶ video</span>}
             {e.end === null
               ? <span class="tag tag-live">ongoing</span>
               : <span>{formatDuration(e.end - e.start)}</span>}
@@ -230,6 +232,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
                     key={e.id}
                     e={withThumbnail(e, ctx.store, ctx.thumbnails)}
                     name={cameraName(ctx, e.camera)}
+                    clip={Boolean(ctx.recordings?.clipUrl(e))}
                   />
                 ))}
               </ul>
@@ -239,6 +242,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
             {older && <a class="btn" href={older} rel="next">Older »</a>}
           </nav>
         </section>
+        {ctx.recordings && <ExportForm cameras={cameras} now={Date.now()} />}
       </>,
       { title: "History", styles: [UPLOT_CSS] },
     );
@@ -284,6 +288,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
           <span>{event.frames} frames</span>
           <Score score={event.score} of="event" />
         </p>
+        {await eventClip(ctx, event, frames, width, height)}
         <FrameViewer
           eventId={event.id}
           frames={frames.map((f) => ({ ts: f.ts, url: f.url, boxes: f.boxes, score: f.score }))}

@@ -62,6 +62,7 @@ Deno.test("GET /api/events lists events newest first in the contract's shape", a
     assert.deepEqual(events.map((e) => e.id), [b, a]);
     assert.deepEqual(Object.keys(events[1]).sort(), [
       "camera",
+      "clip", // CONTRACT "Recordings": the clip's URL, null without recordings
       "end",
       "frames",
       "id",
@@ -77,6 +78,7 @@ Deno.test("GET /api/events lists events newest first in the contract's shape", a
       frames: 3,
       score: 5,
       thumbnail: `/frames/cam1/2026-11-22/${a}/${T0 + 100}.jpg`,
+      clip: null,
     });
     // the thumbnail is served
     await s.store.flush();

@@ -5,6 +5,8 @@ import type { DetectorSettings } from "../motion/mod.ts";
 import type { ConnectionLimits } from "../net/mod.ts";
 
 export type { ConnectionLimits };
+import { parseRecordSettings } from "../record/settings.ts";
+import type { RecordSettings } from "../record/settings.ts";
 
 /** One camera as configured: where frames come from and how motion is found in them. */
 export interface CameraConfig {
@@ -18,6 +20,8 @@ export interface CameraConfig {
   /** Extra capture settings from the config file, handed to lib/capture as they are. */
   capture: Record<string, unknown>;
   detector: DetectorSettings;
+  /** Video recording (lib/record): the file's top-level `record` merged with the camera's. */
+  record?: RecordSettings;
 }
 
 export interface RetentionConfig {
@@ -84,7 +88,16 @@ const FILE_KEYS = [
   "webhooks",
 ];
 const RETENTION_KEYS = ["maxAgeDays", "maxDiskMB"];
-const CAMERA_KEYS = new Set(["id", "name", "source", "width", "height", "fps", "detector"]);
+const CAMERA_KEYS = new Set([
+  "id",
+  "name",
+  "source",
+  "width",
+  "height",
+  "fps",
+  "detector",
+  "record",
+]);
 /** Capture settings a camera may set in the file (lib/capture checks their values). */
 const CAPTURE_KEYS = new Set([
   "inputFormat",
@@ -376,7 +389,18 @@ function parseCamera(raw: Json, file: Json, index: number): CameraConfig {
     fps: optionalInt(raw.fps, `${where}.fps`, 1, 120),
     capture,
     detector,
+    record: recordSettingsFor(file, raw, where),
   };
+}
+
+/** Recording settings of one camera: defaults, then the file's top-level `record`, then the camera's. */
+function recordSettingsFor(file: Json, raw: Json, where: string): RecordSettings {
+  try {
+    const top = parseRecordSettings(file.record, undefined, "record");
+    return parseRecordSettings(raw.record, top, `${where}.record`);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 function parsePort(value: unknown): number {

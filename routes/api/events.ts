@@ -10,6 +10,7 @@ import { clientAddress, requireAdmin, requireUser, type SignedInEnv } from "../.
 import type { AppContext, AppEnv } from "../../lib/context.ts";
 import { withThumbnail } from "../../lib/store/mod.ts";
 import { CAMERA_ID } from "../../lib/protocol.ts";
+import type { EventRow } from "../../lib/store/mod.ts";
 
 /** Most events one request returns. */
 export const MAX_LIMIT = 500;
@@ -108,6 +109,11 @@ export async function deleteEventFor(
   return outcome;
 }
 
+/** An event as the API shows it: with `clip`, its video's URL or null (lib/record). */
+function withClip(ctx: AppContext, e: EventRow): EventRow & { clip: string | null } {
+  return { ...e, clip: ctx.recordings?.clipUrl(e) ?? null };
+}
+
 /** The bucket used when `bucket` is not given: the smallest nice size giving at most 200 bars. */
 export function defaultBucket(spanMs: number): number {
   for (const b of NICE_BUCKETS) if (spanMs / b <= 200) return b;
@@ -132,7 +138,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       const events = ctx.store.listEvents({ camera, since, until, limit })
         .map((e) => withThumbnail(e, ctx.store, ctx.thumbnails));
       c.header("Cache-Control", "no-store");
-      return c.json(events);
+      return c.json(events.map((e) => withClip(ctx, e)));
     },
   );
 
@@ -144,7 +150,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       const ev = ctx.store.getEvent(id);
       if (!ev) throw noEvent(id);
       c.header("Cache-Control", "no-store");
-      return c.json(withThumbnail(ev, ctx.store, ctx.thumbnails));
+      return c.json(withClip(ctx, withThumbnail(ev, ctx.store, ctx.thumbnails)));
     },
   );
 

@@ -18,6 +18,7 @@ import { detectionSize } from "./lib/motion/mod.ts";
 import { serveGuarded } from "./lib/net/mod.ts";
 import type { GuardedServer } from "./lib/net/mod.ts";
 import { CameraPipeline } from "./lib/pipeline/mod.ts";
+import { Notifications } from "./lib/notify/mod.ts";
 import { Store, StoreError, Thumbnails } from "./lib/store/mod.ts";
 
 const HOUR = 3_600_000;
@@ -134,6 +135,20 @@ async function startServing(
   const pipelines = config.cameras.map((cam, i) =>
     new CameraPipeline(cam, { bus, recorder: store, capture: captures[i] })
   );
+  // Notifications (lib/notify): MQTT, webhooks, Web Push; detect/set reaches the pipelines here.
+  const pipelineOf = (id: string) => pipelines.find((p) => p.config.id === id);
+  const notify = await Notifications.start({
+    bus,
+    cameras: config.cameras.map((c) => ({ id: c.id, name: c.name })),
+    settings: config.notifications,
+    dataDir: config.data,
+    setDetect: (id, on) => {
+      const p = pipelineOf(id);
+      if (p) p.detecting = on;
+    },
+    detecting: (id) => pipelineOf(id)?.detecting ?? false,
+    snapshotUrl: (id) => store.getEvent(id)?.thumbnail ?? null,
+  });
   const cameras: CameraRegistry = {
     list: () => pipelines.map((p) => p.info()),
     get: (id) => pipelines.find((p) => p.config.id === id)?.info(),
@@ -148,6 +163,7 @@ async function startServing(
     clients: new ClientRegistry(),
     startedAt: Date.now(),
     connections: () => server.stats(),
+    notify,
   };
   serveApp(createApp(ctx));
 
@@ -170,6 +186,7 @@ async function startServing(
     stopping ??= (async () => {
       clearInterval(retentionTimer);
       await Promise.all(pipelines.map((p) => p.stop()));
+      await notify.close();
       await server.shutdown();
       await thumbnails.close();
       await store.close();

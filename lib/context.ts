@@ -10,6 +10,7 @@ import type { Store, Thumbnails } from "./store/mod.ts";
 import type { ClientRegistry } from "./clients/mod.ts";
 import type { VigilConfig } from "./config/mod.ts";
 import type { ConnectionStats } from "./net/mod.ts";
+import type { Notifications } from "./notify/mod.ts";
 
 /** What the UI and `/api/health` show about one camera (defined with the wire protocol). */
 export type { CameraInfo } from "./protocol.ts";
@@ -31,6 +32,8 @@ export interface AppContext {
   startedAt: number;
   /** The TCP front's counters (main.ts); absent when the app is served another way (tests). */
   connections?: () => ConnectionStats | undefined;
+  /** MQTT, webhooks, Web Push and the armed switch (lib/notify); absent in most tests. */
+  notify?: Notifications;
 }
 
 /**

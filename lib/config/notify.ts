@@ -189,6 +189,11 @@ export function parseWebhooks(raw: Json, cameraIds: string[]): WebhookConfig[] {
     if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
       fail(`${where}.url must be an http:// or https:// URL`);
     }
+    if (parsed!.username || parsed!.password) {
+      fail(
+        `${where}.url must not hold a login (user:password@): put a token in the path or use secret`,
+      );
+    }
     const events = (strList(w.events, `${where}.events`) ?? [...WEBHOOK_EVENTS]) as WebhookEvent[];
     for (const e of events) {
       if (!WEBHOOK_EVENTS.includes(e)) {

@@ -59,44 +59,50 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
             held back by a cooldown since start). MQTT gets every event.
           </p>
           <dl class="facts">
-            <dt>MQTT</dt>
-            <dd data-testid="mqtt-state">
-              {mqtt
-                ? (
-                  <>
-                    <span class={`pill ${mqtt.state === "connected" ? "pill-ok" : "pill-bad"}`}>
-                      {MQTT_WORDS[mqtt.state] ?? mqtt.state}
-                    </span>{" "}
-                    <code>{mqtt.broker}</code>{" "}
-                    <span class="muted small">
-                      since <Time ts={mqtt.since} /> ({formatAgo(mqtt.since, now)})
-                      {mqtt.dropped ? `, ${mqtt.dropped} messages dropped while away` : ""}
-                    </span>
-                  </>
-                )
-                : <span class="muted">not set up (mqtt in the config file)</span>}
-            </dd>
-            <dt>Web Push</dt>
-            <dd>
-              {n.vapid
-                ? `${devices.length} device${devices.length === 1 ? "" : "s"} (turn on in Alarm)`
-                : <span class="muted">off</span>}
-            </dd>
-            <dt>Webhooks</dt>
-            <dd>
-              {hooks.length === 0 ? <span class="muted">none</span> : (
-                <ul class="plain">
-                  {hooks.map((h, i) => (
-                    <li key={i}>
-                      <code>{h.target}</code>{" "}
+            <div>
+              <dt>MQTT</dt>
+              <dd data-testid="mqtt-state">
+                {mqtt
+                  ? (
+                    <>
+                      <span class={`pill ${mqtt.state === "connected" ? "pill-ok" : "pill-bad"}`}>
+                        {MQTT_WORDS[mqtt.state] ?? mqtt.state}
+                      </span>{" "}
+                      <code>{mqtt.broker}</code>{" "}
                       <span class="muted small">
-                        {h.queued} waiting{h.dropped ? `, ${h.dropped} dropped (queue full)` : ""}
+                        since <Time ts={mqtt.since} /> ({formatAgo(mqtt.since, now)})
+                        {mqtt.dropped ? `, ${mqtt.dropped} messages dropped while away` : ""}
                       </span>
-                    </li>
-                  ))}
-                </ul>
-              )}
-            </dd>
+                    </>
+                  )
+                  : <span class="muted">not set up (mqtt in the config file)</span>}
+              </dd>
+            </div>
+            <div>
+              <dt>Web Push</dt>
+              <dd>
+                {n.vapid
+                  ? `${devices.length} device${devices.length === 1 ? "" : "s"} (turn on in Alarm)`
+                  : <span class="muted">off</span>}
+              </dd>
+            </div>
+            <div>
+              <dt>Webhooks</dt>
+              <dd>
+                {hooks.length === 0 ? <span class="muted">none</span> : (
+                  <ul class="plain">
+                    {hooks.map((h, i) => (
+                      <li key={i}>
+                        <code>{h.target}</code>{" "}
+                        <span class="muted small">
+                          {h.queued} waiting{h.dropped ? `, ${h.dropped} dropped (queue full)` : ""}
+                        </span>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </dd>
+            </div>
           </dl>
         </section>
         <h2 class="section-title">Last deliveries</h2>

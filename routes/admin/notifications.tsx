@@ -121,11 +121,14 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
                   </td>
                   <td data-label="What">{d.what}</td>
                   <td data-label="Result">
-                    <span class={`pill ${d.ok ? "pill-ok" : "pill-bad"}`}>
-                      {d.ok ? `${d.status}` : d.error ?? `HTTP ${d.status}`}
-                    </span>{" "}
-                    <span class="muted small">
-                      {d.attempts} attempt{d.attempts === 1 ? "" : "s"}, {d.ms} ms
+                    <span class="delivery-result">
+                      <span class={`pill ${d.ok ? "pill-ok" : "pill-bad"}`}>
+                        {d.ok ? `sent (${d.status})` : "failed"}
+                      </span>
+                      <span class="muted small">
+                        {d.error ? `${d.error} · ` : ""}
+                        {d.attempts} attempt{d.attempts === 1 ? "" : "s"}, {d.ms} ms
+                      </span>
                     </span>
                   </td>
                 </tr>

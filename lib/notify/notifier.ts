@@ -36,6 +36,8 @@ interface OpenEvent {
   camera: string;
   eventId: number;
   start: number;
+  /** The frame that opened the event (the `start` message's ts). */
+  openedAt: number;
   zones: Set<string>;
   labels: Set<string>;
   score: number;
@@ -181,6 +183,7 @@ export class Notifier {
       camera: msg.camera,
       eventId: msg.eventId,
       start: msg.ts,
+      openedAt: msg.ts,
       zones: new Set(),
       labels: new Set(),
       score: 0,
@@ -201,9 +204,9 @@ export class Notifier {
     if (msg.score > ev.score) ev.score = msg.score;
     if (!ev.published) {
       ev.published = true;
-      this.#publish(this.#eventNotice(ev, "start", msg.ts));
+      this.#publish(this.#eventNotice(ev, "start", ev.openedAt));
     }
-    if (!ev.alerted && !ev.settled) this.#tryAlert(ev, msg.ts);
+    if (!ev.alerted && !ev.settled) this.#tryAlert(ev, ev.openedAt);
   }
 
   #tryAlert(ev: OpenEvent, ts: number): void {
@@ -221,7 +224,7 @@ export class Notifier {
     if (!ev) return;
     if (!ev.published) {
       ev.published = true;
-      this.#publish(this.#eventNotice(ev, "start", ev.start));
+      this.#publish(this.#eventNotice(ev, "start", ev.openedAt));
     }
     this.#open.delete(msg.eventId);
     const notice = this.#eventNotice(ev, "end", msg.ts);

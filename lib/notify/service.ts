@@ -81,6 +81,9 @@ export class Notifications {
       stored === null ? settings.notify.armed : stored === "1",
       (on) => db.set("armed", on ? "1" : "0"),
     );
+    armed.onChange((on, source) =>
+      (opts.log ?? console.log)(`vigil: alerts ${on ? "armed" : "disarmed"} (${source})`)
+    );
     const log = new DeliveryLog();
     let vapid: VapidKeys | null = null;
     if (settings.notify.push.enabled && !memory) {

@@ -90,7 +90,13 @@ export async function startBroker(
     await c.status;
     await pumps;
   };
-  await launch();
+  try {
+    await launch();
+  } catch (err) {
+    await stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw err;
+  }
   return {
     port,
     url: `mqtt://127.0.0.1:${port}`,

@@ -40,6 +40,8 @@ import * as frames from "./routes/frames.ts";
 import * as viewer from "./routes/index.tsx";
 import * as history from "./routes/history.tsx";
 import * as alarm from "./routes/alarm.tsx";
+import * as notifyApi from "./routes/api/notify.ts";
+import * as adminNotifications from "./routes/admin/notifications.tsx";
 
 type RouteModule = { register(app: Hono<AppEnv>, ctx: AppContext): void };
 
@@ -62,6 +64,8 @@ const ROUTES: RouteModule[] = [
   adminUsers,
   adminSessions,
   adminAudit,
+  notifyApi,
+  adminNotifications,
 ];
 
 /** Reachable without a session; everything else needs one (default deny). */

@@ -18,6 +18,7 @@ import { detectionSize } from "./lib/motion/mod.ts";
 import { serveGuarded } from "./lib/net/mod.ts";
 import type { GuardedServer } from "./lib/net/mod.ts";
 import { CameraPipeline } from "./lib/pipeline/mod.ts";
+import { Notifications } from "./lib/notify/mod.ts";
 import { Store, StoreError, Thumbnails } from "./lib/store/mod.ts";
 import { Recordings } from "./lib/record/mod.ts";
 
@@ -147,6 +148,20 @@ async function startServing(
     const rec = recordings.info(info.id);
     return rec ? { ...info, recording: rec } : info;
   };
+  // Notifications (lib/notify): MQTT, webhooks, Web Push; detect/set reaches the pipelines here.
+  const pipelineOf = (id: string) => pipelines.find((p) => p.config.id === id);
+  const notify = await Notifications.start({
+    bus,
+    cameras: config.cameras.map((c) => ({ id: c.id, name: c.name })),
+    settings: config.notifications,
+    dataDir: config.data,
+    setDetect: (id, on) => {
+      const p = pipelineOf(id);
+      if (p) p.detecting = on;
+    },
+    detecting: (id) => pipelineOf(id)?.detecting ?? false,
+    snapshotUrl: (id) => store.getEvent(id)?.thumbnail ?? null,
+  });
   const cameras: CameraRegistry = {
     list: () => pipelines.map((p) => withRecording(p.info())),
     get: (id) => {
@@ -165,6 +180,7 @@ async function startServing(
     startedAt: Date.now(),
     connections: () => server.stats(),
     recordings,
+    notify,
   };
   serveApp(createApp(ctx));
 
@@ -192,6 +208,7 @@ async function startServing(
     stopping ??= (async () => {
       clearInterval(retentionTimer);
       await Promise.all([...pipelines.map((p) => p.stop()), recordings.stop()]);
+      await notify.close();
       await server.shutdown();
       await thumbnails.close();
       recordings.close();

@@ -11,6 +11,7 @@ import type { VigilConfig } from "./config/mod.ts";
 import type { ConnectionStats } from "./net/mod.ts";
 import type { RecorderInfo, Recordings } from "./record/mod.ts";
 import type { CameraInfo as WireCameraInfo } from "./protocol.ts";
+import type { Notifications } from "./notify/mod.ts";
 
 /** What the UI and `/api/health` show about one camera: the wire protocol's, and more. */
 export interface CameraInfo extends WireCameraInfo {
@@ -37,6 +38,8 @@ export interface AppContext {
   connections?: () => ConnectionStats | undefined;
   /** Video recordings (lib/record); absent in tests that do not need them. */
   recordings?: Recordings;
+  /** MQTT, webhooks, Web Push and the armed switch (lib/notify); absent in most tests. */
+  notify?: Notifications;
 }
 
 /**

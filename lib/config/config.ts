@@ -3,6 +3,8 @@ import { detectorSettingsFromConfig } from "../motion/mod.ts";
 import { CAMERA_ID } from "../protocol.ts";
 import type { DetectorSettings } from "../motion/mod.ts";
 import type { ConnectionLimits } from "../net/mod.ts";
+import { NotifyConfigError, parseNotifySettings } from "./notify.ts";
+import type { NotifySettings } from "./notify.ts";
 
 export type { ConnectionLimits };
 import { parseRecordSettings } from "../record/settings.ts";
@@ -46,6 +48,8 @@ export interface VigilConfig {
   allowedHosts?: string[];
   /** From VIGIL_MAX_CONNECTIONS, VIGIL_MAX_CONNECTIONS_PER_ADDRESS, VIGIL_HEADER_TIMEOUT_MS, VIGIL_IDLE_TIMEOUT_MS. */
   connections?: ConnectionLimits;
+  /** `mqtt`, `webhooks` and `notify` (lib/config/notify.ts); absent: none, default rules. */
+  notifications?: NotifySettings;
 }
 
 /** A bad flag, environment variable or config file: the message says what to fix. */
@@ -86,6 +90,7 @@ const FILE_KEYS = [
   "record",
   "mqtt",
   "webhooks",
+  "notify",
 ];
 const RETENTION_KEYS = ["maxAgeDays", "maxDiskMB"];
 const CAMERA_KEYS = new Set([
@@ -239,7 +244,18 @@ export function loadConfig(
     },
     allowedHosts: parseAllowedHosts(file.allowedHosts),
     connections: parseConnectionLimits(env),
+    notifications: notifySettings(file, cameras),
   };
+}
+
+/** The file's `mqtt`, `webhooks` and `notify` keys (lib/config/notify.ts checks them). */
+function notifySettings(file: Json, cameras: CameraConfig[]): NotifySettings {
+  try {
+    return parseNotifySettings(file, cameras.map((c) => c.id));
+  } catch (err) {
+    if (err instanceof NotifyConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 /** Throws ConfigError naming the first key of `obj` that is not in `known`. */

@@ -56,11 +56,22 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
     // The answer depends on the session cookie: no shared cache may keep it.
     c.header("Cache-Control", "no-store");
     c.header("Vary", "Cookie");
+    // MQTT's connection, when configured (it does not change `status`: alerts still work)
+    const mqtt = ctx.notify?.mqttStatus();
     return c.json({
       status: ok ? "ok" : "degraded",
       ...(storage.message ? { message: storage.message } : {}),
       cameras,
       storage,
+      ...(mqtt
+        ? {
+          mqtt: {
+            state: mqtt.state,
+            since: mqtt.since,
+            ...(signedIn ? { message: mqtt.message } : {}),
+          },
+        }
+        : {}),
     });
   });
 }

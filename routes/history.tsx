@@ -242,7 +242,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
             {older && <a class="btn" href={older} rel="next">Older »</a>}
           </nav>
         </section>
-        {ctx.recordings && <ExportForm cameras={cameras} now={Date.now()} />}
+        {ctx.recordings && <ExportForm cameras={ctx.cameras.list()} now={Date.now()} />}
       </>,
       { title: "History", styles: [UPLOT_CSS] },
     );

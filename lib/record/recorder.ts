@@ -63,6 +63,11 @@ export interface RecorderOptions {
   stallMs?: number;
   /** encode: no frame fed this long → the open segment is closed until frames return. Default 3 s. */
   idleMs?: number;
+  /**
+   * Why recording must wait, or null: while the event store says the disk is full, the room it
+   * frees for the database (logins, events) is not taken by video.
+   */
+  holdWhile?: () => string | null;
 }
 
 /** What the UI and `/api/health` show about a camera's recording. */
@@ -321,6 +326,12 @@ export class CameraRecorder {
   async #run(): Promise<void> {
     const dir = join(this.#o.dataDir, incomingDir(this.camera));
     while (!this.#stopping) {
+      const held = this.#o.holdWhile?.();
+      if (held) {
+        this.#setState("failed", `recording paused: ${held}`);
+        while (!this.#stopping && this.#o.holdWhile?.()) await this.#sleep(1000);
+        continue;
+      }
       if (!this.#kind) {
         this.#setState("starting", "finding the source's video codec");
         this.#kind = await this.#decideKind();
@@ -431,7 +442,12 @@ export class CameraRecorder {
     let idle = false;
     const watchdog = setInterval(() => {
       const now = this.#now();
-      if (kind === "encode" && this.#writer && now - this.#lastFeed > this.#idleMs()) {
+      if (this.#o.holdWhile?.()) {
+        // the disk filled up under us: stop now, so the room freed for the database stays free
+        try {
+          proc.kill("SIGTERM");
+        } catch { /* gone */ }
+      } else if (kind === "encode" && this.#writer && now - this.#lastFeed > this.#idleMs()) {
         // the camera stopped: close the open segment instead of stretching it over the gap
         idle = true;
         const w = this.#writer;

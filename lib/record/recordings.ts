@@ -33,6 +33,8 @@ export const MAX_EXPORT_MS = 3_600_000;
 export interface EventSource {
   getEvent(id: number): EventRow | null;
   listEvents(q: { camera?: string; since?: number; until?: number; limit?: number }): EventRow[];
+  /** The store's state: while it is degraded (disk full) recorders wait. */
+  health?(): { status: "ok" | "degraded"; message?: string };
 }
 
 export interface RecordingsCamera {
@@ -123,6 +125,10 @@ export class Recordings {
           },
           ffmpegPath: opts.ffmpegPath,
           log: this.#log,
+          holdWhile: () => {
+            const h = opts.events.health?.();
+            return h?.status === "degraded" ? h.message ?? "disk full" : null;
+          },
           ...opts.recorder,
         }),
       );

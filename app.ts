@@ -35,10 +35,13 @@ import * as ws from "./routes/ws.ts";
 import * as events from "./routes/api/events.ts";
 import * as stats from "./routes/api/stats.ts";
 import * as cameraApi from "./routes/api/cameras.ts";
+import * as recordings from "./routes/api/recordings.ts";
 import * as frames from "./routes/frames.ts";
 import * as viewer from "./routes/index.tsx";
 import * as history from "./routes/history.tsx";
 import * as alarm from "./routes/alarm.tsx";
+import * as notifyApi from "./routes/api/notify.ts";
+import * as adminNotifications from "./routes/admin/notifications.tsx";
 
 type RouteModule = { register(app: Hono<AppEnv>, ctx: AppContext): void };
 
@@ -50,6 +53,7 @@ const ROUTES: RouteModule[] = [
   account,
   ws,
   events,
+  recordings,
   stats,
   cameraApi,
   frames,
@@ -60,6 +64,8 @@ const ROUTES: RouteModule[] = [
   adminUsers,
   adminSessions,
   adminAudit,
+  notifyApi,
+  adminNotifications,
 ];
 
 /** Reachable without a session; everything else needs one (default deny). */

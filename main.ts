@@ -18,8 +18,10 @@ import { detectionSize } from "./lib/motion/mod.ts";
 import { serveGuarded } from "./lib/net/mod.ts";
 import type { GuardedServer } from "./lib/net/mod.ts";
 import { CameraPipeline } from "./lib/pipeline/mod.ts";
+import { Notifications } from "./lib/notify/mod.ts";
 import { Store, StoreError, Thumbnails } from "./lib/store/mod.ts";
 import { startObjects } from "./lib/objects/start.ts"; // not mod.ts: the model loads in its Worker
+import { Recordings } from "./lib/record/mod.ts";
 
 const HOUR = 3_600_000;
 /** How often retention runs: often enough that a day of motion cannot fill the disk between runs. */
@@ -136,9 +138,38 @@ async function startServing(
   const pipelines = config.cameras.map((cam, i) =>
     new CameraPipeline(cam, { bus, recorder: store, capture: captures[i], objects })
   );
+  // Video recording: a recorder per camera beside its pipeline (lib/record).
+  const recordings = await Recordings.open({
+    dataDir: config.data,
+    cameras: config.cameras,
+    events: store,
+    maxBytes: config.retention.maxDiskMB * 1024 * 1024,
+    otherBytes: () => store.storedBytes(),
+  });
+  const withRecording = (info: ReturnType<CameraPipeline["info"]>) => {
+    const rec = recordings.info(info.id);
+    return rec ? { ...info, recording: rec } : info;
+  };
+  // Notifications (lib/notify): MQTT, webhooks, Web Push; detect/set reaches the pipelines here.
+  const pipelineOf = (id: string) => pipelines.find((p) => p.config.id === id);
+  const notify = await Notifications.start({
+    bus,
+    cameras: config.cameras.map((c) => ({ id: c.id, name: c.name })),
+    settings: config.notifications,
+    dataDir: config.data,
+    setDetect: (id, on) => {
+      const p = pipelineOf(id);
+      if (p) p.detecting = on;
+    },
+    detecting: (id) => pipelineOf(id)?.detecting ?? false,
+    snapshotUrl: (id) => store.getEvent(id)?.thumbnail ?? null,
+  });
   const cameras: CameraRegistry = {
-    list: () => pipelines.map((p) => p.info()),
-    get: (id) => pipelines.find((p) => p.config.id === id)?.info(),
+    list: () => pipelines.map((p) => withRecording(p.info())),
+    get: (id) => {
+      const p = pipelines.find((p) => p.config.id === id);
+      return p ? withRecording(p.info()) : undefined;
+    },
   };
   const ctx: AppContext = {
     config,
@@ -151,6 +182,8 @@ async function startServing(
     startedAt: Date.now(),
     connections: () => server.stats(),
     objects,
+    recordings,
+    notify,
   };
   serveApp(createApp(ctx));
 
@@ -161,10 +194,15 @@ async function startServing(
   console.log(`vigil listening on ${url}`);
 
   for (const p of pipelines) p.start();
-  const retention = () =>
+  recordings.start(bus);
+  const retention = () => {
     store.enforceRetention(Date.now()).catch((err) =>
       console.error(`vigil: retention failed: ${err.message}`)
     );
+    recordings.enforceRetention(Date.now()).catch((err) =>
+      console.error(`vigil: recordings retention failed: ${err.message}`)
+    );
+  };
   retention();
   const retentionTimer = setInterval(retention, RETENTION_EVERY_MS);
 
@@ -172,10 +210,12 @@ async function startServing(
   const stop = () =>
     stopping ??= (async () => {
       clearInterval(retentionTimer);
-      await Promise.all(pipelines.map((p) => p.stop()));
-      objects?.close();
+      await Promise.all([...pipelines.map((p) => p.stop()), recordings.stop()]);
+      objects.close();
+      await notify.close();
       await server.shutdown();
       await thumbnails.close();
+      recordings.close();
       await store.close();
       auth.close();
     })();

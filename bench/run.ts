@@ -7,6 +7,7 @@
  *   capture   ffmpeg + server CPU per camera, MJPEG pass-through vs re-encode
  *   kdf       password hashing cost per login
  *   timings   what tests must not time: a fresh build's skip, addFrame() (deno bench)
+ *   notify    motion frame → WebSocket, MQTT, webhook and Web Push latency (50 events)
  */
 const ROOT = new URL("../", import.meta.url);
 
@@ -16,6 +17,7 @@ const BENCHES: Record<string, string[]> = {
   capture: [Deno.execPath(), "run", "-A", "bench/capture_cpu.ts"],
   kdf: [Deno.execPath(), "run", "-A", "bench/kdf_bench.ts"],
   timings: [Deno.execPath(), "bench", "-A", "bench/timings_bench.ts"],
+  notify: [Deno.execPath(), "run", "-A", "--lock=tests/deno.lock", "bench/notify_latency.ts"],
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);

@@ -1,20 +1,11 @@
 /** Shared formatting for pages and islands (same output on server and browser). */
-
-function pad(n: number): string {
-  return n < 10 ? `0${n}` : `${n}`;
-}
-
-/** `HH:MM:SS` in local time. */
-export function formatClock(ts: number): string {
-  const d = new Date(ts);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
-
-/** `YYYY-MM-DD HH:MM:SS` in local time. */
-export function formatDateTime(ts: number): string {
-  const d = new Date(ts);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatClock(ts)}`;
-}
+export {
+  formatClock,
+  formatDateTime,
+  formatTime,
+  type TimeFormat,
+  zoneName,
+} from "../lib/web/time_format.ts";
 
 /** A short duration: `850 ms`, `12 s`, `3 min 4 s`, `2 h 5 min`. */
 export function formatDuration(ms: number): string {
@@ -37,17 +28,4 @@ export function formatAgo(ts: number, now: number): string {
 /** A Retry-After wait in words: "45 seconds", "15 minutes". */
 export function waitText(s: number): string {
   return s >= 120 ? `${Math.ceil(s / 60)} minutes` : `${s} seconds`;
-}
-
-/** The zone times are shown in, for tooltips ("Europe/Berlin"). */
-export function zoneName(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
-}
-
-/** How a `<Time>` is written: `datetime` (`YYYY-MM-DD HH:MM:SS`) or `clock` (`HH:MM:SS`). */
-export type TimeFormat = "datetime" | "clock";
-
-/** `ts` written in `format`, in this runtime's local zone. */
-export function formatTime(ts: number, format: TimeFormat): string {
-  return format === "clock" ? formatClock(ts) : formatDateTime(ts);
 }

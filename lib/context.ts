@@ -4,16 +4,21 @@
  * (or in a test) and handed to `createApp`.
  */
 import type { Bus } from "./bus/mod.ts";
-import type { CameraInfo } from "./protocol.ts";
 import type { Auth, AuthEnv } from "./auth/mod.ts";
 import type { Store, Thumbnails } from "./store/mod.ts";
 import type { ClientRegistry } from "./clients/mod.ts";
 import type { VigilConfig } from "./config/mod.ts";
 import type { ConnectionStats } from "./net/mod.ts";
 import type { ObjectService } from "./objects/service.ts";
+import type { RecorderInfo, Recordings } from "./record/mod.ts";
+import type { CameraInfo as WireCameraInfo } from "./protocol.ts";
+import type { Notifications } from "./notify/mod.ts";
 
-/** What the UI and `/api/health` show about one camera (defined with the wire protocol). */
-export type { CameraInfo } from "./protocol.ts";
+/** What the UI and `/api/health` show about one camera: the wire protocol's, and more. */
+export interface CameraInfo extends WireCameraInfo {
+  /** The camera's video recording (lib/record), when recording is set up. */
+  recording?: RecorderInfo;
+}
 
 export interface CameraRegistry {
   list(): CameraInfo[];
@@ -34,6 +39,10 @@ export interface AppContext {
   connections?: () => ConnectionStats | undefined;
   /** Object labels (lib/objects); absent when every camera turned them off (and in tests). */
   objects?: ObjectService;
+  /** Video recordings (lib/record); absent in tests that do not need them. */
+  recordings?: Recordings;
+  /** MQTT, webhooks, Web Push and the armed switch (lib/notify); absent in most tests. */
+  notify?: Notifications;
 }
 
 /**

@@ -2,8 +2,10 @@ import type { Hono } from "hono";
 import type { AppContext, AppEnv } from "../lib/context.ts";
 import { island, renderPage } from "../lib/web/mod.ts";
 import AlarmIsland from "../islands/Alarm.tsx";
+import PushToggleIsland from "../islands/PushToggle.tsx";
 
 const Alarm = island(AlarmIsland, "Alarm");
+const PushToggle = island(PushToggleIsland, "PushToggle");
 
 /** `GET /alarm`: the alarm panel (sound, vibration, notification, flashing page). */
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
@@ -18,6 +20,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       <>
         <h1 class="sr-only">Alarm</h1>
         <Alarm cameras={cameras} />
+        {ctx.notify?.vapid && <PushToggle />}
         <noscript>
           <p class="card">The alarm needs JavaScript: it listens for motion in the browser.</p>
         </noscript>

@@ -7,6 +7,7 @@
  * Files never change once written, so responses may be cached for a year.
  */
 import type { Context, Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { requireUser } from "../lib/auth/mod.ts";
 import { resolveInside, safeJoin } from "../lib/http/mod.ts";
 import type { AppContext, AppEnv } from "../lib/context.ts";
@@ -26,8 +27,8 @@ export function frameRelPath(dataDir: string, rawPath: string): string | null {
   return safeJoin(dataDir, rel, { decoded: true }) ? rel : null;
 }
 
-function notFound(c: Context) {
-  return c.json({ error: "no such frame" }, 404);
+function notFound(): never {
+  throw new HTTPException(404, { message: "no such frame" });
 }
 
 function jpegResponse(c: Context, rel: string, body: Uint8Array): Response {
@@ -51,19 +52,19 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
 
   app.get("/frames/*", auth, async (c) => {
     const rel = frameRelPath(dataDir, new URL(c.req.url).pathname);
-    if (!rel) return notFound(c);
+    if (!rel) return notFound();
     const cached = ctx.store.cachedFrame(rel);
     if (cached) return jpegResponse(c, rel, cached);
     try {
       // The real file (symlinks followed) must be a regular file inside the data folder.
       const real = await resolveInside(dataDir, rel, { decoded: true });
-      if (!real) return notFound(c);
+      if (!real) return notFound();
       const info = await Deno.stat(real);
-      if (!info.isFile) return notFound(c);
+      if (!info.isFile) return notFound();
       return jpegResponse(c, rel, await Deno.readFile(real));
     } catch (err) {
       if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-        return notFound(c);
+        return notFound();
       }
       throw err;
     }

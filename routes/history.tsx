@@ -12,6 +12,7 @@ import { Time } from "../components/Time.tsx";
 import { Score } from "../components/Score.tsx";
 import { Confirm } from "../components/Confirm.tsx";
 import { Notice } from "../components/AdminTable.tsx";
+import { eventClip, ExportForm } from "../components/EventClip.tsx";
 import TimelineIsland from "../islands/Timeline.tsx";
 import FrameViewerIsland from "../islands/FrameViewer.tsx";
 import HistoryFilterIsland from "../islands/HistoryFilter.tsx";
@@ -49,7 +50,9 @@ function cameraName(ctx: AppContext, id: string): string {
   return ctx.cameras.get(id)?.name || id;
 }
 
-function EventItem({ e, name, labels }: { e: EventRow; name: string; labels?: string[] }) {
+function EventItem(
+  { e, name, clip, labels }: { e: EventRow; name: string; clip?: boolean; labels?: string[] },
+) {
   return (
     <li class="event">
       <a href={`/history/${e.id}`} class="event-link">
@@ -72,6 +75,7 @@ function EventItem({ e, name, labels }: { e: EventRow; name: string; labels?: st
           </span>
           <span class="event-meta">
             <span class="tag" title={`camera ${e.camera}`}>{name}</span>
+            {clip && <span class="tag tag-clip" title="has a video clip">▶ video</span>}
             {e.end === null
               ? <span class="tag tag-live">ongoing</span>
               : <span>{formatDuration(e.end - e.start)}</span>}
@@ -264,6 +268,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
                     e={withThumbnail(e, ctx.store, ctx.thumbnails)}
                     name={cameraName(ctx, e.camera)}
                     labels={eventLabels?.get(e.id)}
+                    clip={Boolean(ctx.recordings?.clipUrl(e))}
                   />
                 ))}
               </ul>
@@ -273,6 +278,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
             {older && <a class="btn" href={older} rel="next">Older »</a>}
           </nav>
         </section>
+        {ctx.recordings && <ExportForm cameras={ctx.cameras.list()} now={Date.now()} />}
       </>,
       { title: "History", styles: [UPLOT_CSS] },
     );
@@ -321,6 +327,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
           <Score score={event.score} of="event" />
           {labels.map((l) => <span key={l} class="tag tag-label">{l}</span>)}
         </p>
+        {await eventClip(ctx, event, frames, width, height)}
         <FrameViewer
           eventId={event.id}
           frames={frames.map((f) => ({

@@ -4,6 +4,7 @@
  * The protocol is in docs/api.md (CONTRACT.md's, plus documented extensions).
  */
 import type { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import {
   checkWebSocketOrigin,
   clientAddress,
@@ -365,46 +366,47 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
   const sockets = new SocketCounter();
   app.get("/ws", (c) => {
     const user = c.get("user");
-    if (!user) return c.json({ error: "log in first (no valid session)" }, 401);
+    if (!user) throw new HTTPException(401, { message: "log in first (no valid session)" });
     if (!checkWebSocketOrigin(c)) {
-      return c.json({ error: "WebSocket connections from other sites are refused" }, 403);
+      throw new HTTPException(403, {
+        message: "WebSocket connections from other sites are refused",
+      });
     }
     const cameras = ctx.cameras.list();
     const camera = c.req.query("camera") ?? cameras[0]?.id;
-    if (camera === undefined) return c.json({ error: "no camera is configured" }, 400);
+    if (camera === undefined) throw new HTTPException(400, { message: "no camera is configured" });
     if (!ctx.cameras.get(camera)) {
-      return c.json({
-        error: `unknown camera ${JSON.stringify(camera.slice(0, 40))} (known: ${
+      throw new HTTPException(400, {
+        message: `unknown camera ${JSON.stringify(camera.slice(0, 40))} (known: ${
           cameras.map((x) => x.id).join(", ")
         })`,
-      }, 400);
+      });
     }
     const mode = c.req.query("mode") ?? "detect";
     if (!isMode(mode)) {
-      return c.json({
-        error: `mode must be live, detect or off, got ${JSON.stringify(mode.slice(0, 40))}`,
-      }, 400);
+      throw new HTTPException(400, {
+        message: `mode must be live, detect or off, got ${JSON.stringify(mode.slice(0, 40))}`,
+      });
     }
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      return c.json(
-        { error: "this is a WebSocket endpoint: connect with new WebSocket(url)" },
-        426,
-      );
+      throw new HTTPException(426, {
+        message: "this is a WebSocket endpoint: connect with new WebSocket(url)",
+      });
     }
     // Bounded per session and per user: each socket holds a bus subscription and buffers.
     const sessionKey = `s:${currentSession(c)?.id ?? `u${user.id}`}`;
     const userKey = `u:${user.id}`;
     if (sockets.count(sessionKey) >= opts.maxPerSession) {
-      return c.json({
-        error: `too many live connections for this session (at most ${opts.maxPerSession}): ` +
+      throw new HTTPException(429, {
+        message: `too many live connections for this session (at most ${opts.maxPerSession}): ` +
           "close other tabs or windows",
-      }, 429);
+      });
     }
     if (sockets.count(userKey) >= opts.maxPerUser) {
-      return c.json({
-        error: `too many live connections for user ${user.username} (at most ${opts.maxPerUser}` +
+      throw new HTTPException(429, {
+        message: `too many live connections for user ${user.username} (at most ${opts.maxPerUser}` +
           "): close other tabs or log out elsewhere",
-      }, 429);
+      });
     }
     // Everything about the request is read before the upgrade (the request is closed after it).
     const token = sessionToken(c);
@@ -424,7 +426,9 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
     try {
       upgraded = Deno.upgradeWebSocket(c.req.raw);
     } catch (err) {
-      return c.json({ error: `WebSocket upgrade failed: ${(err as Error).message}` }, 400);
+      throw new HTTPException(400, {
+        message: `WebSocket upgrade failed: ${(err as Error).message}`,
+      });
     }
     sockets.add(sessionKey);
     sockets.add(userKey);

@@ -63,6 +63,7 @@ Deno.test("GET /api/events lists events newest first in the contract's shape", a
     assert.deepEqual(Object.keys(events[1]).sort(), [
       "alert",
       "camera",
+      "clip", // CONTRACT "Recordings": the clip's URL, null without recordings
       "end",
       "frames",
       "id",
@@ -81,6 +82,7 @@ Deno.test("GET /api/events lists events newest first in the contract's shape", a
       thumbnail: `/frames/cam1/2026-11-22/${a}/${T0 + 100}.jpg`,
       labels: [], // lib/objects: none seen (no objects in this server)
       alert: true, // no alertOn: any motion alerts
+      clip: null,
     });
     // the thumbnail is served
     await s.store.flush();

@@ -10,9 +10,7 @@
  * Screenshots go to $VIGIL_SCREENSHOTS (default /tmp) as vigil-<page>-<phone|desktop>.png.
  */
 import assert from "node:assert/strict";
-// A test-only package: kept out of deno.json's imports and deno.lock (see tests/lockfile_test.ts)
-// deno-lint-ignore no-import-prefix
-import { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
+import { launchChromium, type Page, watchErrors } from "./helpers/browser.ts";
 import { makeFixture, makeJpeg } from "./browser_fixtures.ts";
 import * as ws from "../routes/ws.ts";
 import * as staticFiles from "../routes/static.ts";
@@ -22,32 +20,6 @@ import { startVigil } from "./helpers/server.ts";
 const SHOTS = Deno.env.get("VIGIL_SCREENSHOTS") ?? "/tmp";
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
-
-async function launch(): Promise<Browser> {
-  return await chromium.launch({
-    executablePath: Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-}
-
-/** Fails the test on any page error or CSP violation. */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/WebSocket|ERR_CONNECTION|status of (40[13]|503)/.test(m.text())) {
-      errors.push(`console: ${m.text()}`);
-    }
-  });
-  return errors;
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   for (const [label, size] of [["phone", PHONE], ["desktop", DESKTOP]] as const) {
@@ -75,7 +47,7 @@ Deno.test({
     });
     const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, fx.app.fetch);
     const url = `http://127.0.0.1:${server.addr.port}`;
-    const browser = await launch();
+    const browser = await launchChromium();
     const jpeg = await makeJpeg(320, 240, "0x335577");
     let ts = Date.now();
     const pusher = setInterval(() => {
@@ -102,7 +74,7 @@ Deno.test({
     }, 200);
     try {
       const page = await browser.newPage({ viewport: DESKTOP });
-      const errors = watchErrors(page);
+      const errors = watchErrors(page, /WebSocket|ERR_CONNECTION|status of (40[13]|503)/);
       // two cameras: "/" is their grid; one of them alone is "/?camera=ID"
       await page.goto(`${url}/?camera=front`);
       await page.waitForSelector('[data-island="Viewer"][data-hydrated="true"]');
@@ -178,11 +150,11 @@ Deno.test({
   sanitizeOps: false,
   async fn(t) {
     const vigil = await startVigil();
-    const browser = await launch();
+    const browser = await launchChromium();
     try {
       const ctx = await browser.newContext({ viewport: PHONE });
       const page = await ctx.newPage();
-      const errors = watchErrors(page);
+      const errors = watchErrors(page, /WebSocket|ERR_CONNECTION|status of (40[13]|503)/);
 
       await t.step("log in", async () => {
         await page.goto(`${vigil.url}/`);
@@ -407,10 +379,10 @@ Deno.test({
     });
     const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, fx.app.fetch);
     const url = `http://127.0.0.1:${server.addr.port}`;
-    const browser = await launch();
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: PHONE });
-      const errors = watchErrors(page);
+      const errors = watchErrors(page, /WebSocket|ERR_CONNECTION|status of (40[13]|503)/);
       await page.goto(`${url}/`);
       await page.waitForSelector('[data-island="Viewer"][data-hydrated="true"]');
       assert.match(

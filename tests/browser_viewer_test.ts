@@ -7,9 +7,7 @@
  * 390×844, go to $VIGIL_SCREENSHOTS/viewer (default /tmp/vigil-shots/viewer).
  */
 import assert from "node:assert/strict";
-// A test-only package: kept out of deno.json's imports and deno.lock (see tests/lockfile_test.ts)
-// deno-lint-ignore no-import-prefix
-import { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
+import { launchChromium, type Page, watchErrors } from "./helpers/browser.ts";
 import { makeFixture, makeJpeg } from "./browser_fixtures.ts";
 import * as ws from "../routes/ws.ts";
 import * as staticFiles from "../routes/static.ts";
@@ -18,32 +16,6 @@ import { buildIslands } from "../lib/web/build.ts";
 const SHOTS = `${Deno.env.get("VIGIL_SCREENSHOTS") ?? "/tmp/vigil-shots"}/viewer`;
 const DESKTOP = { width: 1366, height: 800 };
 const PHONE = { width: 390, height: 844 };
-
-async function launch(): Promise<Browser> {
-  return await chromium.launch({
-    executablePath: Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-}
-
-/** Page errors and console errors, except the expected refusals (a snapshot before a frame). */
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/WebSocket|ERR_CONNECTION|status of 503/.test(m.text())) {
-      errors.push(`console: ${m.text()}`);
-    }
-  });
-  return errors;
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   await Deno.mkdir(SHOTS, { recursive: true });
@@ -76,7 +48,7 @@ Deno.test({
     });
     const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, fx.app.fetch);
     const url = `http://127.0.0.1:${server.addr.port}`;
-    const browser = await launch();
+    const browser = await launchChromium();
     const jpegs = {
       front: await makeJpeg(320, 240, "0x335577"),
       yard: await makeJpeg(320, 240, "0x2f5d34"),
@@ -117,7 +89,7 @@ Deno.test({
     try {
       const context = await browser.newContext({ viewport: DESKTOP });
       const page = await context.newPage();
-      const errors = watchErrors(page);
+      const errors = watchErrors(page, /WebSocket|ERR_CONNECTION|status of 503/);
 
       await t.step("the grid has a tile per camera, with its name, state and picture", async () => {
         await page.goto(`${url}/`);

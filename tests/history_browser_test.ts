@@ -4,9 +4,7 @@
  * screenshotted at desktop and phone sizes to $VIGIL_SHOTS (default /tmp/vigil-shots/history).
  */
 import assert from "node:assert/strict";
-// A test-only package: kept out of deno.json's imports and deno.lock (see tests/lockfile_test.ts)
-// deno-lint-ignore no-import-prefix
-import { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
+import { launchChromium, type Page, watchErrors } from "./helpers/browser.ts";
 import { makeFixture } from "./browser_fixtures.ts";
 import { demoFrame, storeDemoEvent } from "./history_fixtures.ts";
 import * as staticFiles from "../routes/static.ts";
@@ -32,29 +30,6 @@ function inZone(ts: number, zone: string): string {
     second: "2-digit",
     hourCycle: "h23",
   }).format(ts);
-}
-
-async function launch(): Promise<Browser> {
-  return await chromium.launch({
-    executablePath: Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-}
-
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
-  });
-  return errors;
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -105,7 +80,7 @@ Deno.test({
     const latest = fx.ctx.store.getEvent(ids[0])!;
     const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, fx.app.fetch);
     const url = `http://127.0.0.1:${server.addr.port}`;
-    const browser = await launch();
+    const browser = await launchChromium();
     try {
       // the server writes its own zone; the test is only meaningful when the two differ
       const raw = await (await fetch(`${url}/history`)).text();

@@ -5,24 +5,13 @@
  * go to a folder the test prints (VIGIL_SCREENSHOTS, else a new temporary one): look at them.
  */
 import assert from "node:assert/strict";
-// A test-only package: kept out of deno.json's imports and deno.lock (see tests/lockfile_test.ts)
-// deno-lint-ignore no-import-prefix
-import { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
+import { type Browser, launchChromium, type Page } from "./helpers/browser.ts";
 import { startVigil, type VigilProcess } from "./helpers/server.ts";
 
 const SIZES = [
   { label: "desktop", width: 1366, height: 800 },
   { label: "phone", width: 390, height: 844 },
 ] as const;
-
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 /** The header's tag, classes and the computed styles that make it look like the shell's. */
 async function headerLook(page: Page): Promise<string> {
@@ -132,10 +121,7 @@ Deno.test({
     });
     let browser: Browser | null = null;
     try {
-      browser = await chromium.launch({
-        executablePath: Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium",
-        args: CHROMIUM_ARGS,
-      });
+      browser = await launchChromium();
       const admin = await browser.newPage();
       await login(admin, one.url, "admin", one.password);
       // A viewer account for the 403 page, made through the admin page's form.

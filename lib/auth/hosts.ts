@@ -11,6 +11,7 @@
  * off). The port is ignored. Anything else gets `421 Misdirected Request` on every route.
  */
 import type { MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
 
 export interface HostOptions {
   /** The config file's `allowedHosts`. */
@@ -66,8 +67,9 @@ export function isAllowedHost(hostname: string, names: Set<string>): boolean {
 }
 
 /**
- * Answers `421` to a request whose Host is not one of the server's own names (JSON for the
- * API and /ws, text otherwise), before any other middleware reads its cookie or form.
+ * Refuses with `421` (thrown: app.onError answers JSON for the API and /ws, the error page
+ * otherwise) a request whose Host is not one of the server's own names, before any other
+ * middleware reads its cookie or form.
  */
 export function hostGuard(opts: HostOptions = {}): MiddlewareHandler {
   const names = allowedHostNames(opts);
@@ -77,9 +79,6 @@ export function hostGuard(opts: HostOptions = {}): MiddlewareHandler {
     const message = `This server does not answer to the host name ${
       JSON.stringify(host.slice(0, 100))
     }. If it is Vigil's, add it to "allowedHosts" in the config file.`;
-    const path = c.req.path;
-    return path.startsWith("/api/") || path === "/ws"
-      ? c.json({ error: message }, 421)
-      : c.text(message, 421);
+    throw new HTTPException(421, { message });
   };
 }

@@ -5,8 +5,12 @@ import type { DetectorSettings } from "../motion/mod.ts";
 import type { ConnectionLimits } from "../net/mod.ts";
 import { DEFAULT_OBJECT_SETTINGS, parseObjectSettings } from "../objects/settings.ts";
 import type { ObjectSettings } from "../objects/settings.ts";
+import { NotifyConfigError, parseNotifySettings } from "./notify.ts";
+import type { NotifySettings } from "./notify.ts";
 
 export type { ConnectionLimits };
+import { parseRecordSettings } from "../record/settings.ts";
+import type { RecordSettings } from "../record/settings.ts";
 
 /** One camera as configured: where frames come from and how motion is found in them. */
 export interface CameraConfig {
@@ -22,6 +26,8 @@ export interface CameraConfig {
   detector: DetectorSettings;
   /** Object labels (`"objects"`: the top level's, merged with the camera's own). */
   objects?: ObjectSettings;
+  /** Video recording (lib/record): the file's top-level `record` merged with the camera's. */
+  record?: RecordSettings;
 }
 
 export interface RetentionConfig {
@@ -48,6 +54,8 @@ export interface VigilConfig {
   connections?: ConnectionLimits;
   /** `objects.model` at the top level: another object model's `.json` (default: NanoDet). */
   objectModel?: string;
+  /** `mqtt`, `webhooks` and `notify` (lib/config/notify.ts); absent: none, default rules. */
+  notifications?: NotifySettings;
 }
 
 /** A bad flag, environment variable or config file: the message says what to fix. */
@@ -89,6 +97,7 @@ const FILE_KEYS = [
   "mqtt",
   "webhooks",
   "objects",
+  "notify",
 ];
 const RETENTION_KEYS = ["maxAgeDays", "maxDiskMB"];
 const CAMERA_KEYS = new Set([
@@ -100,6 +109,7 @@ const CAMERA_KEYS = new Set([
   "fps",
   "detector",
   "objects",
+  "record",
 ]);
 /** Capture settings a camera may set in the file (lib/capture checks their values). */
 const CAPTURE_KEYS = new Set([
@@ -243,7 +253,18 @@ export function loadConfig(
     allowedHosts: parseAllowedHosts(file.allowedHosts),
     connections: parseConnectionLimits(env),
     objectModel: parseObjectsConfig(file, undefined, "").model,
+    notifications: notifySettings(file, cameras),
   };
+}
+
+/** The file's `mqtt`, `webhooks` and `notify` keys (lib/config/notify.ts checks them). */
+function notifySettings(file: Json, cameras: CameraConfig[]): NotifySettings {
+  try {
+    return parseNotifySettings(file, cameras.map((c) => c.id));
+  } catch (err) {
+    if (err instanceof NotifyConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 /** Throws ConfigError naming the first key of `obj` that is not in `known`. */
@@ -394,7 +415,18 @@ function parseCamera(raw: Json, file: Json, index: number): CameraConfig {
     capture,
     detector,
     objects: parseObjectsConfig(file, raw.objects, `${where}.`).settings,
+    record: recordSettingsFor(file, raw, where),
   };
+}
+
+/** Recording settings of one camera: defaults, then the file's top-level `record`, then the camera's. */
+function recordSettingsFor(file: Json, raw: Json, where: string): RecordSettings {
+  try {
+    const top = parseRecordSettings(file.record, undefined, "record");
+    return parseRecordSettings(raw.record, top, `${where}.record`);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 /**

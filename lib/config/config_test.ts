@@ -186,7 +186,7 @@ Deno.test("loadConfig() refuses unknown keys, bad cameras, data and host in the 
       "c.json": JSON.stringify({
         allowedHosts: ["Vigil.Example.com"],
         record: { mode: "off" },
-        mqtt: {},
+        mqtt: { url: "mqtt://broker:1883" },
       }),
     }),
   );

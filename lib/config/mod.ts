@@ -10,3 +10,13 @@ export type {
   RetentionConfig,
   VigilConfig,
 } from "./config.ts";
+export { DEFAULT_RULE, parseNotifySettings, WEBHOOK_EVENTS } from "./notify.ts";
+export type {
+  MqttConfig,
+  NotifyConfig,
+  NotifySettings,
+  RuleConfig,
+  ScheduleWindow,
+  WebhookConfig,
+  WebhookEvent,
+} from "./notify.ts";

@@ -51,6 +51,9 @@ export interface ObjectsHook {
   endEvent(eventId: number): string[];
 }
 
+/** What a frame is while detection is off (`detecting = false`): no motion, so open events end. */
+const NO_MOTION: FrameResult = { motion: false, score: 0, boxes: [], zones: [] };
+
 interface PendingFrame {
   ts: number;
   jpeg: Uint8Array;
@@ -65,6 +68,8 @@ interface PendingFrame {
  */
 export class CameraPipeline {
   readonly config: CameraConfig;
+  /** Detection on (default) or off (MQTT `P/C/detect/set`): off, frames still flow, no events. */
+  detecting = true;
   readonly #bus: Bus;
   readonly #recorder: Recorder;
   readonly #capture: CaptureLike;
@@ -198,7 +203,9 @@ export class CameraPipeline {
       this.#truncated++;
       return;
     }
-    const result: FrameResult = this.#detectorFor(frame).process(frame.gray);
+    const result: FrameResult = this.detecting
+      ? this.#detectorFor(frame).process(frame.gray)
+      : NO_MOTION;
     const step = this.#tracker.update(frame.ts, result.motion);
     const camera = this.config.id;
     const boxes = result.boxes.map((b) => [...b] as Box);

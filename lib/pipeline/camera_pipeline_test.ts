@@ -269,6 +269,26 @@ Deno.test("CameraPipeline drops truncated JPEGs (no EOI, cut inside a header) an
   assert.equal(frames.length, 40, "cut frames are not sent");
 });
 
+Deno.test("CameraPipeline with detecting = false (MQTT detect/set OFF) ends the open event and opens none; frames still flow", async () => {
+  const { capture, recorder, pipeline, frames, drain } = setup();
+  pipeline.start();
+  let ts = 0;
+  for (let i = 0; i < 40; i++) capture.push(ts += 66);
+  for (let i = 0; i < 6; i++) capture.push(ts += 66, 20 + i * 8);
+  assert.equal(recorder.events.length, 1);
+  pipeline.detecting = false;
+  for (let i = 0; i < 30; i++) capture.push(ts += 66, 20 + (i % 10) * 8); // motion, unseen
+  assert.equal(recorder.events.length, 1, "no new event while off");
+  assert.notEqual(recorder.events[0].end, null, "the open event ended by its gap");
+  const seen = frames.length;
+  assert.ok(seen >= 76, "every frame still goes to the bus (live view, snapshots)");
+  pipeline.detecting = true;
+  for (let i = 0; i < 10; i++) capture.push(ts += 66, 20 + i * 8);
+  assert.equal(recorder.events.length, 2, "on again: motion opens events");
+  await pipeline.stop();
+  await drain();
+});
+
 Deno.test("CameraPipeline offers recorded motion frames to objects and publishes their labels", async () => {
   const offered: { eventId: number; ts: number; stored: number }[] = [];
   const recorder = new FakeRecorder();

@@ -2,13 +2,17 @@
 import { CAMERA_ID } from "../protocol.ts";
 export { CAMERA_ID };
 
+/** `<camera>/<YYYY-MM-DD>/<eventId>/`: an event's folder, the start of every stored path. */
+export const EVENT_DIR_PATTERN = `${
+  CAMERA_ID.source.slice(1, -1)
+}\\/\\d{4}-\\d{2}-\\d{2}\\/[1-9]\\d{0,15}\\/`;
+
 /**
  * A stored frame's path relative to the data folder, as produced by the store:
  * `<camera>/<YYYY-MM-DD>/<eventId>/<ts>.jpg` (or `<ts>_<n>.jpg` when two frames share a ts).
  * Anything else is refused by `/frames/…`, so no other file can be served.
  */
-export const FRAME_PATH =
-  /^[a-z0-9_-]{1,32}\/\d{4}-\d{2}-\d{2}\/[1-9]\d{0,15}\/\d{1,16}(?:_\d{1,4})?\.jpg$/;
+export const FRAME_PATH = new RegExp(`^${EVENT_DIR_PATTERN}\\d{1,16}(?:_\\d{1,4})?\\.jpg$`);
 
 /** Throws RangeError unless `id` is a valid camera id. */
 export function assertCameraId(id: unknown): asserts id is string {

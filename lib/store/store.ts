@@ -910,11 +910,7 @@ export class Store {
     }
     this.#bytes += job.jpeg.length;
     // The quota holds at each write, not only when the timer runs retention.
-    if (this.#bytes > this.#opts.maxBytes && !this.#retention && !this.#closed) {
-      this.enforceRetention(Date.now()).catch((err) =>
-        this.#opts.log(`vigil: retention failed: ${(err as Error).message}`)
-      );
-    }
+    if (this.#bytes > this.#opts.maxBytes && !this.#closed) this.#quotaRetention();
     if (this.#failures > 0) {
       this.#opts.log(`vigil: frame storage works again (${this.#failures} frames were lost)`);
       this.#failures = 0;
@@ -1052,9 +1048,27 @@ export class Store {
     } catch { /* not there */ }
   }
 
-  /** Waits until every queued JPEG is written (or failed). */
+  /**
+   * Retention because a write took the frames past the quota; when a run is already under way
+   * (it may have passed its quota check), it runs once more afterwards.
+   */
+  #quotaRetention(): void {
+    if (this.#retention) {
+      this.#retention.finally(() => {
+        if (this.#bytes > this.#opts.maxBytes && !this.#closed) this.#quotaRetention();
+      }).catch(() => {});
+      return;
+    }
+    this.enforceRetention(Date.now()).catch((err) =>
+      this.#opts.log(`vigil: retention failed: ${(err as Error).message}`)
+    );
+  }
+
+  /** Waits until every queued JPEG is written (or failed) and the quota is enforced again. */
   async flush(): Promise<void> {
-    while (this.#writer) await this.#writer;
+    while (this.#writer || this.#retention) {
+      await (this.#writer ?? this.#retention?.catch(() => {}));
+    }
   }
 
   /** Flushes pending writes and closes the database. */

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Bus, Subscription } from "../bus/mod.ts";
 import type { EventRow, Store } from "./store.ts";
-import { frameUrl } from "./paths.ts";
+import { EVENT_DIR_PATTERN, frameUrl } from "./paths.ts";
 
 /** The thumbnail's file name, in the event's folder next to its frames. */
 export const THUMB_NAME = "thumb.jpg";
@@ -10,7 +10,7 @@ export const THUMB_NAME = "thumb.jpg";
  * An event's thumbnail path relative to the data folder: `<camera>/<YYYY-MM-DD>/<eventId>/thumb.jpg`.
  * `/frames/…` serves it as it serves FRAME_PATH (and nothing else of that folder).
  */
-export const THUMB_PATH = /^[a-z0-9_-]{1,32}\/\d{4}-\d{2}-\d{2}\/[1-9]\d{0,15}\/thumb\.jpg$/;
+export const THUMB_PATH = new RegExp(`^${EVENT_DIR_PATTERN}thumb\\.jpg$`);
 
 /** Thumbnails are at most this wide (smaller frames keep their size). */
 export const THUMB_WIDTH = 320;

@@ -6,7 +6,7 @@
  * Bundled (with code splitting, so every island shares one Preact) by `lib/web/build.ts`.
  */
 import { type ComponentType, h, hydrate } from "preact";
-import { formatTime, type TimeFormat, zoneName } from "../../components/format.ts";
+import { formatTime, type TimeFormat, zoneName } from "./time_format.ts";
 
 /** Where `build.ts` puts `islands/<Name>.tsx` once bundled (for markers without `data-src`). */
 export const ISLAND_BASE = "/static/islands/islands/";

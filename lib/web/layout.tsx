@@ -27,6 +27,7 @@ const ADMIN_TABS: NavItem[] = [
   { href: "/admin/sessions", label: "Sessions" },
   { href: "/admin/clients", label: "Clients" },
   { href: "/admin/audit", label: "Audit log" },
+  { href: "/admin/notifications", label: "Notifications" },
 ];
 
 function isCurrent(path: string, href: string): boolean {

@@ -12,6 +12,7 @@ import { withThumbnail } from "../../lib/store/mod.ts";
 import { CAMERA_ID } from "../../lib/protocol.ts";
 import { isLabel, LABELS } from "../../lib/objects/labels.ts";
 import { alertMatch } from "../../lib/objects/alert.ts";
+import type { EventRow } from "../../lib/store/mod.ts";
 
 /** Most events one request returns. */
 export const MAX_LIMIT = 500;
@@ -121,6 +122,11 @@ export async function deleteEventFor(
   return outcome;
 }
 
+/** An event as the API shows it: with `clip`, its video's URL or null (lib/record). */
+function withClip(ctx: AppContext, e: EventRow): EventRow & { clip: string | null } {
+  return { ...e, clip: ctx.recordings?.clipUrl(e) ?? null };
+}
+
 /** The bucket used when `bucket` is not given: the smallest nice size giving at most 200 bars. */
 export function defaultBucket(spanMs: number): number {
   for (const b of NICE_BUCKETS) if (spanMs / b <= 200) return b;
@@ -157,7 +163,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
         };
       });
       c.header("Cache-Control", "no-store");
-      return c.json(events);
+      return c.json(events.map((e) => withClip(ctx, e)));
     },
   );
 
@@ -171,7 +177,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       c.header("Cache-Control", "no-store");
       const labels = ctx.objects?.store?.labels(id) ?? [];
       return c.json({
-        ...withThumbnail(ev, ctx.store, ctx.thumbnails),
+        ...withClip(ctx, withThumbnail(ev, ctx.store, ctx.thumbnails)),
         labels,
         alert: alert(ev.camera, labels),
       });

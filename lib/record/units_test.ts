@@ -1,0 +1,262 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { parseRange } from "./range.ts";
+import { serveFile } from "./range.ts";
+import { parseRecordSettings } from "./settings.ts";
+import { parseSegmentLine, recordArgs } from "./args.ts";
+import { parseFramecrc } from "./probe.ts";
+import { RecordingIndex } from "./index.ts";
+import { Recordings } from "./recordings.ts";
+import { DEFAULT_RECORD_SETTINGS } from "./settings.ts";
+import type { EventRow } from "../store/mod.ts";
+import { ConfigError, loadConfig } from "../config/mod.ts";
+import type { VigilConfig } from "../config/mod.ts";
+
+Deno.test("parseRange() reads one byte range and refuses ranges past the end", () => {
+  assert.deepEqual(parseRange("bytes=0-99", 1000), { start: 0, end: 99 });
+  assert.deepEqual(parseRange("bytes=500-", 1000), { start: 500, end: 999 });
+  assert.deepEqual(parseRange("bytes=-100", 1000), { start: 900, end: 999 });
+  assert.deepEqual(parseRange("bytes=-5000", 1000), { start: 0, end: 999 });
+  assert.deepEqual(parseRange("bytes=900-5000", 1000), { start: 900, end: 999 });
+  assert.equal(parseRange("bytes=1000-", 1000), "unsatisfiable");
+  assert.equal(parseRange("bytes=-0", 1000), "unsatisfiable");
+  assert.equal(parseRange(null, 1000), null);
+  assert.equal(parseRange("bytes=0-1,5-6", 1000), null, "several ranges: the whole file");
+  assert.equal(parseRange("items=0-1", 1000), null);
+  assert.equal(parseRange("bytes=50-10", 1000), null, "an invalid range is ignored");
+});
+
+Deno.test("serveFile() answers 200, 206 with Content-Range, 416, and HEAD", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "f.bin");
+  const data = new Uint8Array(200_000).map((_, i) => i % 251);
+  await Deno.writeFile(path, data);
+  try {
+    const get = (range?: string, method = "GET") =>
+      serveFile(
+        new Request("http://x/", { method, headers: range ? { range } : {} }),
+        path,
+        { "Content-Type": "video/mp4" },
+      );
+    let r = await get();
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get("accept-ranges"), "bytes");
+    assert.deepEqual(new Uint8Array(await r.arrayBuffer()), data);
+    r = await get("bytes=100000-100009");
+    assert.equal(r.status, 206);
+    assert.equal(r.headers.get("content-range"), "bytes 100000-100009/200000");
+    assert.equal(r.headers.get("content-length"), "10");
+    assert.deepEqual(new Uint8Array(await r.arrayBuffer()), data.subarray(100000, 100010));
+    r = await get("bytes=70000-");
+    assert.deepEqual(new Uint8Array(await r.arrayBuffer()), data.subarray(70000));
+    r = await get("bytes=300000-");
+    assert.equal(r.status, 416);
+    assert.equal(r.headers.get("content-range"), "bytes */200000");
+    r = await get("bytes=0-9", "HEAD");
+    assert.equal(r.status, 206);
+    assert.equal(r.body, null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("parseRecordSettings() merges over the defaults and names the bad key", () => {
+  assert.deepEqual(parseRecordSettings(undefined), DEFAULT_RECORD_SETTINGS);
+  const s = parseRecordSettings({ mode: "continuous", retainDays: 2 });
+  assert.equal(s.mode, "continuous");
+  assert.equal(s.preCapture, 5);
+  assert.equal(parseRecordSettings({ preCapture: 1 }, s).mode, "continuous");
+  assert.throws(() => parseRecordSettings({ mode: "always" }), /record\.mode must be one of/);
+  assert.throws(
+    () => parseRecordSettings({ preCapture: -1 }),
+    /record\.preCapture must be a number/,
+  );
+  assert.throws(
+    () => parseRecordSettings({ prebuffer: 1 }),
+    /record\.prebuffer is not a recording setting/,
+  );
+  assert.throws(() => parseRecordSettings({ width: 640 }), /both width and height/);
+  assert.throws(() => parseRecordSettings("events"), TypeError);
+});
+
+Deno.test("loadConfig() applies the top-level record settings to every camera, a camera's own over them", () => {
+  const file = JSON.stringify({
+    record: { mode: "continuous", retainDays: 3 },
+    cameras: [
+      { id: "a", source: "demo" },
+      { id: "b", source: "demo", record: { mode: "off" } },
+    ],
+  });
+  const deps = { readTextFile: () => file, exists: () => false };
+  const config = loadConfig(["--config", "x.json"], {}, deps) as VigilConfig;
+  assert.equal(config.cameras[0].record!.mode, "continuous");
+  assert.equal(config.cameras[0].record!.retainDays, 3);
+  assert.equal(config.cameras[1].record!.mode, "off");
+  assert.equal(config.cameras[1].record!.retainDays, 3);
+  const bad = JSON.stringify({
+    cameras: [{ id: "a", source: "demo", record: { postCapture: "5" } }],
+  });
+  assert.throws(
+    () => loadConfig(["--config", "x.json"], {}, { readTextFile: () => bad, exists: () => false }),
+    (err) =>
+      err instanceof ConfigError &&
+      /cameras\[0\]\.record\.postCapture must be a number/.test(err.message),
+  );
+  // defaults when nothing is said: events, 5 s, 5 s, 7 days
+  const plain = loadConfig([], {}, { readTextFile: () => "", exists: () => false }) as VigilConfig;
+  const r = plain.cameras[0].record!;
+  assert.deepEqual([r.mode, r.preCapture, r.postCapture, r.retainDays], ["events", 5, 5, 7]);
+});
+
+Deno.test("recordArgs(): H.264 sources are copied (no encoder), others encoded by libx264 with keyframes", () => {
+  const settings = { ...DEFAULT_RECORD_SETTINGS, segmentSeconds: 4 };
+  const copy = recordArgs({
+    mode: "copy",
+    input: ["-rtsp_transport", "tcp", "-i", "rtsp://cam/s"],
+    dir: "/d",
+    prefix: "1",
+    settings,
+  });
+  const s = copy.join(" ");
+  assert.match(s, /-map 0:v:0 -c:v copy -an -sn -dn -f segment -segment_time 4 /);
+  assert.match(
+    s,
+    /-segment_format mp4 -segment_format_options movflags=\+frag_keyframe\+empty_moov/,
+  );
+  assert.match(s, /-segment_list pipe:1 -segment_list_type csv \/d\/1-%05d\.mp4/);
+  assert.ok(!s.includes("libx264"), "no re-encoding");
+  const enc = recordArgs({ mode: "encode", dir: "/d", prefix: "1", epochMs: 1000, settings })
+    .join(" ");
+  assert.match(enc, /-f mpjpeg -i pipe:0/);
+  assert.match(enc, /setpts=\(RTCTIME-1000000\)\/\(TB\*1000000\)/);
+  assert.match(enc, /-c:v libx264 -preset veryfast -crf 28/);
+  assert.match(
+    enc,
+    /-force_key_frames expr:if\(isnan\(prev_forced_t\),1,gte\(t,prev_forced_t\+1\)\)/,
+  );
+});
+
+Deno.test("parseSegmentLine() and parseFramecrc() read ffmpeg's stdout lines", () => {
+  assert.deepEqual(parseSegmentLine("1796-00003.mp4,12.000000,16.040000"), {
+    name: "1796-00003.mp4",
+    start: 12,
+    end: 16.04,
+  });
+  assert.equal(parseSegmentLine("0,  1024,  2048,  1024,  4231, 0xa393243e, F=0x0"), null);
+  const tb = 1 / 15360;
+  assert.deepEqual(parseFramecrc("0,      -2048,          0,     1024,     8721, 0x75a78198", tb), {
+    dts: -2048 * tb * 1000,
+    pts: 0,
+    duration: 1024 * tb * 1000,
+    key: true,
+  });
+  assert.equal(parseFramecrc("0,  1024,  2048,  1024,  4231, 0xa393243e, F=0x0", tb)!.key, false);
+});
+
+Deno.test("Recordings.enforceRetention(): events mode keeps segments inside events ± pre/post and recent ones, drops the rest and what is past retainDays", async () => {
+  const dir = await Deno.makeTempDir();
+  const now = Date.UTC(2026, 11, 1, 12);
+  const events: EventRow[] = [
+    {
+      id: 1,
+      camera: "c",
+      start: now - 600_000,
+      end: now - 590_000,
+      frames: 1,
+      score: 1,
+      thumbnail: null,
+    },
+    { id: 2, camera: "c", start: now - 100_000, end: null, frames: 1, score: 1, thumbnail: null },
+  ];
+  const source = {
+    getEvent: (id: number) => events.find((e) => e.id === id) ?? null,
+    listEvents: () => events,
+  };
+  const r = await Recordings.open({
+    dataDir: dir,
+    cameras: [{ id: "c", source: "demo", record: { ...DEFAULT_RECORD_SETTINGS, retainDays: 1 } }],
+    events: source,
+    now: () => now,
+    log: () => {},
+  });
+  try {
+    const add = async (start: number) => {
+      const path = `recordings/c/day/${start}.mp4`;
+      await Deno.mkdir(join(dir, "recordings/c/day"), { recursive: true });
+      await Deno.writeFile(join(dir, path), new Uint8Array(10));
+      r.index.add({ camera: "c", start, end: start + 4000, path, bytes: 10 });
+    };
+    const starts = [
+      now - 2 * 86_400_000, // past retainDays
+      now - 700_000, // before event 1 - preCapture: deleted
+      now - 606_000, // overlaps event 1 - preCapture (5 s): kept
+      now - 588_000, // overlaps event 1 + postCapture: kept
+      now - 300_000, // between events: deleted
+      now - 100_000, // the open event: kept
+      now - 30_000, // recent: not decided yet
+    ];
+    for (const s of starts) await add(s);
+    await r.enforceRetention(now);
+    const left = r.index.all().map((s) => s.start);
+    assert.deepEqual(left, [now - 606_000, now - 588_000, now - 100_000, now - 30_000]);
+    for (const s of starts) {
+      const exists = await Deno.stat(join(dir, `recordings/c/day/${s}.mp4`)).then(
+        () => true,
+        () => false,
+      );
+      assert.equal(exists, left.includes(s), `file of ${s}`);
+    }
+  } finally {
+    await r.stop();
+    r.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("RecordingIndex.overlapping() finds the segments of a span, oldest first", () => {
+  const index = new RecordingIndex(":memory:");
+  index.add({ camera: "a", start: 0, end: 4000, path: "0", bytes: 1 });
+  index.add({ camera: "a", start: 4000, end: 8000, path: "1", bytes: 1 });
+  index.add({ camera: "b", start: 4000, end: 8000, path: "2", bytes: 1 });
+  assert.deepEqual(index.overlapping("a", 3000, 5000).map((s) => s.path), ["0", "1"]);
+  assert.deepEqual(index.overlapping("a", 4000, 5000).map((s) => s.path), ["1"]);
+  assert.deepEqual(index.overlapping("a", 8000, 9000), []);
+  index.close();
+});
+
+Deno.test("Recordings.enforceRetention(): past the shared disk quota the oldest segments go first, the last 15 minutes stay", async () => {
+  const dir = await Deno.makeTempDir();
+  const now = Date.UTC(2026, 11, 1, 12);
+  let stills = 500;
+  const r = await Recordings.open({
+    dataDir: dir,
+    cameras: [{
+      id: "c",
+      source: "demo",
+      record: { ...DEFAULT_RECORD_SETTINGS, mode: "continuous" },
+    }],
+    events: { getEvent: () => null, listEvents: () => [] },
+    now: () => now,
+    log: () => {},
+    maxBytes: 1000,
+    otherBytes: () => stills,
+  });
+  try {
+    for (const ago of [60, 50, 40, 5, 1]) {
+      const start = now - ago * 60_000;
+      const path = `recordings/c/d/${start}.mp4`;
+      await Deno.mkdir(join(dir, "recordings/c/d"), { recursive: true });
+      await Deno.writeFile(join(dir, path), new Uint8Array(200));
+      r.index.add({ camera: "c", start, end: start + 4000, path, bytes: 200 });
+    }
+    await r.enforceRetention(now); // 1000 recorded + 500 stills > 1000: the 3 oldest go
+    assert.deepEqual(r.index.all().map((s) => (now - s.start) / 60_000), [5, 1]);
+    stills = 2000;
+    await r.enforceRetention(now); // nothing older than 15 min is left to delete
+    assert.equal(r.index.all().length, 2);
+  } finally {
+    await r.stop();
+    r.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

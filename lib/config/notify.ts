@@ -3,6 +3,7 @@
  * one-line error naming the key (ConfigError is thrown by the caller, lib/config/config.ts).
  * Secrets (`mqtt.password`, `webhooks[].secret`) are kept as given and never logged.
  */
+import { LABELS } from "../objects/labels.ts";
 
 export interface MqttConfig {
   /** `mqtt://host:1883` or `mqtts://host:8883`. */
@@ -48,6 +49,8 @@ export interface ScheduleWindow {
 export interface RuleConfig {
   cameras: string[] | null;
   zones: string[] | null;
+  /** Only events with one of these object labels (lib/objects), e.g. ["person"]; null: any. */
+  labels: string[] | null;
   schedule: ScheduleWindow[] | null;
   /** After a notified event of a camera, its next events are not notified for this long. */
   cooldownSeconds: number;
@@ -231,7 +234,13 @@ function clock(v: unknown, where: string): number {
 function parseRule(r: Json, i: number, cameraIds: string[]): RuleConfig {
   const where = `notify.rules[${i}]`;
   if (!isObject(r)) return fail(`${where} must be an object`);
-  onlyKeys(r, ["cameras", "zones", "schedule", "cooldownSeconds"], where);
+  onlyKeys(r, ["cameras", "zones", "labels", "schedule", "cooldownSeconds"], where);
+  const labels = strList(r.labels, `${where}.labels`);
+  for (const l of labels ?? []) {
+    if (!LABELS.includes(l)) {
+      fail(`${where}.labels: "${l.slice(0, 20)}" is not one of ${LABELS.join(", ")}`);
+    }
+  }
   const cameras = strList(r.cameras, `${where}.cameras`);
   for (const c of cameras ?? []) {
     if (!cameraIds.includes(c)) fail(`${where}.cameras: no camera has the id "${c.slice(0, 40)}"`);
@@ -259,6 +268,7 @@ function parseRule(r: Json, i: number, cameraIds: string[]): RuleConfig {
   return {
     cameras,
     zones: strList(r.zones, `${where}.zones`),
+    labels,
     schedule,
     cooldownSeconds: int(r.cooldownSeconds, `${where}.cooldownSeconds`, 60, 0, 86_400),
   };
@@ -267,6 +277,7 @@ function parseRule(r: Json, i: number, cameraIds: string[]): RuleConfig {
 export const DEFAULT_RULE: RuleConfig = {
   cameras: null,
   zones: null,
+  labels: null,
   schedule: null,
   cooldownSeconds: 60,
 };

@@ -200,7 +200,7 @@ export class Notifier {
     if (!ev) return;
     if (msg.ts < ev.start) ev.start = msg.ts;
     for (const z of msg.zones ?? []) ev.zones.add(z);
-    for (const l of (msg as { labels?: string[] }).labels ?? []) ev.labels.add(l);
+    for (const l of msg.labels ?? []) ev.labels.add(l);
     if (msg.score > ev.score) ev.score = msg.score;
     if (!ev.published) {
       ev.published = true;
@@ -210,7 +210,13 @@ export class Notifier {
   }
 
   #tryAlert(ev: OpenEvent, ts: number): void {
-    const v = this.rules.decide(ev.camera, [...ev.zones], this.#clock.now(), this.armed.value);
+    const v = this.rules.decide(
+      ev.camera,
+      [...ev.zones],
+      this.#clock.now(),
+      this.armed.value,
+      [...ev.labels],
+    );
     if (v.send) {
       ev.alerted = true;
       this.#alert(this.#eventNotice(ev, "start", ts));
@@ -222,10 +228,13 @@ export class Notifier {
   #onEnd(msg: EventMessage): void {
     const ev = this.#open.get(msg.eventId);
     if (!ev) return;
+    for (const l of msg.labels ?? []) ev.labels.add(l);
     if (!ev.published) {
       ev.published = true;
       this.#publish(this.#eventNotice(ev, "start", ev.openedAt));
     }
+    // a label rule may match only once the event's labels are known
+    if (!ev.alerted && !ev.settled) this.#tryAlert(ev, ev.openedAt);
     this.#open.delete(msg.eventId);
     const notice = this.#eventNotice(ev, "end", msg.ts);
     notice.end = msg.ts;

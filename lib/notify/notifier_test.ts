@@ -158,6 +158,43 @@ Deno.test("Notifier: a 22:00–06:00 schedule, per camera and zone", () => {
   assert.equal(alerted(), 3);
 });
 
+Deno.test("Notifier: a rule with labels alerts only for those objects, from motion or the end", () => {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1, 12));
+  const rec = new Recording();
+  const n = notifierWith({ rules: [{ labels: ["person"], cooldownSeconds: 0 }] }, {
+    clock,
+    channels: [rec],
+  });
+  const alertedIds = () =>
+    rec.alerted.filter((a) => a.kind === "event" && a.phase === "start").map((a) =>
+      (a as { eventId: number }).eventId
+    );
+  const base = (id: number) => ({ camera: "door", eventId: id, ts: clock.now() });
+  playEvent(n, clock, 1); // no labels: a cat-free windy tree
+  assert.deepEqual(alertedIds(), []);
+  // a motion frame classified as a cat: still no alert
+  n.handle({ type: "event", phase: "start", ...base(2) });
+  n.handle({ type: "motion", ...base(2), score: 5, boxes: [], zones: [], labels: ["cat"] });
+  assert.deepEqual(alertedIds(), []);
+  // then as a person: the alert goes out at once, labels included
+  n.handle({ type: "motion", ...base(2), score: 5, boxes: [], zones: [], labels: ["person"] });
+  assert.deepEqual(alertedIds(), [2]);
+  n.handle({ type: "event", phase: "end", ...base(2) });
+  // the labels known only when the event ends (the last crop was classified late)
+  n.handle({ type: "event", phase: "start", ...base(3) });
+  n.handle({ type: "motion", ...base(3), score: 5, boxes: [], zones: [] });
+  n.handle({ type: "event", phase: "end", ...base(3), labels: ["person", "vehicle"] });
+  assert.deepEqual(alertedIds(), [2, 3]);
+  const third = rec.alerted.find((a) =>
+    a.kind === "event" && (a as { eventId: number }).eventId === 3
+  );
+  assert.deepEqual((third as { labels: string[] }).labels, ["person", "vehicle"]);
+  assert.throws(
+    () => parseNotifySettings({ notify: { rules: [{ labels: ["ghost"] }] } }, ["door"]),
+    /notify\.rules\[0\]\.labels: "ghost" is not one of person/,
+  );
+});
+
 Deno.test("inWindow(): a window past midnight belongs to the day it starts on", () => {
   const fridayNights = { days: [5], from: 22 * 60, to: 6 * 60 };
   assert.equal(inWindow(fridayNights, 5, 23 * 60), true); // Friday 23:00

@@ -30,8 +30,8 @@ export type Verdict =
 
 /**
  * Decides which events become alerts (webhooks, Web Push): Vigil must be armed, some rule must
- * match the camera, the zones the motion touched and the time, and the camera must be out of
- * its cooldown (set by the last alert's rule). MQTT is a state mirror and gets everything.
+ * match the camera, the zones the motion touched, the object labels seen and the time, and the
+ * camera must be out of its cooldown (set by the last alert's rule). MQTT is a state mirror and gets everything.
  */
 export class Rules {
   readonly rules: RuleConfig[];
@@ -46,11 +46,17 @@ export class Rules {
   }
 
   /** The first rule that matches (ignoring cooldown), or -1. */
-  match(camera: string, zones: readonly string[], ts: number): number {
+  match(
+    camera: string,
+    zones: readonly string[],
+    ts: number,
+    labels: readonly string[] = [],
+  ): number {
     let local: { day: number; minute: number } | null = null;
     return this.rules.findIndex((r) => {
       if (r.cameras && !r.cameras.includes(camera)) return false;
       if (r.zones && !r.zones.some((z) => zones.includes(z))) return false;
+      if (r.labels && !r.labels.some((l) => labels.includes(l))) return false;
       if (r.schedule) {
         local ??= localTime(ts, this.timeZone);
         const { day, minute } = local;
@@ -61,9 +67,15 @@ export class Rules {
   }
 
   /** Whether an event start becomes an alert now; a yes starts the camera's cooldown. */
-  decide(camera: string, zones: readonly string[], ts: number, armed: boolean): Verdict {
+  decide(
+    camera: string,
+    zones: readonly string[],
+    ts: number,
+    armed: boolean,
+    labels: readonly string[] = [],
+  ): Verdict {
     if (!armed) return { send: false, why: "disarmed" };
-    const rule = this.match(camera, zones, ts);
+    const rule = this.match(camera, zones, ts, labels);
     if (rule < 0) return { send: false, why: "no rule" };
     if (ts < (this.#quietUntil.get(camera) ?? -Infinity)) {
       this.suppressed++;

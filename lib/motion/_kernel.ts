@@ -29,6 +29,32 @@ export interface KernelExports {
     a2: number,
     maxMean: number,
   ): void;
+  sums(
+    frame: number,
+    mean: number,
+    last: number,
+    ignore: number,
+    w: number,
+    h: number,
+    step: number,
+    out: number,
+    robust: number,
+    a: number,
+    b: number,
+    tau: number,
+  ): void;
+  noise(
+    frame: number,
+    mean: number,
+    last: number,
+    ignore: number,
+    w: number,
+    h: number,
+    step: number,
+    out: number,
+    hist: number,
+    bins: number,
+  ): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;

@@ -941,9 +941,260 @@ const remap: AsmFunction = {
   `,
 };
 
+/**
+ * The sampling loops of `#compensate` (one pixel in `step` on every `step`-th row, skipping
+ * pixels in the last mask or masked out), in the same double-precision operations and order:
+ * - sums(…, 0): c, Σm, Σx, Σm², Σxm over the samples (m = mean/256, x = frame) into out[0..4];
+ * - sums(…, 1): the same over the samples within ±tau of a·m + b;
+ * - noise(…): the histogram of |x - clamp(m, 0, 255)| in bins of 1/4 (at most 1023) into
+ *   `hist` (cleared first), the sample count into out[0].
+ */
+const sampleLoop = (body: string) => `
+    i32.const 0
+    local.set $y
+    block $rows_done
+    loop $rows
+      local.get $y
+      local.get $h
+      i32.ge_s
+      br_if $rows_done
+      local.get $y
+      local.get $w
+      i32.mul
+      local.tee $i
+      local.get $w
+      i32.add
+      local.set $end
+      block $px_done
+      loop $px
+        local.get $i
+        local.get $end
+        i32.ge_s
+        br_if $px_done
+        block $skip
+          local.get $last
+          local.get $i
+          i32.add
+          i32.load8_u
+          local.get $ignore
+          local.get $i
+          i32.add
+          i32.load8_u
+          i32.or
+          br_if $skip
+          local.get $mean
+          local.get $i
+          i32.const 2
+          i32.shl
+          i32.add
+          i32.load
+          f64.convert_i32_s
+          f64.const 0.00390625
+          f64.mul
+          local.set $m
+          local.get $frame
+          local.get $i
+          i32.add
+          i32.load8_u
+          f64.convert_i32_s
+          local.set $x
+          ${body}
+        end
+        local.get $i
+        local.get $step
+        i32.add
+        local.set $i
+        br $px
+      end
+      end
+      local.get $y
+      local.get $step
+      i32.add
+      local.set $y
+      br $rows
+    end
+    end`;
+
+const sampleParams: [string, "i32"][] = [
+  ["frame", i32],
+  ["mean", i32],
+  ["last", i32],
+  ["ignore", i32],
+  ["w", i32],
+  ["h", i32],
+  ["step", i32],
+  ["out", i32],
+];
+
+const sums: AsmFunction = {
+  name: "sums",
+  params: [...sampleParams, ["robust", i32], ["a", f64], ["b", f64], ["tau", f64]],
+  locals: [
+    ["y", i32],
+    ["i", i32],
+    ["end", i32],
+    ["c", i32],
+    ["m", f64],
+    ["x", f64],
+    ["r", f64],
+    ["sm", f64],
+    ["sx", f64],
+    ["smm", f64],
+    ["sxm", f64],
+  ],
+  body: `
+    ${
+    sampleLoop(`
+          local.get $robust
+          if
+            local.get $x
+            local.get $a
+            local.get $m
+            f64.mul
+            local.get $b
+            f64.add
+            f64.sub
+            local.tee $r
+            local.get $tau
+            f64.gt
+            local.get $r
+            local.get $tau
+            f64.neg
+            f64.lt
+            i32.or
+            br_if $skip
+          end
+          local.get $c
+          i32.const 1
+          i32.add
+          local.set $c
+          local.get $sm
+          local.get $m
+          f64.add
+          local.set $sm
+          local.get $sx
+          local.get $x
+          f64.add
+          local.set $sx
+          local.get $smm
+          local.get $m
+          local.get $m
+          f64.mul
+          f64.add
+          local.set $smm
+          local.get $sxm
+          local.get $x
+          local.get $m
+          f64.mul
+          f64.add
+          local.set $sxm`)
+  }
+    local.get $out
+    local.get $c
+    f64.convert_i32_s
+    f64.store
+    local.get $out
+    local.get $sm
+    f64.store offset=8
+    local.get $out
+    local.get $sx
+    f64.store offset=16
+    local.get $out
+    local.get $smm
+    f64.store offset=24
+    local.get $out
+    local.get $sxm
+    f64.store offset=32
+  `,
+};
+
+const noise: AsmFunction = {
+  name: "noise",
+  params: [...sampleParams, ["hist", i32], ["bins", i32]],
+  locals: [
+    ["y", i32],
+    ["i", i32],
+    ["end", i32],
+    ["c", i32],
+    ["bin", i32],
+    ["p", i32],
+    ["m", f64],
+    ["x", f64],
+  ],
+  body: `
+    ;; clear the histogram
+    block $clear_done
+    loop $clear
+      local.get $bin
+      local.get $bins
+      i32.ge_s
+      br_if $clear_done
+      local.get $hist
+      local.get $bin
+      i32.const 2
+      i32.shl
+      i32.add
+      i32.const 0
+      i32.store
+      local.get $bin
+      i32.const 1
+      i32.add
+      local.set $bin
+      br $clear
+    end
+    end
+    ${
+    sampleLoop(`
+          local.get $x
+          local.get $m
+          f64.const 255
+          f64.min
+          f64.const 0
+          f64.max
+          f64.sub
+          f64.abs
+          f64.const 4
+          f64.mul
+          i32.trunc_f64_s
+          local.set $bin
+          ;; at most the last bin
+          local.get $bin
+          local.get $bins
+          i32.const 1
+          i32.sub
+          i32.ge_s
+          if
+            local.get $bins
+            i32.const 1
+            i32.sub
+            local.set $bin
+          end
+          local.get $hist
+          local.get $bin
+          i32.const 2
+          i32.shl
+          i32.add
+          local.tee $p
+          local.get $p
+          i32.load
+          i32.const 1
+          i32.add
+          i32.store
+          local.get $c
+          i32.const 1
+          i32.add
+          local.set $c`)
+  }
+    local.get $out
+    local.get $c
+    f64.convert_i32_s
+    f64.store
+  `,
+};
+
 /** The kernel's WebAssembly bytes, assembled from the source above. */
 export function buildKernel(): Uint8Array {
-  return assemble([blur, diff, remap]);
+  return assemble([blur, diff, remap, sums, noise]);
 }
 
 /** The generated module that embeds the kernel (base64), as `deno task wasm` writes it. */

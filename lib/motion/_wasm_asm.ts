@@ -3,7 +3,7 @@
  * linear (not folded) text form of WAT, one instruction per line, for the few instructions the
  * kernel uses. No toolchain needed: `deno task wasm` turns the source into the embedded bytes.
  *
- * Supported: `local.get/set/tee $name`, `i32.const N`, `block/loop/if $label` (no results),
+ * Supported: `local.get/set/tee $name`, `i32.const N`, `f64.const X`, `block/loop/if $label` (no results),
  * `else`, `end`, `br/br_if $label`, loads and stores with optional `offset=N` (natural
  * alignment), `v128.store64_lane N` (lane), `i8x16.shuffle` with 16 lane indices,
  * `memory.copy`, and the plain opcodes listed below. `;;` starts a comment.
@@ -45,6 +45,16 @@ const PLAIN: Record<string, number> = {
   "i32.shr_s": 0x75,
   "i32.shr_u": 0x76,
   "f64.convert_i32_s": 0xb7,
+  "i32.trunc_f64_s": 0xaa,
+  "f64.lt": 0x63,
+  "f64.gt": 0x64,
+  "f64.abs": 0x99,
+  "f64.neg": 0x9a,
+  "f64.add": 0xa0,
+  "f64.sub": 0xa1,
+  "f64.mul": 0xa2,
+  "f64.min": 0xa4,
+  "f64.max": 0xa5,
 };
 
 /** SIMD instructions without immediates (prefix 0xfd, then the LEB128 opcode). */
@@ -93,6 +103,7 @@ const MEM: Record<string, [number, number, number]> = {
   "i32.store": [0, 0x36, 2],
   "i32.store8": [0, 0x3a, 0],
   "i32.store16": [0, 0x3b, 1],
+  "f64.store": [0, 0x39, 3],
   "v128.load": [0xfd, 0x00, 4],
   "v128.load16x4_u": [0xfd, 0x04, 3],
   "v128.store": [0xfd, 0x0b, 4],
@@ -165,6 +176,11 @@ function assembleBody(f: AsmFunction): number[] {
     } else if (op === "i32.const") {
       code.push(0x41);
       sleb(Number(args[0]) | 0, code);
+    } else if (op === "f64.const") {
+      code.push(0x44);
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setFloat64(0, Number(args[0]), true);
+      code.push(...b);
     } else if (op === "block" || op === "loop" || op === "if") {
       code.push(op === "block" ? 0x02 : op === "loop" ? 0x03 : 0x04, 0x40);
       labels.push(args[0] ?? null);

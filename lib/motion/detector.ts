@@ -135,7 +135,12 @@ export class MotionDetector {
     fg: number;
     scratch: number;
     par: number;
+    ignore: number;
+    hist: number;
+    out: number;
   };
+  /** The kernel's sampled sums (c, Σm, Σx, Σm², Σxm), read by #compensate. */
+  readonly #sums: Float64Array;
   #frameOff = 0;
   #prevOff = 0;
   /** What foreground() needs beyond diffFrame()'s hot loop. */
@@ -200,6 +205,9 @@ export class MotionDetector {
       mask: n,
       fg: 4 * wpr0 * height,
       scratch: 4 * width + 64,
+      ignore: n,
+      hist: 4 * NOISE_BINS,
+      out: 64,
     };
     const offsets = {} as Record<keyof typeof sizes, number>;
     let total = 0;
@@ -273,12 +281,19 @@ export class MotionDetector {
       : new Int32Array(words);
     this.#fgB = new Int32Array(words);
     this.#fgC = new Int32Array(words);
-    this.#noiseHist = new Int32Array(NOISE_BINS);
+    this.#noiseHist = inst !== null
+      ? new Int32Array(inst.memory.buffer, offsets.hist, NOISE_BINS)
+      : new Int32Array(NOISE_BINS);
+    this.#sums = inst !== null
+      ? new Float64Array(inst.memory.buffer, offsets.out, 5)
+      : new Float64Array(5);
     const sx = width / sourceWidth, sy = height / sourceHeight;
     this.#sx = sx;
     this.#sy = sy;
 
-    this.#ignore = new Uint8Array(n);
+    this.#ignore = inst !== null
+      ? new Uint8Array(inst.memory.buffer, offsets.ignore, n)
+      : new Uint8Array(n);
     for (const poly of settings.masks) {
       rasterizePolygon(poly, sx, sy, width, height, this.#ignore, 1);
     }
@@ -608,20 +623,28 @@ export class MotionDetector {
     const w = this.width, h = this.height, step = this.#step;
     const mean = this.#mean, prev = this.mask, ignore = this.#ignore;
     const hist = this.#noiseHist;
+    const k = this.#k, o = this.#off, out = this.#sums;
     let a = 1, b = 0;
     if (this.settings.normalize) {
       let c = 0, sm = 0, sx = 0, smm = 0, sxm = 0;
-      for (let y = 0; y < h; y += step) {
-        for (let i = y * w, end = i + w; i < end; i += step) {
-          if (prev[i] !== 0 || ignore[i] !== 0) continue;
-          const m = mean[i] * (1 / 256), x = frame[i];
-          c++;
-          sm += m;
-          sx += x;
-          smm += m * m;
-          sxm += x * m;
-        }
-      }
+      if (k !== null) {
+        k.sums(this.#frameOff, o.mean, o.mask, o.ignore, w, h, step, o.out, 0, 0, 0, 0);
+        c = out[0];
+        sm = out[1];
+        sx = out[2];
+        smm = out[3];
+        sxm = out[4];
+      } else {for (let y = 0; y < h; y += step) {
+          for (let i = y * w, end = i + w; i < end; i += step) {
+            if (prev[i] !== 0 || ignore[i] !== 0) continue;
+            const m = mean[i] * (1 / 256), x = frame[i];
+            c++;
+            sm += m;
+            sx += x;
+            smm += m * m;
+            sxm += x * m;
+          }
+        }}
       if (c > 16) {
         fit(c, sm, sx, smm, sxm, this.#ab);
         a = this.#ab[0];
@@ -634,19 +657,26 @@ export class MotionDetector {
           smm =
           sxm =
             0;
-        for (let y = 0; y < h; y += step) {
-          for (let i = y * w, end = i + w; i < end; i += step) {
-            if (prev[i] !== 0 || ignore[i] !== 0) continue;
-            const m = mean[i] * (1 / 256), x = frame[i];
-            const r = x - (a * m + b);
-            if (r > tau || r < -tau) continue;
-            c++;
-            sm += m;
-            sx += x;
-            smm += m * m;
-            sxm += x * m;
-          }
-        }
+        if (k !== null) {
+          k.sums(this.#frameOff, o.mean, o.mask, o.ignore, w, h, step, o.out, 1, a, b, tau);
+          c = out[0];
+          sm = out[1];
+          sx = out[2];
+          smm = out[3];
+          sxm = out[4];
+        } else {for (let y = 0; y < h; y += step) {
+            for (let i = y * w, end = i + w; i < end; i += step) {
+              if (prev[i] !== 0 || ignore[i] !== 0) continue;
+              const m = mean[i] * (1 / 256), x = frame[i];
+              const r = x - (a * m + b);
+              if (r > tau || r < -tau) continue;
+              c++;
+              sm += m;
+              sx += x;
+              smm += m * m;
+              sxm += x * m;
+            }
+          }}
         a = 1;
         b = 0;
         if (c > 16) {
@@ -663,7 +693,6 @@ export class MotionDetector {
         if (a !== 1 || b !== 0) {
           // map the background (and its spread) into the frame's light at once
           const vari = this.#var, a2 = a * a, b256 = b * 256, n = this.#n;
-          const k = this.#k;
           if (k !== null) {
             k.remap(this.#off.mean, this.#off.var, n, a, b256, a2, MAX_MEAN);
           } else {
@@ -678,18 +707,23 @@ export class MotionDetector {
       }
     }
     // noise: median absolute residual of sampled still pixels
-    hist.fill(0);
     let c = 0;
-    for (let y = 0; y < h; y += step) {
-      for (let i = y * w, end = i + w; i < end; i += step) {
-        if (prev[i] !== 0 || ignore[i] !== 0) continue;
-        const m = mean[i] * (1 / 256);
-        let r = frame[i] - (m > 255 ? 255 : m < 0 ? 0 : m);
-        if (r < 0) r = -r;
-        let bin = (r * NOISE_BIN_SCALE) | 0;
-        if (bin >= NOISE_BINS) bin = NOISE_BINS - 1;
-        hist[bin]++;
-        c++;
+    if (k !== null) {
+      k.noise(this.#frameOff, o.mean, o.mask, o.ignore, w, h, step, o.out, o.hist, NOISE_BINS);
+      c = out[0];
+    } else {
+      hist.fill(0);
+      for (let y = 0; y < h; y += step) {
+        for (let i = y * w, end = i + w; i < end; i += step) {
+          if (prev[i] !== 0 || ignore[i] !== 0) continue;
+          const m = mean[i] * (1 / 256);
+          let r = frame[i] - (m > 255 ? 255 : m < 0 ? 0 : m);
+          if (r < 0) r = -r;
+          let bin = (r * NOISE_BIN_SCALE) | 0;
+          if (bin >= NOISE_BINS) bin = NOISE_BINS - 1;
+          hist[bin]++;
+          c++;
+        }
       }
     }
     if (c > 0) {

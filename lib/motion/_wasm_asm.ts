@@ -78,6 +78,9 @@ const SIMD: Record<string, number> = {
   "i16x8.add": 0x8e,
   "i32x4.bitmask": 0xa4,
   "i32x4.extend_low_i16x8_u": 0xa9,
+  "i32x4.extend_high_i16x8_u": 0xaa,
+  "i16x8.narrow_i32x4_s": 0x85,
+  "i16x8.bitmask": 0x84,
   "i32x4.shl": 0xab,
   "i32x4.shr_s": 0xac,
   "i32x4.shr_u": 0xad,
@@ -108,6 +111,7 @@ const MEM: Record<string, [number, number, number]> = {
   "v128.load16x4_u": [0xfd, 0x04, 3],
   "v128.store": [0xfd, 0x0b, 4],
   "v128.load32_zero": [0xfd, 0x5c, 2],
+  "v128.load64_zero": [0xfd, 0x5d, 3],
 };
 
 function uleb(n: number, out: number[]): void {

@@ -27,8 +27,11 @@ const HOUR = 3_600_000;
 /** How often retention runs: often enough that a day of motion cannot fill the disk between runs. */
 const RETENTION_EVERY_MS = 60_000;
 
-/** The camera's capture; its options are checked here, so a bad one stops Vigil at start. */
-function createCapture(cam: CameraConfig, index: number): CameraCapture {
+/**
+ * The camera's capture; its options are checked here, so a bad one stops Vigil at start.
+ * A demo camera keeps its pre-rendered loop in `demoDir`.
+ */
+function createCapture(cam: CameraConfig, index: number, demoDir: string): CameraCapture {
   try {
     return new CameraCapture({
       id: cam.id,
@@ -37,6 +40,7 @@ function createCapture(cam: CameraConfig, index: number): CameraCapture {
       height: cam.height,
       fps: cam.fps,
       ...cam.capture,
+      demoDir,
       detectSize: (w: number, h: number) => detectionSize(cam.detector, w, h),
     });
   } catch (err) {
@@ -57,7 +61,9 @@ export async function start(
   config: VigilConfig,
   env: Record<string, string | undefined>,
 ): Promise<Running> {
-  const captures = config.cameras.map(createCapture);
+  const captures = config.cameras.map((cam, i) =>
+    createCapture(cam, i, join(config.data, ".demo"))
+  );
   const tls = await loadTls(config.tlsCert, config.tlsKey).catch((err) => {
     throw new ConfigError(err.message);
   });

@@ -5,6 +5,8 @@
 #
 #   bench/detector.sh [DATA_DIR] [BENCH_DIR]     defaults: ../shared/data ../shared/bench
 #   VIGIL_DETECT_CONFIG=cfg.json bench/detector.sh   (optional: settings to try)
+#   ACCURACY=" " ROUNDS=5 BASELINE=../old bench/detector.sh   (speed only, 5 rounds, an older
+#                                                              checkout timed as "before")
 #
 # Needs ffmpeg, Debian's python3-opencv (/usr/bin/python3). Temporary outputs under .bench/.
 set -eu
@@ -13,6 +15,7 @@ DATA=${1:-../shared/data}
 BENCH=${2:-../shared/bench}
 PY=/usr/bin/python3
 OUT=.bench/detector
+ROOT=$(pwd)
 CFG=${VIGIL_DETECT_CONFIG:+--config $VIGIL_DETECT_CONFIG}
 mkdir -p "$OUT"
 vigil() { deno run --allow-read --allow-write --allow-run=ffmpeg --allow-env detect.ts "$@" $CFG; }
@@ -31,7 +34,7 @@ fi
 seqdir() { if [ "$1" = highway_drift ]; then echo "$DRIFT"; else echo "$DATA/$1"; fi; }
 
 printf '%-14s %-10s %8s %8s %10s\n' input algo frame_f1 pixel_f ms/frame
-for seq in highway pedestrians highway_drift; do
+for seq in ${ACCURACY:-highway pedestrians highway_drift}; do
   S=$(seqdir $seq)
   for algo in rtm2 mog2 vigil; do
     rm -rf "$OUT/$seq-$algo" && mkdir -p "$OUT/$seq-$algo"
@@ -48,12 +51,42 @@ for seq in highway pedestrians highway_drift; do
   done
 done
 
-# speed on vtest.avi (768x576): anchors at full size; Vigil at its default detection size and at full size
-V="$DATA/vtest.avi"
-r=$($PY "$BENCH/opencv_anchor.py" "$V" --algo rtm2 --bench | ms)
-m=$($PY "$BENCH/opencv_anchor.py" "$V" --algo mog2 --bench | ms)
-d=$(vigil "$V" --bench | ms)
+# speed on identical gray pixels: vtest.avi turned gray once at 320x240 and 768x576 (PNG folders
+# that every detector reads: OpenCV's imread + cvtColor gives back the same gray bytes, Vigil's
+# ffmpeg scale to the same size is an identity); Vigil detects at that size. rtm2, MOG2 and Vigil
+# run interleaved, ROUNDS times (default 3), and the medians are printed. With BASELINE=DIR (a
+# checkout of another version), its detect.ts runs in the same rounds as "before".
+ROUNDS=${ROUNDS:-3}
 echo '{"detector":{"width":0}}' > "$OUT/full.json"
-f=$(deno run --allow-read --allow-write --allow-run=ffmpeg --allow-env detect.ts "$V" --bench --config "$OUT/full.json" | ms)
-printf '%-14s %-10s %8s %8s %10s\n' vtest rtm2 - - "$r" vtest mog2 - - "$m" vtest vigil - - "$d" vtest vigil@full - - "$f"
-awk -v r="$r" -v d="$d" -v f="$f" 'BEGIN { printf "vtest: vigil/rtm2 = %.2f at default size, %.2f at 768x576\n", d / r, f / r }'
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+printf '\n%-9s %-8s %s\n' size algo "ms/frame (median of $ROUNDS)"
+for size in 320x240 768x576; do
+  G="$OUT/gray-$size"
+  if [ ! -f "$G/.done" ]; then
+    mkdir -p "$G"
+    ffmpeg -loglevel error -y -i "$DATA/vtest.avi" -vf "scale=${size%x*}:${size#*x}:flags=area,format=gray" "$G/f%06d.png"
+    touch "$G/.done"
+  fi
+  : > "$OUT/speed-$size.txt"
+  for r in $(seq "$ROUNDS"); do
+    for algo in rtm2 mog2; do
+      echo "$algo $($PY "$BENCH/opencv_anchor.py" "$G" --algo $algo --bench | ms)" >> "$OUT/speed-$size.txt"
+    done
+    t=$(deno run --allow-read --allow-write --allow-run=ffmpeg --allow-env detect.ts "$G" --bench --config "$OUT/full.json" | ms)
+    echo "vigil $t" >> "$OUT/speed-$size.txt"
+    if [ -n "${BASELINE:-}" ]; then
+      t=$(cd "$BASELINE" && deno run --allow-read --allow-write --allow-run=ffmpeg --allow-env detect.ts "$ROOT/$G" --bench --config "$ROOT/$OUT/full.json" | ms)
+      echo "before $t" >> "$OUT/speed-$size.txt"
+    fi
+  done
+  for algo in rtm2 mog2 vigil before; do
+    grep -q "^$algo " "$OUT/speed-$size.txt" || continue
+    m=$(grep "^$algo " "$OUT/speed-$size.txt" | cut -d' ' -f2 | median)
+    if [ -n "$m" ]; then
+      eval "med_$algo=$m"
+      printf '%-9s %-8s %s\n' "$size" "$algo" "$m"
+    fi
+  done
+  awk -v r="$med_rtm2" -v m="$med_mog2" -v v="$med_vigil" -v s="$size" \
+    'BEGIN { printf "%s: vigil/rtm2 = %.2f, vigil/mog2 = %.2f\n", s, v / r, v / m }'
+done

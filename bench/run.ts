@@ -5,6 +5,8 @@
  *   detector  accuracy and ms/frame beside the OpenCV anchors (needs ../shared and python3-opencv)
  *   server    latency, CPU, RSS and bytes/s of the server on the demo scene (60 s)
  *   capture   ffmpeg + server CPU per camera, MJPEG pass-through vs re-encode
+ *   demo      the demo camera's ffmpeg CPU: live lavfi graph vs the pre-rendered loop
+ *   stalled   a WebSocket client that stops reading: time to be ended, memory held
  *   kdf       password hashing cost per login
  *   timings   what tests must not time: a fresh build's skip, addFrame() (deno bench)
  *   notify    motion frame → WebSocket, MQTT, webhook and Web Push latency (50 events)
@@ -15,6 +17,8 @@ const BENCHES: Record<string, string[]> = {
   detector: ["sh", "bench/detector.sh"],
   server: [Deno.execPath(), "run", "-A", "bench/server_load.ts", "--seconds", "60"],
   capture: [Deno.execPath(), "run", "-A", "bench/capture_cpu.ts"],
+  demo: [Deno.execPath(), "run", "-A", "bench/demo_cpu.ts"],
+  stalled: [Deno.execPath(), "run", "-A", "bench/stalled_client.ts"],
   kdf: [Deno.execPath(), "run", "-A", "bench/kdf_bench.ts"],
   timings: [Deno.execPath(), "bench", "-A", "bench/timings_bench.ts"],
   notify: [Deno.execPath(), "run", "-A", "--lock=tests/deno.lock", "bench/notify_latency.ts"],

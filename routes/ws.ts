@@ -12,6 +12,7 @@ import {
   sessionToken,
 } from "../lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "../lib/context.ts";
+import { StallWatch } from "../lib/clients/mod.ts";
 import type { BusMessage, FrameMessage, Subscription } from "../lib/bus/mod.ts";
 import {
   type CameraInfo,
@@ -42,6 +43,25 @@ export interface WsOptions {
   maxPerSession?: number;
   /** Live sockets one user may hold over all their sessions; past it 429. Default 32. */
   maxPerUser?: number;
+  /**
+   * A client whose unsent data has not drained for this long (ms) is dropped: its TCP
+   * connection ended at once (through the TCP front), it leaves the clients list. Also the
+   * WebSocket ping timeout: a client that answers no ping for this long is closed. Default 10000.
+   */
+  stallMs?: number;
+}
+
+/** The TCP front's handle on the client's connection (lib/net's GuardedInfo), when served by it. */
+interface FrontLink {
+  stalledMs(): number;
+  abort(): void;
+}
+
+function frontLink(env: unknown): FrontLink | null {
+  const e = env as Partial<FrontLink> | undefined;
+  return typeof e?.stalledMs === "function" && typeof e.abort === "function"
+    ? { stalledMs: e.stalledMs, abort: e.abort }
+    : null;
 }
 
 /** Counts live sockets per key; `take` refuses past the cap. */
@@ -156,6 +176,8 @@ class Connection {
   #reported = 0;
   readonly #sessionAlive: () => boolean;
   readonly #release: () => void;
+  readonly #link: FrontLink | null;
+  readonly #stall: StallWatch;
   #sessionChecked = Date.now();
 
   constructor(
@@ -171,6 +193,7 @@ class Connection {
       sessionAlive: () => boolean;
       /** Called once when the connection ends (frees its place under the caps). */
       release: () => void;
+      link: FrontLink | null;
     },
   ) {
     this.#socket = socket;
@@ -181,6 +204,8 @@ class Connection {
     this.#user = info.user;
     this.#sessionAlive = info.sessionAlive;
     this.#release = info.release;
+    this.#link = info.link;
+    this.#stall = new StallWatch(opts.stallMs, Date.now());
     socket.binaryType = "arraybuffer";
     socket.onopen = () => {
       ctx.clients.add({
@@ -224,6 +249,9 @@ class Connection {
       if (now - this.#sessionChecked >= SESSION_CHECK_MS) {
         this.#sessionChecked = now;
         if (!this.#sessionAlive()) return this.#close(1008, "session ended: log in again");
+      }
+      if (this.#stall.check(now, this.#socket.bufferedAmount, this.#link?.stalledMs() ?? 0)) {
+        return this.#drop(`client stalled: nothing read for ${this.#opts.stallMs / 1000} s`);
       }
       if (now - this.#lastSend >= this.#opts.heartbeatMs) {
         this.#sendMessage({ type: "heartbeat", ts: now });
@@ -339,6 +367,15 @@ class Connection {
     this.#cleanup();
   }
 
+  /**
+   * Ends a client that stopped reading: a close frame could never reach it (it would wait
+   * behind the unsent data, and so would Deno's own close), so the TCP connection is ended.
+   */
+  #drop(reason: string): void {
+    this.#close(1013, reason);
+    this.#link?.abort();
+  }
+
   #cleanup(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -362,6 +399,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
     maxQueue: options.maxQueue ?? 64,
     maxPerSession: options.maxPerSession ?? 16,
     maxPerUser: options.maxPerUser ?? 32,
+    stallMs: options.stallMs ?? 10_000,
   };
   const sockets = new SocketCounter();
   app.get("/ws", (c) => {
@@ -421,10 +459,15 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
         sockets.remove(sessionKey);
         sockets.remove(userKey);
       },
+      link: frontLink(c.env),
     };
     let upgraded;
     try {
-      upgraded = Deno.upgradeWebSocket(c.req.raw);
+      // Deno pings a client that sent nothing for half of idleTimeout and closes it when no pong
+      // comes in the other half: a client gone without a FIN (Wi-Fi lost) is ended in stallMs.
+      upgraded = Deno.upgradeWebSocket(c.req.raw, {
+        idleTimeout: Math.max(2, Math.round(opts.stallMs / 1000)),
+      });
     } catch (err) {
       throw new HTTPException(400, {
         message: `WebSocket upgrade failed: ${(err as Error).message}`,

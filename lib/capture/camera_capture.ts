@@ -17,6 +17,7 @@ import { jpegSize } from "../jpeg.ts";
 import { MkvDemuxer, type MkvTrack } from "./mkv_demuxer.ts";
 import { type CaptureProcess, type Clock, denoSpawn, realClock, type Spawner } from "./process.ts";
 import { listFormats, preferredInputFormat, type V4l2Format } from "./v4l2.ts";
+import { demoLoop } from "./demo.ts";
 
 export type CameraState = "starting" | "running" | "stalled" | "failed" | "stopped";
 
@@ -81,6 +82,11 @@ export interface CaptureOptions {
   rtspTransport?: "tcp" | "udp";
   /** Extra ffmpeg input options (placed before -i), for what the options above do not cover. */
   inputArgs?: string[];
+  /**
+   * demo: a folder where the scene is pre-rendered once as an MJPEG loop and played from (much
+   * cheaper than the live graph; lib/capture/demo.ts). Unset, or when rendering fails: the graph.
+   */
+  demoDir?: string;
 }
 
 export interface CaptureDeps {
@@ -221,6 +227,8 @@ export class CameraCapture {
   #listing: Promise<unknown> | null = null;
   /** Set when the stream turned out not to be MJPEG. */
   #passthroughBroken = false;
+  /** The demo's pre-rendered loop (null: rendering failed, the live graph runs). */
+  #demoLoop: string | null | undefined;
   #passthroughActive = false;
   /** Set when an RTSP server refused TCP and no transport was configured. */
   #rtspUdp = false;
@@ -406,12 +414,16 @@ export class CameraCapture {
       timeoutMs: o.timeoutMs ?? 10_000,
       rtspTransport: o.rtspTransport ?? (this.#rtspUdp ? "udp" : undefined),
       inputArgs: o.inputArgs,
+      demoLoop: kind === "demo" ? this.#demoLoop ?? undefined : undefined,
     };
     const want = o.passthrough ?? "auto";
     let pass: boolean;
     if (this.#passthroughBroken || want === false) pass = false;
     else if (want === true) pass = true;
-    else pass = kind === "http" || (kind === "v4l2" && base.inputFormat === "mjpeg");
+    else {
+      pass = kind === "http" || (kind === "v4l2" && base.inputFormat === "mjpeg") ||
+        base.demoLoop !== undefined;
+    }
     base.passthrough = pass && canPassThrough(base);
     return base;
   }
@@ -436,6 +448,22 @@ export class CameraCapture {
         // The capture run below fails with ffmpeg's own, clearer, error.
       } finally {
         this.#listing = null;
+      }
+      if (gen !== this.#gen || !this.#active) return;
+    }
+    if (sourceKind(o.source) === "demo" && o.demoDir !== undefined && this.#demoLoop !== null) {
+      try {
+        this.#demoLoop = await demoLoop({
+          dir: o.demoDir,
+          width: o.width,
+          height: o.height,
+          fps: o.fps,
+          jpegQuality: o.jpegQuality ?? 5,
+          ffmpegPath: o.ffmpegPath,
+        });
+      } catch (err) {
+        this.#demoLoop = null;
+        console.error(`capture ${o.id}: ${(err as Error).message}; running the demo scene live`);
       }
       if (gen !== this.#gen || !this.#active) return;
     }

@@ -39,6 +39,8 @@ export interface FfmpegPlan {
   rtspTransport?: "tcp" | "udp";
   /** Extra ffmpeg input options, placed just before `-i`. */
   inputArgs?: string[];
+  /** demo: the scene pre-rendered as an MJPEG loop (lib/capture/demo.ts), played instead of the graph. */
+  demoLoop?: string;
 }
 
 /** The demo scene's defaults. */
@@ -102,6 +104,7 @@ export function inputArgs(plan: FfmpegPlan): string[] {
   const extra = plan.inputArgs ?? [];
   switch (kind) {
     case "demo":
+      if (plan.demoLoop) return ["-re", "-stream_loop", "-1", ...extra, "-i", plan.demoLoop];
       return [
         "-re",
         "-f",
@@ -158,7 +161,7 @@ function needsFilter(plan: FfmpegPlan): { scale: boolean; fps: boolean } {
 /** Whether this plan can copy the source's JPEGs (it still needs an MJPEG source). */
 export function canPassThrough(plan: FfmpegPlan): boolean {
   const f = needsFilter(plan);
-  return sourceKind(plan.source) !== "demo" && !f.scale && !f.fps;
+  return (sourceKind(plan.source) !== "demo" || plan.demoLoop !== undefined) && !f.scale && !f.fps;
 }
 
 /** The whole command line, without the program name. */

@@ -1,6 +1,8 @@
 import { bitGeometry, dilate3, dilateCross, erode3, erodeCross } from "./_morphology.ts";
 import type { BitGeometry } from "./_morphology.ts";
 import { rasterizePolygon } from "./_polygon.ts";
+import { instantiateKernel } from "./_kernel.ts";
+import type { KernelExports } from "./_kernel.ts";
 import type { DetectorSettings } from "./settings.ts";
 
 /** `[x, y, w, h]` in the camera's pixels (integers). */
@@ -26,6 +28,13 @@ export interface MotionDetectorOptions {
   sourceWidth: number;
   sourceHeight: number;
   settings: DetectorSettings;
+  /**
+   * Which code runs the per-pixel passes: `"wasm"` the WebAssembly SIMD kernel (throws where it
+   * cannot run: no WebAssembly SIMD, or a width that is not a multiple of 4 or under 16),
+   * `"js"` plain JavaScript, `"auto"` (default) the kernel where it can run. The output is
+   * the same.
+   */
+  kernel?: "auto" | "wasm" | "js";
 }
 
 const MAX_BOXES = 64;
@@ -113,7 +122,27 @@ export class MotionDetector {
   readonly #keepBits: Int32Array | null;
   readonly #tiles = new Int32Array(16);
   /** Integer parameters of diffFrame() (P_* indices). */
-  readonly #par = new Int32Array(P_COUNT);
+  readonly #par: Int32Array;
+  /** The WebAssembly kernel (null: the JavaScript passes), and its memory offsets. */
+  readonly #k: KernelExports | null;
+  readonly #off: {
+    in: number;
+    blurTmp: number;
+    mean: number;
+    var: number;
+    still: number;
+    mask: number;
+    fg: number;
+    scratch: number;
+    par: number;
+    ignore: number;
+    hist: number;
+    out: number;
+  };
+  /** The kernel's sampled sums (c, Σm, Σx, Σm², Σxm), read by #compensate. */
+  readonly #sums: Float64Array;
+  #frameOff = 0;
+  #prevOff = 0;
   /** What foreground() needs beyond diffFrame()'s hot loop. */
   readonly #fgCtx: ForegroundContext;
   // run-length connected components
@@ -160,25 +189,81 @@ export class MotionDetector {
     this.settings = settings;
     const n = width * height;
     this.#n = n;
-    this.mask = new Uint8Array(n);
+    const wpr0 = Math.ceil(width / 32);
+    const kernelOk = width % 4 === 0 && width >= 16 && height >= 2;
+    const want = opts.kernel ?? "auto";
+    // the kernel's memory: every per-pixel buffer, each 64-byte aligned
+    const sizes = {
+      par: 4 * P_COUNT,
+      in: n,
+      frame: n,
+      prev: n,
+      blurTmp: settings.blur > 1 ? n : 0,
+      mean: 4 * n,
+      var: 2 * n,
+      still: 2 * n,
+      mask: n,
+      fg: 4 * wpr0 * height,
+      scratch: 4 * width + 64,
+      ignore: n,
+      hist: 4 * NOISE_BINS,
+      out: 64,
+    };
+    const offsets = {} as Record<keyof typeof sizes, number>;
+    let total = 0;
+    for (const [key, size] of Object.entries(sizes)) {
+      offsets[key as keyof typeof sizes] = total;
+      total += (size + 63) & ~63;
+    }
+    const inst = want !== "js" && kernelOk ? instantiateKernel(total) : null;
+    if (want === "wasm" && inst === null) {
+      throw new RangeError(
+        kernelOk
+          ? "MotionDetector: this runtime cannot run the WebAssembly SIMD kernel"
+          : `MotionDetector: the WebAssembly kernel needs a width that is a multiple of 4 and at least 16, not ${width}`,
+      );
+    }
+    this.#k = inst === null ? null : inst.exports;
+    this.#off = offsets;
+    this.#frameOff = offsets.frame;
+    this.#prevOff = offsets.prev;
     const swar = width % 4 === 0 && width >= 8 && height >= 2;
     this.#swar = swar;
     // sizes rounded up to whole words, for the Int32Array views of the word-wise blur
     const n4 = (n + 3) & ~3;
-    this.#frame = new Uint8Array(n4).subarray(0, n);
-    this.#frame32 = new Int32Array(this.#frame.buffer);
-    this.#in = new Uint8Array(swar && settings.blur > 0 ? n : 0);
-    this.#in32 = new Int32Array(this.#in.buffer);
-    this.#blurTmp = new Uint8Array(settings.blur > 1 ? n4 : 0).subarray(
-      0,
-      settings.blur > 1 ? n : 0,
-    );
-    this.#blurTmp32 = new Int32Array(this.#blurTmp.buffer);
-    this.#mean = new Int32Array(n);
-    this.#var = new Uint16Array(n);
-    this.#prev = new Uint8Array(n4).subarray(0, n);
-    this.#prev32 = new Int32Array(this.#prev.buffer);
-    this.#still = new Uint16Array(n);
+    if (inst !== null) {
+      const buf = inst.memory.buffer;
+      this.#par = new Int32Array(buf, offsets.par, P_COUNT);
+      this.mask = new Uint8Array(buf, offsets.mask, n);
+      this.#frame = new Uint8Array(buf, offsets.frame, n);
+      this.#frame32 = new Int32Array(0);
+      this.#in = new Uint8Array(buf, offsets.in, n);
+      this.#in32 = new Int32Array(0);
+      this.#blurTmp = new Uint8Array(buf, offsets.blurTmp, sizes.blurTmp);
+      this.#blurTmp32 = new Int32Array(0);
+      this.#mean = new Int32Array(buf, offsets.mean, n);
+      this.#var = new Uint16Array(buf, offsets.var, n);
+      this.#prev = new Uint8Array(buf, offsets.prev, n);
+      this.#prev32 = new Int32Array(0);
+      this.#still = new Uint16Array(buf, offsets.still, n);
+    } else {
+      this.#par = new Int32Array(P_COUNT);
+      this.mask = new Uint8Array(n);
+      this.#frame = new Uint8Array(n4).subarray(0, n);
+      this.#frame32 = new Int32Array(this.#frame.buffer);
+      this.#in = new Uint8Array(swar && settings.blur > 0 ? n : 0);
+      this.#in32 = new Int32Array(this.#in.buffer);
+      this.#blurTmp = new Uint8Array(settings.blur > 1 ? n4 : 0).subarray(
+        0,
+        settings.blur > 1 ? n : 0,
+      );
+      this.#blurTmp32 = new Int32Array(this.#blurTmp.buffer);
+      this.#mean = new Int32Array(n);
+      this.#var = new Uint16Array(n);
+      this.#prev = new Uint8Array(n4).subarray(0, n);
+      this.#prev32 = new Int32Array(this.#prev.buffer);
+      this.#still = new Uint16Array(n);
+    }
     this.#fgCtx = new ForegroundContext(
       this.#frame,
       this.#prev,
@@ -191,15 +276,24 @@ export class MotionDetector {
     );
     this.#bits = bitGeometry(width, height);
     const words = this.#bits.wpr * height;
-    this.#fgA = new Int32Array(words);
+    this.#fgA = inst !== null
+      ? new Int32Array(inst.memory.buffer, offsets.fg, words)
+      : new Int32Array(words);
     this.#fgB = new Int32Array(words);
     this.#fgC = new Int32Array(words);
-    this.#noiseHist = new Int32Array(NOISE_BINS);
+    this.#noiseHist = inst !== null
+      ? new Int32Array(inst.memory.buffer, offsets.hist, NOISE_BINS)
+      : new Int32Array(NOISE_BINS);
+    this.#sums = inst !== null
+      ? new Float64Array(inst.memory.buffer, offsets.out, 5)
+      : new Float64Array(5);
     const sx = width / sourceWidth, sy = height / sourceHeight;
     this.#sx = sx;
     this.#sy = sy;
 
-    this.#ignore = new Uint8Array(n);
+    this.#ignore = inst !== null
+      ? new Uint8Array(inst.memory.buffer, offsets.ignore, n)
+      : new Uint8Array(n);
     for (const poly of settings.masks) {
       rasterizePolygon(poly, sx, sy, width, height, this.#ignore, 1);
     }
@@ -280,7 +374,21 @@ export class MotionDetector {
 
     // 1. blur
     let frame = this.#frame;
-    if (s.blur > 0) {
+    const k = this.#k;
+    if (k !== null) {
+      // the WebAssembly kernel: the frame is copied into its memory, blurred there
+      if (s.blur > 0) {
+        this.#in.set(gray.length === n ? gray : gray.subarray(0, n));
+        let src = this.#off.in;
+        for (let p = 0; p < s.blur; p++) {
+          const dst = ((s.blur - p) & 1) === 1 ? this.#frameOff : this.#off.blurTmp;
+          k.blur(src, dst, w, h, this.#off.scratch);
+          src = dst;
+        }
+      } else {
+        frame.set(gray.length === n ? gray : gray.subarray(0, n));
+      }
+    } else if (s.blur > 0) {
       // passes alternate between the frame and a scratch buffer, the last one landing in frame
       if (this.#swar) {
         this.#in.set(gray.length === n ? gray : gray.subarray(0, n));
@@ -357,11 +465,33 @@ export class MotionDetector {
     const fc = this.#fgCtx;
     fc.frame = frame;
     fc.prev = prev;
-    const word = diffFrame(frame, mean, vari, still, fg, w, h, par, fc);
+    let word;
+    if (k !== null) {
+      const o = this.#off;
+      k.diff(
+        this.#frameOff,
+        this.#prevOff,
+        o.mean,
+        o.var,
+        o.still,
+        o.fg,
+        o.mask,
+        o.scratch,
+        w,
+        h,
+        o.par,
+      );
+      word = this.#bits.wpr * h;
+    } else {
+      word = diffFrame(frame, mean, vari, still, fg, w, h, par, fc);
+    }
     if (frame === this.#frame) {
       // this frame is the next one's previous frame
       this.#frame = prev;
       this.#prev = frame;
+      const fo = this.#frameOff;
+      this.#frameOff = this.#prevOff;
+      this.#prevOff = fo;
       const f32 = this.#frame32;
       this.#frame32 = this.#prev32;
       this.#prev32 = f32;
@@ -493,20 +623,28 @@ export class MotionDetector {
     const w = this.width, h = this.height, step = this.#step;
     const mean = this.#mean, prev = this.mask, ignore = this.#ignore;
     const hist = this.#noiseHist;
+    const k = this.#k, o = this.#off, out = this.#sums;
     let a = 1, b = 0;
     if (this.settings.normalize) {
       let c = 0, sm = 0, sx = 0, smm = 0, sxm = 0;
-      for (let y = 0; y < h; y += step) {
-        for (let i = y * w, end = i + w; i < end; i += step) {
-          if (prev[i] !== 0 || ignore[i] !== 0) continue;
-          const m = mean[i] * (1 / 256), x = frame[i];
-          c++;
-          sm += m;
-          sx += x;
-          smm += m * m;
-          sxm += x * m;
-        }
-      }
+      if (k !== null) {
+        k.sums(this.#frameOff, o.mean, o.mask, o.ignore, w, h, step, o.out, 0, 0, 0, 0);
+        c = out[0];
+        sm = out[1];
+        sx = out[2];
+        smm = out[3];
+        sxm = out[4];
+      } else {for (let y = 0; y < h; y += step) {
+          for (let i = y * w, end = i + w; i < end; i += step) {
+            if (prev[i] !== 0 || ignore[i] !== 0) continue;
+            const m = mean[i] * (1 / 256), x = frame[i];
+            c++;
+            sm += m;
+            sx += x;
+            smm += m * m;
+            sxm += x * m;
+          }
+        }}
       if (c > 16) {
         fit(c, sm, sx, smm, sxm, this.#ab);
         a = this.#ab[0];
@@ -519,19 +657,26 @@ export class MotionDetector {
           smm =
           sxm =
             0;
-        for (let y = 0; y < h; y += step) {
-          for (let i = y * w, end = i + w; i < end; i += step) {
-            if (prev[i] !== 0 || ignore[i] !== 0) continue;
-            const m = mean[i] * (1 / 256), x = frame[i];
-            const r = x - (a * m + b);
-            if (r > tau || r < -tau) continue;
-            c++;
-            sm += m;
-            sx += x;
-            smm += m * m;
-            sxm += x * m;
-          }
-        }
+        if (k !== null) {
+          k.sums(this.#frameOff, o.mean, o.mask, o.ignore, w, h, step, o.out, 1, a, b, tau);
+          c = out[0];
+          sm = out[1];
+          sx = out[2];
+          smm = out[3];
+          sxm = out[4];
+        } else {for (let y = 0; y < h; y += step) {
+            for (let i = y * w, end = i + w; i < end; i += step) {
+              if (prev[i] !== 0 || ignore[i] !== 0) continue;
+              const m = mean[i] * (1 / 256), x = frame[i];
+              const r = x - (a * m + b);
+              if (r > tau || r < -tau) continue;
+              c++;
+              sm += m;
+              sx += x;
+              smm += m * m;
+              sxm += x * m;
+            }
+          }}
         a = 1;
         b = 0;
         if (c > 16) {
@@ -548,28 +693,37 @@ export class MotionDetector {
         if (a !== 1 || b !== 0) {
           // map the background (and its spread) into the frame's light at once
           const vari = this.#var, a2 = a * a, b256 = b * 256, n = this.#n;
-          for (let i = 0; i < n; i++) {
-            const m = a * mean[i] + b256;
-            mean[i] = m > MAX_MEAN ? MAX_MEAN : m < -MAX_MEAN ? -MAX_MEAN : m; // truncates
-            const v = a2 * vari[i];
-            vari[i] = v > 65535 ? 65535 : v; // truncates
+          if (k !== null) {
+            k.remap(this.#off.mean, this.#off.var, n, a, b256, a2, MAX_MEAN);
+          } else {
+            for (let i = 0; i < n; i++) {
+              const m = a * mean[i] + b256;
+              mean[i] = m > MAX_MEAN ? MAX_MEAN : m < -MAX_MEAN ? -MAX_MEAN : m; // truncates
+              const v = a2 * vari[i];
+              vari[i] = v > 65535 ? 65535 : v; // truncates
+            }
           }
         }
       }
     }
     // noise: median absolute residual of sampled still pixels
-    hist.fill(0);
     let c = 0;
-    for (let y = 0; y < h; y += step) {
-      for (let i = y * w, end = i + w; i < end; i += step) {
-        if (prev[i] !== 0 || ignore[i] !== 0) continue;
-        const m = mean[i] * (1 / 256);
-        let r = frame[i] - (m > 255 ? 255 : m < 0 ? 0 : m);
-        if (r < 0) r = -r;
-        let bin = (r * NOISE_BIN_SCALE) | 0;
-        if (bin >= NOISE_BINS) bin = NOISE_BINS - 1;
-        hist[bin]++;
-        c++;
+    if (k !== null) {
+      k.noise(this.#frameOff, o.mean, o.mask, o.ignore, w, h, step, o.out, o.hist, NOISE_BINS);
+      c = out[0];
+    } else {
+      hist.fill(0);
+      for (let y = 0; y < h; y += step) {
+        for (let i = y * w, end = i + w; i < end; i += step) {
+          if (prev[i] !== 0 || ignore[i] !== 0) continue;
+          const m = mean[i] * (1 / 256);
+          let r = frame[i] - (m > 255 ? 255 : m < 0 ? 0 : m);
+          if (r < 0) r = -r;
+          let bin = (r * NOISE_BIN_SCALE) | 0;
+          if (bin >= NOISE_BINS) bin = NOISE_BINS - 1;
+          hist[bin]++;
+          c++;
+        }
       }
     }
     if (c > 0) {

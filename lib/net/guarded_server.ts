@@ -41,9 +41,16 @@ export interface GuardedServeOptions extends ConnectionLimits {
   log?: (line: string) => void;
 }
 
-/** What the handler gets besides the request: the client's own address. */
+/** What the handler gets besides the request: the client's own address, and its connection. */
 export interface GuardedInfo {
   remoteAddr: Deno.NetAddr;
+  /**
+   * How long (ms) the front has been waiting to write to the client, 0 when it is not: a
+   * client that stopped reading leaves a write pending once the kernel's buffers are full.
+   */
+  stalledMs(): number;
+  /** Ends the client's TCP connection at once (and the link to the inner server). */
+  abort(): void;
 }
 
 export type GuardedHandler = (
@@ -109,6 +116,8 @@ interface Link {
   openedAt: number;
   lastActive: number;
   headersDone: boolean;
+  /** When the pending write to the client started (0: none pending). */
+  writingSince: number;
   /** The last bytes of the request so far, to find "\r\n\r\n" across reads. */
   tail: Uint8Array;
   closed: boolean;
@@ -153,8 +162,8 @@ export function serveGuarded(opts: GuardedServeOptions, handler: GuardedHandler)
   const addr = listener.addr as Deno.NetAddr;
   const tls = opts.tls !== undefined;
 
-  /** Inner-link port (the front's end) → the client's address. */
-  const peers = new Map<number, Deno.NetAddr>();
+  /** Inner-link port (the front's end) → the client's link. */
+  const peers = new Map<number, Link>();
   const links = new Set<Link>();
   const perAddress = new Map<string, number>();
   const counts = { accepted: 0, refused: 0, headerTimeouts: 0, idleTimeouts: 0, acceptErrors: 0 };
@@ -173,12 +182,16 @@ export function serveGuarded(opts: GuardedServeOptions, handler: GuardedHandler)
     ...(opts.tls ?? {}),
     onListen() {},
   }, (req, info) => {
-    const remoteAddr = peers.get(info.remoteAddr.port);
-    if (!remoteAddr) {
+    const link = peers.get(info.remoteAddr.port);
+    if (!link) {
       // Someone on this machine connected to the private port directly, around the limits.
       return new Response("Connect to Vigil's own port.", { status: 403 });
     }
-    return handler(req, { remoteAddr });
+    return handler(req, {
+      remoteAddr: link.client.remoteAddr as Deno.NetAddr,
+      stalledMs: () => link.writingSince === 0 ? 0 : Date.now() - link.writingSince,
+      abort: () => release(link),
+    });
   });
   const innerPort = inner.addr.port;
 
@@ -204,7 +217,7 @@ export function serveGuarded(opts: GuardedServeOptions, handler: GuardedHandler)
     }
     if (link.closed) return closeQuietly(upstream);
     link.upstream = upstream;
-    peers.set((upstream.localAddr as Deno.NetAddr).port, link.client.remoteAddr as Deno.NetAddr);
+    peers.set((upstream.localAddr as Deno.NetAddr).port, link);
 
     const up = async () => { // client → server; watches for the end of the first headers
       const buf = new Uint8Array(BUFFER_BYTES);
@@ -230,7 +243,11 @@ export function serveGuarded(opts: GuardedServeOptions, handler: GuardedHandler)
         if (n === null) break;
         link.lastActive = Date.now();
         if (tls) link.headersDone = true;
-        await writeAll(link.client, buf.subarray(0, n));
+        for (let off = 0; off < n;) {
+          link.writingSince = Date.now();
+          off += await link.client.write(buf.subarray(off, n));
+          link.writingSince = 0;
+        }
       }
     };
     const upDone = up().catch(() => release(link));
@@ -264,6 +281,7 @@ export function serveGuarded(opts: GuardedServeOptions, handler: GuardedHandler)
       openedAt: now,
       lastActive: now,
       headersDone: false,
+      writingSince: 0,
       tail: new Uint8Array(0),
       closed: false,
     };

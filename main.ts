@@ -149,9 +149,9 @@ async function startServing(
     dataDir: config.data,
     cameras: config.cameras,
     events: store,
-    maxBytes: config.retention.maxDiskMB * 1024 * 1024,
-    otherBytes: () => store.storedBytes(),
   });
+  // One disk quota over stills and recordings, oldest first (the store enforces it).
+  store.shareQuota(recordings.quotaShare());
   const withRecording = (info: ReturnType<CameraPipeline["info"]>) => {
     const rec = recordings.info(info.id);
     return rec ? { ...info, recording: rec } : info;
@@ -221,8 +221,8 @@ async function startServing(
       await notify.close();
       await server.shutdown();
       await thumbnails.close();
+      await store.close(); // (its retention may still be deleting segments)
       recordings.close();
-      await store.close();
       auth.close();
     })();
   return { url, stop } satisfies Running;

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS recordings (
 );
 CREATE INDEX IF NOT EXISTS recordings_camera_start ON recordings(camera, start);
 CREATE INDEX IF NOT EXISTS recordings_end ON recordings(end);
+CREATE INDEX IF NOT EXISTS recordings_start ON recordings(start);
 `;
 
 function row(r: Record<string, unknown>): Segment {
@@ -46,6 +47,8 @@ function row(r: Record<string, unknown>): Segment {
 export class RecordingIndex {
   readonly #db: DatabaseSync;
   readonly #st: Record<string, StatementSync>;
+  /** SUM(bytes), known until the next change (the stills' quota asks at each frame write). */
+  #total: number | null = null;
 
   /** `dbPath`: `<data>/vigil.db`, or ":memory:" in tests. */
   constructor(dbPath: string) {
@@ -79,6 +82,7 @@ export class RecordingIndex {
   }
 
   add(s: Omit<Segment, "id" | "kept">): void {
+    this.#total = null;
     this.#st.insert.run(s.camera, Math.round(s.start), Math.round(s.end), s.path, s.bytes);
   }
 
@@ -94,10 +98,12 @@ export class RecordingIndex {
   }
 
   remove(id: number): void {
+    this.#total = null;
     this.#st.remove.run(id);
   }
 
   removePath(path: string): void {
+    this.#total = null;
     this.#st.removePath.run(path);
   }
 
@@ -120,7 +126,19 @@ export class RecordingIndex {
   }
 
   totalBytes(): number {
-    return Number(this.#st.bytes.get()!.n);
+    return this.#total ??= Number(this.#st.bytes.get()!.n);
+  }
+
+  /**
+   * The oldest segment (by start) that ended before `before` and, for a camera in `limits`,
+   * ended by its limit.
+   */
+  oldestBefore(before: number, limits: Map<string, number>): Segment | null {
+    const cams = [...limits];
+    const sql = "SELECT * FROM recordings WHERE end < ?" +
+      cams.map(() => " AND (camera <> ? OR end <= ?)").join("") + " ORDER BY start, id LIMIT 1";
+    const r = this.#db.prepare(sql).get(before, ...cams.flat());
+    return r ? row(r) : null;
   }
 
   stats(camera: string): { segments: number; bytes: number } {

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import type { Bus } from "../bus/mod.ts";
-import type { EventRow } from "../store/mod.ts";
+import type { EventRow, QuotaShare } from "../store/mod.ts";
 import { makeClip } from "./clip.ts";
 import type { ClipInfo } from "./clip.ts";
 import { RecordingIndex } from "./index.ts";
@@ -26,6 +26,11 @@ import type { RecordSettings } from "./settings.ts";
 const DAY = 86_400_000;
 /** Two recorded segments closer than this are one span in `/api/recordings`. */
 const SPAN_GAP_MS = 1500;
+/**
+ * Segments this recent are not deleted for the disk quota: an open event (at most
+ * `maxEventMs`, 10 minutes by default) and its pre-capture (at most 5) may need them.
+ */
+const QUOTA_KEEP_MS = 15 * 60_000;
 /** Longest span `/api/recordings` returns (the export limit). */
 export const MAX_EXPORT_MS = 3_600_000;
 
@@ -33,6 +38,8 @@ export const MAX_EXPORT_MS = 3_600_000;
 export interface EventSource {
   getEvent(id: number): EventRow | null;
   listEvents(q: { camera?: string; since?: number; until?: number; limit?: number }): EventRow[];
+  /** The events still being recorded: the disk quota keeps their segments. */
+  openEvents?(): { camera: string; start: number }[];
   /** The store's state: while it is degraded (disk full) recorders wait. */
   health?(): { status: "ok" | "degraded"; message?: string };
 }
@@ -51,13 +58,6 @@ export interface RecordingsOptions {
   ffmpegPath?: string;
   log?: (line: string) => void;
   now?: () => number;
-  /**
-   * Disk quota shared with the motion stills (`retention.maxDiskMB`): while recordings plus
-   * `otherBytes()` exceed it, the oldest segments are deleted (never those of the last
-   * 15 minutes, which open events and their pre-capture may need).
-   */
-  maxBytes?: number;
-  otherBytes?: () => number;
   /** Extra recorder options (tests: shorter delays, a forced path). */
   recorder?: Partial<RecorderOptions>;
 }
@@ -438,34 +438,42 @@ export class Recordings {
         else await this.#delete(seg);
       }
     }
-    await this.#enforceQuota(now);
     await this.#pruneClips(now);
   }
 
-  async #enforceQuota(now: number): Promise<void> {
-    const max = this.#o.maxBytes;
-    if (!max || !Number.isFinite(max)) return;
-    const other = () => this.#o.otherBytes?.() ?? 0;
-    while (this.index.totalBytes() + other() > max) {
-      const batch = this.index.olderThan(now - 15 * 60_000).slice(0, 50);
-      if (!batch.length) break;
-      for (const s of batch) {
-        await this.#delete(s);
-        if (this.index.totalBytes() + other() <= max) return;
-      }
-    }
+  /**
+   * The recordings' part of the disk quota (`retention.maxDiskMB`), which the stills' Store
+   * enforces over both, oldest first (Store.shareQuota()). The oldest segment it may delete is
+   * not one of the last 15 minutes, nor one an open event or its pre-capture overlaps; the
+   * segment being written is not in the index.
+   */
+  quotaShare(): QuotaShare {
+    return {
+      bytes: () => this.index.totalBytes(),
+      oldest: (now) => {
+        const limits = new Map<string, number>();
+        for (const e of this.#o.events.openEvents?.() ?? []) {
+          const limit = e.start - this.settings(e.camera).preCapture * 1000;
+          limits.set(e.camera, Math.min(limits.get(e.camera) ?? Infinity, limit));
+        }
+        const seg = this.index.oldestBefore(now - QUOTA_KEEP_MS, limits);
+        return seg && { start: seg.start, delete: () => this.#delete(seg) };
+      },
+    };
   }
 
-  async #delete(s: Segment): Promise<void> {
+  /** Deletes a segment's file, then its row; false when the file could not be deleted. */
+  async #delete(s: Segment): Promise<boolean> {
     try {
       await Deno.remove(join(this.dataDir, s.path));
     } catch (err) {
       if (!(err instanceof Deno.errors.NotFound)) {
         this.#log(`vigil: recordings: cannot delete ${s.path}: ${(err as Error).message}`);
-        return;
+        return false;
       }
     }
     this.index.remove(s.id);
+    return true;
   }
 
   async #pruneClips(now: number): Promise<void> {

@@ -8,6 +8,7 @@ import { parseFramecrc } from "./probe.ts";
 import { RecordingIndex } from "./index.ts";
 import { Recordings } from "./recordings.ts";
 import { DEFAULT_RECORD_SETTINGS } from "./settings.ts";
+import { Store } from "../store/mod.ts";
 import type { EventRow } from "../store/mod.ts";
 import { ConfigError, loadConfig } from "../config/mod.ts";
 import type { VigilConfig } from "../config/mod.ts";
@@ -224,10 +225,17 @@ Deno.test("RecordingIndex.overlapping() finds the segments of a span, oldest fir
   index.close();
 });
 
-Deno.test("Recordings.enforceRetention(): past the shared disk quota the oldest segments go first, the last 15 minutes stay", async () => {
+/** Retention as main.ts runs it every minute. */
+async function runRetention(store: Store, r: Recordings, now: number): Promise<void> {
+  await store.enforceRetention(now);
+  await r.enforceRetention(now);
+}
+
+Deno.test("disk quota: stills and recordings together, strictly oldest first; never the last 15 minutes or an open event's segments", async () => {
   const dir = await Deno.makeTempDir();
-  const now = Date.UTC(2026, 11, 1, 12);
-  let stills = 500;
+  const now = Date.now();
+  const min = 60_000;
+  const store = Store.open(dir, { maxBytes: 1000, log: () => {} });
   const r = await Recordings.open({
     dataDir: dir,
     cameras: [{
@@ -235,27 +243,69 @@ Deno.test("Recordings.enforceRetention(): past the shared disk quota the oldest 
       source: "demo",
       record: { ...DEFAULT_RECORD_SETTINGS, mode: "continuous" },
     }],
-    events: { getEvent: () => null, listEvents: () => [] },
+    events: store,
     now: () => now,
     log: () => {},
-    maxBytes: 1000,
-    otherBytes: () => stills,
   });
+  store.shareQuota(r.quotaShare()); // as main.ts does
+  const still = (start: number, open = false) => {
+    const id = store.startEvent("c", start);
+    store.addFrame(id, "c", start, new Uint8Array(200).fill(0xff), [[0, 0, 1, 1]], 1);
+    if (!open) store.endEvent(id, start);
+    return id;
+  };
+  const segment = async (start: number, bytes = 200) => {
+    const path = `recordings/c/d/${start}.mp4`;
+    await Deno.mkdir(join(dir, "recordings/c/d"), { recursive: true });
+    await Deno.writeFile(join(dir, path), new Uint8Array(bytes));
+    r.index.add({ camera: "c", start, end: start + 4000, path, bytes });
+  };
+  // What is left, oldest first: "s-60" a segment that started 60 min ago, "e-55" an event.
+  const left = () =>
+    [
+      ...r.index.all().map((s) => ({ t: s.start, name: `s${Math.round((s.start - now) / min)}` })),
+      ...store.listEvents({ limit: 100 }).map((e) => ({
+        t: e.start,
+        name: `e${Math.round((e.start - now) / min)}${e.end === null ? "(open)" : ""}`,
+      })),
+    ].sort((a, b) => a.t - b.t).map((x) => x.name);
   try {
-    for (const ago of [60, 50, 40, 5, 1]) {
-      const start = now - ago * 60_000;
-      const path = `recordings/c/d/${start}.mp4`;
-      await Deno.mkdir(join(dir, "recordings/c/d"), { recursive: true });
-      await Deno.writeFile(join(dir, path), new Uint8Array(200));
-      r.index.add({ camera: "c", start, end: start + 4000, path, bytes: 200 });
+    // 4 events × 200 B (one open since 20 min) = 800 B of stills, written under the quota
+    for (const ago of [55, 45, 35]) still(now - ago * min);
+    const open = still(now - 20 * min, true);
+    await store.flush();
+    // 5 segments × 200 B: one overlaps the open event's pre-capture, one is recent
+    for (const ago of [60, 50, 40, 5]) await segment(now - ago * min);
+    await segment(now - 20 * min - 2000);
+    assert.deepEqual(left(), [
+      "s-60",
+      "e-55",
+      "s-50",
+      "e-45",
+      "s-40",
+      "e-35",
+      "s-20",
+      "e-20(open)",
+      "s-5",
+    ]);
+    await runRetention(store, r, now); // 1800 B > 1000 B: the 4 oldest go, whatever their kind
+    assert.deepEqual(left(), ["s-40", "e-35", "s-20", "e-20(open)", "s-5"]);
+    assert.equal(store.storedBytes() + r.index.totalBytes(), 1000);
+    for (const ago of [60, 50]) {
+      await assert.rejects(Deno.stat(join(dir, `recordings/c/d/${now - ago * min}.mp4`)));
     }
-    await r.enforceRetention(now); // 1000 recorded + 500 stills > 1000: the 3 oldest go
-    assert.deepEqual(r.index.all().map((s) => (now - s.start) / 60_000), [5, 1]);
-    stills = 2000;
-    await r.enforceRetention(now); // nothing older than 15 min is left to delete
-    assert.equal(r.index.all().length, 2);
+    // A still written past the quota (recordings counted) deletes the oldest deletable: s-40
+    still(now - 1 * min);
+    await store.flush(); // (waits for the retention the write started)
+    assert.deepEqual(left(), ["e-35", "s-20", "e-20(open)", "s-5", "e-1"]);
+    // Far past the quota: all that may go goes, the open event, its segment and recent ones stay
+    await segment(now - 1 * min, 1000);
+    await runRetention(store, r, now);
+    assert.deepEqual(left(), ["s-20", "e-20(open)", "s-5", "s-1"]);
+    store.endEvent(open, now);
   } finally {
     await r.stop();
+    await store.close();
     r.close();
     await Deno.remove(dir, { recursive: true });
   }

@@ -6,7 +6,14 @@
  * closed event's small `thumb.jpg` (ffmpeg) next to its frames.
  */
 export { isDiskFull, RESERVE_FILES, Store, StoreError } from "./store.ts";
-export type { EventRow, FrameRow, HistogramBucket, StorageHealth, StoreOptions } from "./store.ts";
+export type {
+  EventRow,
+  FrameRow,
+  HistogramBucket,
+  QuotaShare,
+  StorageHealth,
+  StoreOptions,
+} from "./store.ts";
 export { assertCameraId, CAMERA_ID, FRAME_PATH, frameUrl } from "./paths.ts";
 export {
   THUMB_PATH,

@@ -45,7 +45,10 @@ export interface HistogramBucket {
 export interface StoreOptions {
   /** Closed events that ended longer ago than this are deleted by enforceRetention(). Default: keep. */
   maxAgeMs?: number;
-  /** Past this many bytes of stored JPEGs, the oldest closed events are deleted. Default: no limit. */
+  /**
+   * Past this many bytes of stored JPEGs (plus the files of shareQuota()), the oldest closed
+   * events (and those files) are deleted. Default: no limit.
+   */
   maxBytes?: number;
   /** Recent JPEGs kept in memory for `/frames/…`. Default 64. */
   cacheFrames?: number;
@@ -67,6 +70,17 @@ export interface StoreOptions {
   minFreeBytes?: number;
   /** Free bytes of the data folder's file system (tests replace it). Default: statfs. */
   freeBytes?: (dir: string) => number;
+}
+
+/**
+ * Files other than the stills that `maxBytes` counts too (the recordings): the quota deletes
+ * whichever is older, their oldest or the oldest closed event (`Store.shareQuota()`).
+ */
+export interface QuotaShare {
+  /** Their bytes on disk. */
+  bytes(): number;
+  /** The oldest one the quota may delete at `now`: its start (epoch ms) and how to delete it. */
+  oldest(now: number): { start: number; delete(): Promise<boolean> } | null;
 }
 
 /** What `/api/health` says about storage. */
@@ -124,6 +138,7 @@ interface PendingWrite {
 
 interface OpenEvent {
   camera: string;
+  start: number;
   dir: string;
   /** Stored frame file names of this event, to keep names unique when timestamps repeat. */
   names: Set<string>;
@@ -240,6 +255,7 @@ export class Store {
   #bytes = 0;
   #watch: ReturnType<typeof setInterval> | undefined;
   #side: Promise<void> | null = null;
+  #share: QuotaShare | null = null;
 
   private constructor(dataDir: string, opts: StoreOptions) {
     this.dataDir = dataDir;
@@ -458,7 +474,7 @@ export class Store {
     const start = checkTime("ts", ts);
     const id = this.#nextId++;
     const dir = eventDir(camera, start, id);
-    this.#open.set(id, { camera, dir, names: new Set() });
+    this.#open.set(id, { camera, start, dir, names: new Set() });
     try {
       this.#st.insertEvent.run(id, camera, start, null, dir);
     } catch (err) {
@@ -475,7 +491,12 @@ export class Store {
     if (!row) return null;
     const names = new Set<string>();
     for (const f of this.#st.sameTs.all(eventId)) names.add(String(f.file));
-    const ev = { camera: String(row.camera), dir: String(row.dir), names };
+    const ev = {
+      camera: String(row.camera),
+      start: Number(row.start),
+      dir: String(row.dir),
+      names,
+    };
     if (row.end === null) this.#open.set(eventId, ev);
     return ev;
   }
@@ -713,6 +734,24 @@ export class Store {
     while (this.#cache.size > max) this.#cache.delete(this.#cache.keys().next().value!);
   }
 
+  /** The events still being recorded (their camera and start). */
+  openEvents(): { camera: string; start: number }[] {
+    return [...this.#open.values()].map((e) => ({ camera: e.camera, start: e.start }));
+  }
+
+  /**
+   * Counts `other` (the recordings) in `maxBytes` from now on: past it, retention deletes
+   * whichever is older, the oldest closed event or `other`'s oldest, until under the quota.
+   */
+  shareQuota(other: QuotaShare | null): void {
+    this.#share = other;
+  }
+
+  /** Stills plus the files sharing the quota, as of the last write. */
+  #quotaBytes(): number {
+    return this.#bytes + (this.#share?.bytes() ?? 0);
+  }
+
   /** Bytes of JPEGs stored on disk (as recorded in the index). */
   storedBytes(): number {
     let orphaned = 0;
@@ -739,7 +778,8 @@ export class Store {
 
   /**
    * Deletes closed events older than maxAgeMs, then the oldest closed events while the stored
-   * JPEGs exceed maxBytes (files first, then rows, so it works on a full disk). Open events are
+   * JPEGs (plus the files of shareQuota(), deleted with them oldest first) exceed maxBytes
+   * (files first, then rows, so it works on a full disk). Open events are
    * never deleted. Returns the number of events deleted. A call made while one is running waits
    * for that one. Also runs by itself when a write finds the quota exceeded or the disk full.
    */
@@ -764,27 +804,36 @@ export class Store {
       }
     }
     if (Number.isFinite(this.#opts.maxBytes)) {
-      deleted += await this.#deleteOldest(() => this.storedBytes() > this.#opts.maxBytes);
+      const over = () => this.storedBytes() + (this.#share?.bytes() ?? 0) > this.#opts.maxBytes;
+      deleted += await this.#deleteOldest(over, t);
     }
     this.#bytes = this.storedBytes();
     if (deleted > 0) this.#checkpoint();
     return deleted;
   }
 
-  /** Deletes the oldest closed events while `more()` holds; returns how many. */
-  async #deleteOldest(more: () => boolean): Promise<number> {
+  /**
+   * Deletes the oldest closed events while `more()` holds; returns how many. Given `now`, the
+   * files of shareQuota() take part: whichever is older, its oldest or the event, goes first.
+   */
+  async #deleteOldest(more: () => boolean, now?: number): Promise<number> {
     let deleted = 0;
     let after: [number, number] = [-1, -1];
+    let rows: ReturnType<StatementSync["all"]> = [];
     while (!this.#closed && more()) {
-      const rows = this.#st.closedAfter.all(after[0], after[1]);
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        after = [Number(row.start), Number(row.id)];
-        if (this.#orphans.has(Number(row.id))) continue;
-        await this.#deleteEvent(Number(row.id), String(row.dir), Number(row.bytes));
-        deleted++;
-        if (this.#closed || !more()) break;
+      if (rows.length === 0) rows = this.#st.closedAfter.all(after[0], after[1]);
+      const row = rows[0];
+      const other = now === undefined ? null : this.#share?.oldest(now) ?? null;
+      if (other && (!row || other.start < Number(row.start))) {
+        if (!(await other.delete())) break;
+        continue;
       }
+      if (!row) break;
+      rows.shift();
+      after = [Number(row.start), Number(row.id)];
+      if (this.#orphans.has(Number(row.id))) continue;
+      await this.#deleteEvent(Number(row.id), String(row.dir), Number(row.bytes));
+      deleted++;
     }
     return deleted;
   }
@@ -910,7 +959,7 @@ export class Store {
     }
     this.#bytes += job.jpeg.length;
     // The quota holds at each write, not only when the timer runs retention.
-    if (this.#bytes > this.#opts.maxBytes && !this.#closed) this.#quotaRetention();
+    if (this.#quotaBytes() > this.#opts.maxBytes && !this.#closed) this.#quotaRetention();
     if (this.#failures > 0) {
       this.#opts.log(`vigil: frame storage works again (${this.#failures} frames were lost)`);
       this.#failures = 0;
@@ -1055,7 +1104,7 @@ export class Store {
   #quotaRetention(): void {
     if (this.#retention) {
       this.#retention.finally(() => {
-        if (this.#bytes > this.#opts.maxBytes && !this.#closed) this.#quotaRetention();
+        if (this.#quotaBytes() > this.#opts.maxBytes && !this.#closed) this.#quotaRetention();
       }).catch(() => {});
       return;
     }

@@ -158,6 +158,7 @@ Deno.test({
         ["admin-sessions", admin, `${one.url}/admin/sessions`, 200],
         ["admin-clients", admin, `${one.url}/admin/clients`, 200],
         ["admin-audit", admin, `${one.url}/admin/audit`, 200],
+        ["admin-notifications", admin, `${one.url}/admin/notifications`, 200],
         ["forbidden", viewer, `${one.url}/admin/users`, 403],
         ["not-found", admin, `${one.url}/no/such/page`, 404],
       ];

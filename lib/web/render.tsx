@@ -38,9 +38,9 @@ function inlineScript(needsBoot: boolean): string {
 }
 
 /**
- * Renders a full HTML page around `body`: doctype, viewport meta, the stylesheet, the header
- * (Live, History, Alarm, Admin for admins, and a logout form), and — only when the page holds
- * islands — one `<script type="module" nonce>` that hydrates them.
+ * Renders a full HTML page around `body` through the one shell (lib/web/layout.tsx): doctype,
+ * viewport meta, the stylesheet, the header, and — only when the page holds islands or times —
+ * one `<script type="module" nonce>` that hydrates them and shows times in the browser's zone.
  */
 export function renderPage<E extends AppEnv>(
   c: Context<E>,

@@ -6,8 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-// deno-lint-ignore no-import-prefix
-import { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
+import { launchChromium, type Page } from "./helpers/browser.ts";
 import { startVigil } from "./helpers/server.ts";
 import { freePort, startBroker } from "./helpers/mosquitto.ts";
 import { waitFor } from "./helpers/wait.ts";
@@ -17,20 +16,6 @@ const SIZES = [["phone", { width: 390, height: 844 }], ["desktop", {
   width: 1366,
   height: 800,
 }]] as const;
-
-async function launch(): Promise<Browser> {
-  return await chromium.launch({
-    executablePath: Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-}
 
 function watchErrors(page: Page): string[] {
   const errors: string[] = [];
@@ -63,7 +48,7 @@ Deno.test({
       }),
     );
     const vigil = await startVigil({ source: null, args: ["--config", config] });
-    const browser = await launch();
+    const browser = await launchChromium();
     try {
       const context = await browser.newContext({ viewport: SIZES[1][1] });
       await context.grantPermissions(["notifications"], { origin: vigil.url });

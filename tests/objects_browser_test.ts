@@ -5,27 +5,11 @@
  * $VIGIL_SHOTS (default /tmp/vigil-shots/objects).
  */
 import assert from "node:assert/strict";
-// A test-only package: kept out of deno.json's imports and deno.lock (see tests/lockfile_test.ts)
-// deno-lint-ignore no-import-prefix
-import { type Browser, chromium } from "npm:playwright-core@1.65.1";
+import { launchChromium } from "./helpers/browser.ts";
 import { login, startVigil } from "./helpers/server.ts";
 
 const SHOTS = Deno.env.get("VIGIL_SHOTS") ?? "/tmp/vigil-shots/objects";
 const VTEST = new URL("../../shared/data/vtest.avi", import.meta.url);
-
-async function launch(): Promise<Browser> {
-  return await chromium.launch({
-    executablePath: Deno.env.get("CHROMIUM") ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
-}
 
 /** A server whose only camera rings for people only. */
 async function serve(source: string) {
@@ -54,7 +38,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     await Deno.mkdir(SHOTS, { recursive: true });
-    const browser = await launch();
+    const browser = await launchChromium();
     try {
       for (const [source, rings] of [["demo", false], [VTEST.pathname, true]] as const) {
         const { vigil, close } = await serve(source);

@@ -7,25 +7,13 @@
  * 390×844, go to $VIGIL_SCREENSHOTS/viewer (default /tmp/vigil-shots/viewer).
  */
 import assert from "node:assert/strict";
-import { launchChromium, type Page, watchErrors } from "./helpers/browser.ts";
+import { DESKTOP, launchChromium, PHONE, screenshots, watchErrors } from "./helpers/browser.ts";
 import { makeFixture, makeJpeg } from "./browser_fixtures.ts";
 import * as ws from "../routes/ws.ts";
 import * as staticFiles from "../routes/static.ts";
 import { buildIslands } from "../lib/web/build.ts";
 
 const SHOTS = `${Deno.env.get("VIGIL_SCREENSHOTS") ?? "/tmp/vigil-shots"}/viewer`;
-const DESKTOP = { width: 1366, height: 800 };
-const PHONE = { width: 390, height: 844 };
-
-async function shot(page: Page, name: string): Promise<void> {
-  await Deno.mkdir(SHOTS, { recursive: true });
-  for (const [label, size] of [["desktop", DESKTOP], ["phone", PHONE]] as const) {
-    await page.setViewportSize(size);
-    await page.waitForTimeout(200);
-    await page.screenshot({ path: `${SHOTS}/${name}-${label}.png`, fullPage: true });
-  }
-  await page.setViewportSize(DESKTOP);
-}
 
 const CAMERAS = [
   { id: "front", name: "Front door", width: 320, height: 240 },
@@ -142,7 +130,7 @@ Deno.test({
           await yard.locator('[data-testid="tile-last-motion"]').textContent() ?? "",
           /Motion \d\d:\d\d:\d\d/,
         );
-        await shot(page, "grid");
+        await screenshots(page, SHOTS, "grid");
         fx.ctx.bus.publish({
           type: "event",
           phase: "end",
@@ -196,7 +184,7 @@ Deno.test({
             document.querySelector('[data-testid="online"]')?.textContent === "Connected"
           );
           assert.match(await page.textContent('[data-testid="camera-state"]') ?? "", /running/);
-          await shot(page, "single");
+          await screenshots(page, SHOTS, "single");
         },
       );
 

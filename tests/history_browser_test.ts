@@ -4,7 +4,7 @@
  * screenshotted at desktop and phone sizes to $VIGIL_SHOTS (default /tmp/vigil-shots/history).
  */
 import assert from "node:assert/strict";
-import { launchChromium, type Page, watchErrors } from "./helpers/browser.ts";
+import { DESKTOP, launchChromium, screenshots, watchErrors } from "./helpers/browser.ts";
 import { makeFixture } from "./browser_fixtures.ts";
 import { demoFrame, storeDemoEvent } from "./history_fixtures.ts";
 import * as staticFiles from "../routes/static.ts";
@@ -14,8 +14,6 @@ import { serverZone } from "../lib/web/mod.ts";
 import { Thumbnails } from "../lib/store/mod.ts";
 
 const SHOTS = Deno.env.get("VIGIL_SHOTS") ?? "/tmp/vigil-shots/history";
-const DESKTOP = { width: 1366, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const ZONE = serverZone() === "Asia/Tokyo" ? "America/New_York" : "Asia/Tokyo";
 
 /** `YYYY-MM-DD HH:MM:SS` of `ts` in `zone`, as components/format.ts writes local times. */
@@ -30,16 +28,6 @@ function inZone(ts: number, zone: string): string {
     second: "2-digit",
     hourCycle: "h23",
   }).format(ts);
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await Deno.mkdir(SHOTS, { recursive: true });
-  for (const [label, size] of [["desktop", DESKTOP], ["phone", PHONE]] as const) {
-    await page.setViewportSize(size);
-    await page.waitForTimeout(200);
-    await page.screenshot({ path: `${SHOTS}/${name}-${label}.png`, fullPage: true });
-  }
-  await page.setViewportSize(DESKTOP);
 }
 
 Deno.test({
@@ -114,7 +102,7 @@ Deno.test({
       // the filter form carries the browser's zone
       assert.equal(await page.locator('input[name="tz"]').inputValue(), ZONE);
       await page.waitForFunction(() => document.querySelector(".timeline .uplot") !== null);
-      await shot(page, "history");
+      await screenshots(page, SHOTS, "history");
 
       // the viewer's day: pick the day (in the browser's zone) of an event of yesterday or so
       const pick = fx.ctx.store.getEvent(ids[25])!;
@@ -135,7 +123,7 @@ Deno.test({
         .map((e) => inZone(e.start, ZONE));
       assert.deepEqual(listed, expected, "exactly the events of that day in the viewer's zone");
       assert.match(await page.locator(".zone-note").textContent() ?? "", new RegExp(ZONE));
-      await shot(page, "history-day");
+      await screenshots(page, SHOTS, "history-day");
 
       // the event page: summary and frame times in the viewer's zone
       await page.goto(`${url}/history/${latest.id}`);
@@ -158,7 +146,7 @@ Deno.test({
         await page.locator(".event-summary .score").getAttribute("title") ?? "",
         /watched picture/,
       );
-      await shot(page, "event");
+      await screenshots(page, SHOTS, "event");
       assert.deepEqual(errors, []);
       await context.close();
     } finally {

@@ -38,3 +38,18 @@ export function watchErrors(page: Page, expected?: RegExp): string[] {
   });
   return errors;
 }
+
+/** The two sizes every page is looked at in. */
+export const DESKTOP = { width: 1366, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+/** Full-page screenshots of `page` at desktop and phone size into `dir`; leaves it at desktop. */
+export async function screenshots(page: Page, dir: string, name: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  for (const [label, size] of [["desktop", DESKTOP], ["phone", PHONE]] as const) {
+    await page.setViewportSize(size);
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: `${dir}/${name}-${label}.png`, fullPage: true });
+  }
+  await page.setViewportSize(DESKTOP);
+}

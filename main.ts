@@ -140,7 +140,10 @@ async function startServing(
   const bus = new Bus();
   const thumbnails = new Thumbnails(store);
   thumbnails.watch(bus);
-  const objects = startObjects(config);
+  // Labels wait, like recordings, while the store says the disk is full.
+  const objects = startObjects(config, {
+    holdWrites: () => store.health().status === "degraded",
+  });
   const pipelines = config.cameras.map((cam, i) =>
     new CameraPipeline(cam, { bus, recorder: store, capture: captures[i], objects })
   );

@@ -68,6 +68,12 @@ export class LabelStore {
     return new LabelStore(new DatabaseSync(path), log);
   }
 
+  /**
+   * While this says so (the event store's disk is full), classified frames are not written:
+   * their frames are not stored either, and the room freed for logins and events stays free.
+   */
+  holdWhile: () => boolean = () => false;
+
   /** Records a classified frame of an event: its objects, its labels, maybe the event's picture. */
   record(
     eventId: number,
@@ -116,6 +122,7 @@ export class LabelStore {
   }
 
   #write(fn: () => void): void {
+    if (this.holdWhile()) return;
     try {
       this.#db.exec("BEGIN");
       try {

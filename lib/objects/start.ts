@@ -11,7 +11,7 @@ import { ObjectService } from "./service.ts";
  */
 export function startObjects(
   config: VigilConfig,
-  opts: { log?: (line: string) => void; workerUrl?: URL } = {},
+  opts: { log?: (line: string) => void; workerUrl?: URL; holdWrites?: () => boolean } = {},
 ): ObjectService {
   const log = opts.log ?? console.log;
   const classifier = config.cameras.some((c) => c.objects?.enabled)
@@ -30,6 +30,7 @@ export function startObjects(
   let store: LabelStore | null = null;
   try {
     store = LabelStore.open(config.data, log);
+    if (opts.holdWrites) store.holdWhile = opts.holdWrites;
   } catch (err) {
     log(`vigil: object labels will not be stored: ${(err as Error).message}`);
   }

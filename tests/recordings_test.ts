@@ -177,7 +177,10 @@ Deno.test("[e2e] demo scene (libx264): event clip from preCapture to postCapture
     )).json();
     assert.equal(spans.length, 1, JSON.stringify(spans));
     assert.equal(spans[0].camera, "cam1");
-    assert.ok(spans[0].start <= got.clipStart + 1 && spans[0].end >= got.clipEnd - 1);
+    assert.ok(
+      spans[0].start <= got.clipStart + 1 && spans[0].end >= got.clipEnd - 1,
+      `span ${spans[0].start}..${spans[0].end} vs clip ${got.clipStart}..${got.clipEnd}`,
+    );
     const exp = await fetch(`${v.url}${spans[0].url}`, { headers: { cookie } });
     assert.equal(exp.status, 200);
     assert.match(

@@ -11,7 +11,8 @@ import type { User } from "../lib/auth/mod.ts";
 import { Bus } from "../lib/bus/mod.ts";
 import { Store } from "../lib/store/mod.ts";
 import { ClientRegistry } from "../lib/clients/mod.ts";
-import type { VigilConfig } from "../lib/config/mod.ts";
+import { startupOptions } from "../lib/config/mod.ts";
+import type { StartupOptions, VigilConfig } from "../lib/config/mod.ts";
 import * as viewer from "../routes/index.tsx";
 import * as history from "../routes/history.tsx";
 import * as alarm from "../routes/alarm.tsx";
@@ -68,6 +69,9 @@ export async function makeFixture(opts: {
     data: dataDir,
     cameras: [],
     retention: { maxAgeDays: 30, maxDiskMB: 1000 },
+    file: {},
+    overrides: [],
+    startup: startupOptions(["--data", dataDir], {}) as StartupOptions,
   } as VigilConfig;
   const ctx: AppContext = {
     config,

@@ -11,7 +11,8 @@ import { createApp } from "../app.ts";
 import { Auth, type KdfGate, type KdfParams, type ThrottleOptions } from "../lib/auth/mod.ts";
 import { Bus } from "../lib/bus/mod.ts";
 import { ClientRegistry } from "../lib/clients/mod.ts";
-import type { VigilConfig } from "../lib/config/mod.ts";
+import { startupOptions } from "../lib/config/mod.ts";
+import type { StartupOptions, VigilConfig } from "../lib/config/mod.ts";
 import type { AppContext, AppEnv, CameraInfo } from "../lib/context.ts";
 import { Store } from "../lib/store/mod.ts";
 import { rawGet } from "./api_fixture.ts";
@@ -117,6 +118,9 @@ export async function makeTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
       cameras: [],
       retention: { maxAgeDays: 30, maxDiskMB: 100 },
       allowedHosts: [new URL(ORIGIN).hostname],
+      file: {},
+      overrides: [],
+      startup: startupOptions(["--data", dataDir], {}) as StartupOptions,
     } as VigilConfig,
     bus: new Bus(),
     store,

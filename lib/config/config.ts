@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { detectorSettingsFromConfig } from "../motion/mod.ts";
 import { CAMERA_ID } from "../protocol.ts";
@@ -56,11 +57,26 @@ export interface VigilConfig {
   objectModel?: string;
   /** `mqtt`, `webhooks` and `notify` (lib/config/notify.ts); absent: none, default rules. */
   notifications?: NotifySettings;
+  /** The config file's JSON as given (before flags and defaults): what GET /api/config shows. */
+  file: Record<string, unknown>;
+  /** The flags and environment variables, kept to resolve a changed file again. */
+  startup: StartupOptions;
+  /** File settings that a flag or variable overrides. */
+  overrides: Override[];
 }
 
 /** A bad flag, environment variable or config file: the message says what to fix. */
 export class ConfigError extends Error {
   override name = "ConfigError";
+  /**
+   * The bad key's path in the config file, e.g. `["cameras", 0, "detector", "minArea"]`
+   * (empty for the whole file; undefined when it is not the file's fault: a flag, a variable).
+   */
+  path?: (string | number)[];
+  constructor(message: string, path?: (string | number)[]) {
+    super(message);
+    this.path = path;
+  }
 }
 
 export const USAGE = `Usage: deno task start [-- FLAGS]
@@ -143,6 +159,35 @@ const realDeps: LoadDeps = {
 };
 
 /**
+ * What the command line and the environment decide, once, at start: they win over the file,
+ * and a settings change (PUT /api/config) is resolved against them again.
+ */
+export interface StartupOptions {
+  port?: string;
+  host?: string;
+  data?: string;
+  /** One camera from --source / VIGIL_SOURCE replaces the file's cameras. */
+  source?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** The file settings are read from and written to: --config, else DATA/vigil.json. */
+  configPath: string;
+  /** True when --config / VIGIL_CONFIG named the file (it must exist then). */
+  configGiven: boolean;
+  connections: ConnectionLimits;
+  /** The fallback camera's source when neither the flags nor the file name one. */
+  defaultSource: string;
+}
+
+/** A setting of the file that a flag or an environment variable overrides. */
+export interface Override {
+  /** The file's key, e.g. "port" or "cameras". */
+  path: string;
+  /** What overrides it, e.g. "--port" or "VIGIL_SOURCE". */
+  by: string;
+}
+
+/**
  * Builds the configuration from command-line flags, then environment variables, then the
  * config file, then defaults (first found wins). Returns `"help"` for `--help`.
  * Throws ConfigError with a message for the user.
@@ -152,6 +197,20 @@ export function loadConfig(
   env: Record<string, string | undefined>,
   deps: LoadDeps = realDeps,
 ): VigilConfig | "help" {
+  const startup = startupOptions(args, env, deps);
+  if (startup === "help") return "help";
+  const file = startup.configGiven || deps.exists(startup.configPath)
+    ? readConfigFile(startup.configPath, deps)
+    : {};
+  return resolveConfig(file, startup);
+}
+
+/** The flags and environment variables (the first of the two found wins). */
+export function startupOptions(
+  args: string[],
+  env: Record<string, string | undefined>,
+  deps: LoadDeps = realDeps,
+): StartupOptions | "help" {
   // `deno task start -- --port 1` hands the "--" on; it only separates Deno's flags from ours.
   if (args[0] === "--") args = args.slice(1);
   let flags;
@@ -175,22 +234,53 @@ export function loadConfig(
     throw new ConfigError(`${(err as Error).message}\n\n${USAGE}`);
   }
   if (flags.help) return "help";
+  const given = flags.config ?? env.VIGIL_CONFIG;
+  const data = flags.data ?? env.VIGIL_DATA;
+  return {
+    port: flags.port ?? env.PORT,
+    host: flags.host ?? env.HOST,
+    data,
+    source: flags.source ?? env.VIGIL_SOURCE,
+    tlsCert: flags["tls-cert"] ?? env.VIGIL_TLS_CERT,
+    tlsKey: flags["tls-key"] ?? env.VIGIL_TLS_KEY,
+    configPath: given ?? join(data ?? "./frames", "vigil.json"),
+    configGiven: given !== undefined,
+    connections: parseConnectionLimits(env),
+    defaultSource: deps.exists("/dev/video0") ? "/dev/video0" : "demo",
+  };
+}
 
-  const configPath = flags.config ?? env.VIGIL_CONFIG;
-  const file = configPath ? readConfigFile(configPath, deps) : {};
+/** The file's keys that a flag (or its environment variable) replaces. */
+const OVERRIDDEN_BY: [path: string, key: keyof StartupOptions, by: string][] = [
+  ["port", "port", "--port / PORT"],
+  ["host", "host", "--host / HOST"],
+  ["data", "data", "--data / VIGIL_DATA"],
+  ["cameras", "source", "--source / VIGIL_SOURCE"],
+  ["tlsCert", "tlsCert", "--tls-cert / VIGIL_TLS_CERT"],
+  ["tlsKey", "tlsKey", "--tls-key / VIGIL_TLS_KEY"],
+];
 
-  const port = parsePort(flags.port ?? env.PORT ?? file.port ?? 8000);
+/**
+ * The effective configuration from a config file's JSON (already parsed) and the start-up
+ * options, which win. Throws ConfigError naming the bad key (and its `path`).
+ * A settings change (PUT /api/config) goes through here too.
+ */
+export function resolveConfig(json: unknown, startup: StartupOptions): VigilConfig {
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new ConfigError("the configuration must be a JSON object", []);
+  }
+  checkKeys(json as Json, FILE_KEYS, "");
+  const file = json as Json;
+  const port = parsePort(startup.port ?? file.port ?? 8000);
   // The file's values are checked even when a flag overrides them: a broken file is an error.
   const fileHost = fileString(file.host, "host");
   const fileData = fileString(file.data, "data");
-  const host = flags.host ?? env.HOST ?? fileHost ?? "0.0.0.0";
+  const host = startup.host ?? fileHost ?? "0.0.0.0";
   if (host === "") throw new ConfigError("--host must be an address such as 0.0.0.0, not empty");
-  const data = flags.data ?? env.VIGIL_DATA ?? fileData ?? "./frames";
+  const data = startup.data ?? fileData ?? "./frames";
   if (data === "") throw new ConfigError("--data must be a folder, not empty");
-  const tlsCert = flags["tls-cert"] ?? env.VIGIL_TLS_CERT ??
-    optionalString(file.tlsCert, "tlsCert");
-  const tlsKey = flags["tls-key"] ?? env.VIGIL_TLS_KEY ??
-    optionalString(file.tlsKey, "tlsKey");
+  const tlsCert = startup.tlsCert ?? optionalString(file.tlsCert, "tlsCert");
+  const tlsKey = startup.tlsKey ?? optionalString(file.tlsKey, "tlsKey");
 
   if (
     file.cameras !== undefined && (!Array.isArray(file.cameras) || file.cameras.length === 0)
@@ -198,9 +288,10 @@ export function loadConfig(
     throw new ConfigError(
       'cameras must be a non-empty list, e.g. [{"id": "door", "source": "demo"}] ' +
         "(leave it out for one camera from --source)",
+      ["cameras"],
     );
   }
-  const source = flags.source ?? env.VIGIL_SOURCE;
+  const source = startup.source;
   let cameras: CameraConfig[];
   if (source !== undefined) {
     // A source on the command line replaces the file's cameras with one camera,
@@ -215,22 +306,21 @@ export function loadConfig(
   } else if (file.cameras !== undefined) {
     cameras = file.cameras.map((raw: unknown, i: number) => parseCamera(raw, file, i));
   } else {
-    const fallback = deps.exists("/dev/video0") ? "/dev/video0" : "demo";
     cameras = [
-      parseCamera({ id: "cam1", name: "Camera", source: fallback }, file, 0),
+      parseCamera({ id: "cam1", name: "Camera", source: startup.defaultSource }, file, 0),
     ];
   }
   const ids = new Set<string>();
-  for (const cam of cameras) {
+  cameras.forEach((cam, i) => {
     if (ids.has(cam.id)) {
-      throw new ConfigError(`camera id "${cam.id}" is used twice`);
+      throw new ConfigError(`camera id "${cam.id}" is used twice`, ["cameras", i, "id"]);
     }
     ids.add(cam.id);
-  }
+  });
 
   const retention = file.retention ?? {};
   if (typeof retention !== "object" || retention === null || Array.isArray(retention)) {
-    throw new ConfigError('retention must be an object like {"maxAgeDays": 30}');
+    throw new ConfigError('retention must be an object like {"maxAgeDays": 30}', ["retention"]);
   }
   checkKeys(retention, RETENTION_KEYS, "retention.");
   return {
@@ -251,9 +341,13 @@ export function loadConfig(
       ),
     },
     allowedHosts: parseAllowedHosts(file.allowedHosts),
-    connections: parseConnectionLimits(env),
+    connections: startup.connections,
     objectModel: parseObjectsConfig(file, undefined, "").model,
     notifications: notifySettings(file, cameras),
+    file: structuredClone(file),
+    startup,
+    overrides: OVERRIDDEN_BY.filter(([, key]) => startup[key] !== undefined)
+      .map(([path, , by]) => ({ path, by })),
   };
 }
 
@@ -275,6 +369,7 @@ function checkKeys(obj: Record<string, unknown>, known: string[], prefix: string
     throw new ConfigError(
       `unknown setting "${prefix}${key.slice(0, 60)}" in the config file` +
         (near ? ` (did you mean "${prefix}${near}"?)` : ` (known: ${known.join(", ")})`),
+      [...prefix.split(".").filter(Boolean), key],
     );
   }
 }
@@ -361,7 +456,6 @@ function readConfigFile(path: string, deps: LoadDeps): Json {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new ConfigError(`Config file ${path} must hold a JSON object`);
   }
-  checkKeys(json, FILE_KEYS, "");
   return json;
 }
 

@@ -13,7 +13,7 @@ function deps(
       }
       return files[path];
     },
-    exists: (path) => devices.includes(path),
+    exists: (path) => path in files || devices.includes(path),
   };
 }
 
@@ -243,4 +243,30 @@ Deno.test("loadConfig() reads objects at the top level, merged with each camera'
     { cameras: [{ id: "a", source: "demo", objects: { enable: true } }] },
     /unknown key "enable"/,
   );
+});
+
+Deno.test("loadConfig() reads DATA/vigil.json without --config and names what the flags override", () => {
+  const file = JSON.stringify({ port: 9000, retention: { maxAgeDays: 7 } });
+  const config = load(["--data", "/d", "--port", "8100"], {}, deps({ "/d/vigil.json": file }));
+  assert.equal(config.startup.configPath, "/d/vigil.json");
+  assert.equal(config.startup.configGiven, false);
+  assert.equal(config.port, 8100, "the flag wins");
+  assert.equal(config.retention.maxAgeDays, 7);
+  assert.deepEqual(config.file, { port: 9000, retention: { maxAgeDays: 7 } });
+  assert.deepEqual(config.overrides, [{ path: "port", by: "--port / PORT" }, {
+    path: "data",
+    by: "--data / VIGIL_DATA",
+  }]);
+  // no file there: defaults, and it is where settings will be written
+  assert.equal(load(["--data", "/e"]).startup.configPath, "/e/vigil.json");
+});
+
+Deno.test("a bad key's ConfigError carries its path", () => {
+  try {
+    load(["--config", "c.json"], {}, deps({ "c.json": '{"retention":{"maxAge":1}}' }));
+    assert.fail("no error");
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.deepEqual(err.path, ["retention", "maxAge"]);
+  }
 });

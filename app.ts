@@ -42,6 +42,7 @@ import * as history from "./routes/history.tsx";
 import * as alarm from "./routes/alarm.tsx";
 import * as notifyApi from "./routes/api/notify.ts";
 import * as adminNotifications from "./routes/admin/notifications.tsx";
+import * as settings from "./routes/settings.tsx";
 
 type RouteModule = { register(app: Hono<AppEnv>, ctx: AppContext): void };
 
@@ -66,6 +67,7 @@ const ROUTES: RouteModule[] = [
   adminAudit,
   notifyApi,
   adminNotifications,
+  settings,
 ];
 
 /** Reachable without a session; everything else needs one (default deny). */

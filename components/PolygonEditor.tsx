@@ -37,7 +37,7 @@ interface Drag {
   y: number;
   moved: boolean;
   done: boolean;
-  timer: number;
+  timer: ReturnType<typeof setTimeout>;
 }
 
 /**

@@ -37,7 +37,7 @@ export function useSnapshot(url: string | null, periodMs: number): Snapshot {
   useEffect(() => {
     if (!url) return;
     let stopped = false;
-    let timer = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     let shown: string | null = null;
     const load = async () => {
       try {
@@ -109,7 +109,7 @@ export function useTuning(cameraId: string, on: boolean, settings: () => unknown
       return;
     }
     let stopped = false;
-    let timer = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const poll = async () => {
       try {
         const res = await fetch(`/api/cameras/${encodeURIComponent(cameraId)}/tune`, {

@@ -19,6 +19,7 @@ const NAV: NavItem[] = [
   { href: "/", label: "Live" },
   { href: "/history", label: "History" },
   { href: "/alarm", label: "Alarm" },
+  { href: "/settings", label: "Settings", admin: true },
   { href: "/admin/users", label: "Admin", admin: true },
 ];
 

@@ -1,0 +1,171 @@
+import { useState } from "preact/hooks";
+import type { FieldDoc } from "../lib/config/fields.ts";
+import { SettingField } from "./SettingField.tsx";
+import { TestSource } from "./TestSource.tsx";
+import { ZoneEditor } from "./ZoneEditor.tsx";
+import {
+  docKey,
+  type FileJson,
+  getAt,
+  isScalar,
+  type Path,
+  pathWithin,
+  scalarDocs,
+  shapesOf,
+  withShapes,
+} from "./settings_model.ts";
+
+/** A running camera as the server knows it: where its picture is, and its size. */
+export interface LiveCamera {
+  id: string;
+  name: string;
+  snapshot: string;
+  width: number;
+  height: number;
+}
+
+export interface CameraSettingsProps {
+  index: number;
+  camera: FileJson;
+  /** The draft's top-level `detector`: what this camera's detector falls back to. */
+  sharedDetector: FileJson;
+  docs: readonly FieldDoc[];
+  /** The running camera with this id (saved before), if any. */
+  live?: LiveCamera;
+  /** The flag that replaces the file's cameras (`--source`): everything is read-only. */
+  overriddenBy?: string;
+  error: { message: string; path: Path | null } | null;
+  onChange(path: Path, value: unknown): void;
+  onRemove(): void;
+}
+
+/** The camera keys shown first; the others are capture options, folded away. */
+const MAIN_KEYS = ["id", "name", "source", "width", "height", "fps"];
+
+/** The detector keys a plain field edits (zones and masks have the polygon editor). */
+export function detectorDocs(docs: readonly FieldDoc[]): FieldDoc[] {
+  return scalarDocs(docs, "detector.");
+}
+
+/**
+ * One camera of the settings page: its fields (with "Test this source"), the zones and masks
+ * drawn over its picture with the tuning view, its own detector settings over the shared ones,
+ * and the capture options.
+ */
+export function CameraSettings(props: CameraSettingsProps) {
+  const { index, camera, docs, error } = props;
+  const [confirmRemove, setConfirmRemove] = useState(false);
+  const base: Path = ["cameras", index];
+  const readOnly = props.overriddenBy !== undefined;
+  const errorFor = (path: Path) =>
+    error && pathWithin(error.path, path) ? error.message : undefined;
+  const cameraDocs = scalarDocs(docs, "cameras[].");
+  const main = MAIN_KEYS.map((k) => cameraDocs.find((d) => docKey(d) === k))
+    .filter((d): d is FieldDoc => d !== undefined);
+  const capture = cameraDocs.filter((d) => !MAIN_KEYS.includes(docKey(d)));
+  const detector = (getAt(camera, ["detector"]) ?? {}) as FileJson;
+  const field = (doc: FieldDoc, path: Path, fallback?: unknown, fallbackLabel?: string) => (
+    <SettingField
+      key={doc.path}
+      doc={doc}
+      path={path}
+      value={getAt(camera, path.slice(2))}
+      fallback={fallback}
+      fallbackLabel={fallbackLabel}
+      error={errorFor(path)}
+      readOnly={readOnly}
+      onChange={props.onChange}
+    />
+  );
+  const id = typeof camera.id === "string" && camera.id ? camera.id : `cam${index + 1}`;
+  const title = typeof camera.name === "string" && camera.name ? camera.name : id;
+  const detectorPath = [...base, "detector"];
+  const zonesError = ["zones", "masks"].map((k) => errorFor([...detectorPath, k])).find(Boolean);
+  const detectorError = detectorDocs(docs).some((d) => errorFor([...detectorPath, docKey(d)]));
+  const captureError = capture.some((d) => errorFor([...base, docKey(d)]));
+  const setCount = detectorDocs(docs).filter((d) => detector[docKey(d)] !== undefined).length;
+
+  return (
+    <section class="card camera-settings" data-testid="camera-card" data-camera={id}>
+      <div class="card-head">
+        <h3 class="camera-title">
+          {title} <code class="muted small">{id}</code>
+        </h3>
+        {!readOnly && (
+          confirmRemove
+            ? (
+              <span class="inline">
+                <span class="small">Remove this camera when you save?</span>
+                <button type="button" class="btn btn-small btn-danger" onClick={props.onRemove}>
+                  Remove
+                </button>
+                <button type="button" class="btn btn-small" onClick={() => setConfirmRemove(false)}>
+                  Keep
+                </button>
+              </span>
+            )
+            : (
+              <button
+                type="button"
+                class="btn btn-small btn-ghost"
+                onClick={() => setConfirmRemove(true)}
+              >
+                Remove camera
+              </button>
+            )
+        )}
+      </div>
+      {readOnly && (
+        <p class="muted small">
+          Set by <code>{props.overriddenBy}</code> at start: the file's cameras are not used. The
+          shared detector settings below still apply.
+        </p>
+      )}
+      <div class="camera-grid">
+        <div class="camera-fields">
+          <div class="field-grid">
+            {main.map((d) => field(d, [...base, docKey(d)]))}
+          </div>
+          <TestSource camera={camera} disabled={readOnly} />
+        </div>
+        <ZoneEditor
+          cameraId={id}
+          snapshotUrl={props.live?.snapshot ?? null}
+          width={props.live?.width ?? 0}
+          height={props.live?.height ?? 0}
+          shapes={shapesOf(detector)}
+          readOnly={readOnly}
+          error={zonesError}
+          onShapes={(shapes) => props.onChange(detectorPath, withShapes(detector, shapes))}
+          tuneSettings={() => ({ ...props.sharedDetector, ...detector })}
+        />
+      </div>
+      <details class="settings-fold" open={detectorError || undefined}>
+        <summary>
+          Detector for this camera{" "}
+          <span class="muted small">
+            {setCount ? `${setCount} set here, the rest shared` : "all shared"}
+          </span>
+        </summary>
+        <div class="field-grid">
+          {detectorDocs(docs).filter(isScalar).map((d) =>
+            field(
+              d,
+              [...detectorPath, docKey(d)],
+              props.sharedDetector[docKey(d)] ?? d.default,
+              props.sharedDetector[docKey(d)] !== undefined ? "shared" : "default",
+            )
+          )}
+        </div>
+      </details>
+      {capture.length > 0 && (
+        <details class="settings-fold" open={captureError || undefined}>
+          <summary>Capture options</summary>
+          <div class="field-grid">
+            {capture.map((d) => field(d, [...base, docKey(d)]))}
+          </div>
+        </details>
+      )}
+    </section>
+  );
+}

@@ -42,6 +42,8 @@ import * as history from "./routes/history.tsx";
 import * as alarm from "./routes/alarm.tsx";
 import * as notifyApi from "./routes/api/notify.ts";
 import * as adminNotifications from "./routes/admin/notifications.tsx";
+import * as configApi from "./routes/api/config.ts";
+import * as cameraTools from "./routes/api/camera_tools.ts";
 import * as settings from "./routes/settings.tsx";
 
 type RouteModule = { register(app: Hono<AppEnv>, ctx: AppContext): void };
@@ -57,6 +59,8 @@ const ROUTES: RouteModule[] = [
   recordings,
   stats,
   cameraApi,
+  cameraTools,
+  configApi,
   frames,
   viewer,
   history,

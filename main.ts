@@ -8,16 +8,14 @@ import { createApp } from "./app.ts";
 import { AdminPasswordError, Auth } from "./lib/auth/mod.ts";
 import { loadTls } from "./lib/http/mod.ts";
 import { Bus } from "./lib/bus/mod.ts";
-import { CameraCapture } from "./lib/capture/mod.ts";
+import { CameraManager, createCapture } from "./lib/cameras/mod.ts";
 import { ClientRegistry } from "./lib/clients/mod.ts";
 import { ConfigError, loadConfig, USAGE } from "./lib/config/mod.ts";
-import type { CameraConfig, VigilConfig } from "./lib/config/mod.ts";
-import type { AppContext, AppEnv, CameraRegistry } from "./lib/context.ts";
+import type { VigilConfig } from "./lib/config/mod.ts";
+import type { AppContext, AppEnv } from "./lib/context.ts";
 import type { Hono } from "hono";
-import { detectionSize } from "./lib/motion/mod.ts";
 import { serveGuarded } from "./lib/net/mod.ts";
 import type { GuardedServer } from "./lib/net/mod.ts";
-import { CameraPipeline } from "./lib/pipeline/mod.ts";
 import { Notifications } from "./lib/notify/mod.ts";
 import { Store, StoreError, Thumbnails } from "./lib/store/mod.ts";
 import { startObjects } from "./lib/objects/start.ts"; // not mod.ts: the model loads in its Worker
@@ -26,30 +24,6 @@ import { Recordings } from "./lib/record/mod.ts";
 const HOUR = 3_600_000;
 /** How often retention runs: often enough that a day of motion cannot fill the disk between runs. */
 const RETENTION_EVERY_MS = 60_000;
-
-/**
- * The camera's capture; its options are checked here, so a bad one stops Vigil at start.
- * A demo camera keeps its pre-rendered loop in `demoDir`.
- */
-function createCapture(cam: CameraConfig, index: number, demoDir: string): CameraCapture {
-  try {
-    return new CameraCapture({
-      id: cam.id,
-      source: cam.source,
-      width: cam.width,
-      height: cam.height,
-      fps: cam.fps,
-      ...cam.capture,
-      demoDir,
-      detectSize: (w: number, h: number) => detectionSize(cam.detector, w, h),
-    });
-  } catch (err) {
-    if (err instanceof RangeError || err instanceof TypeError) {
-      throw new ConfigError(`cameras[${index}]: ${err.message}`);
-    }
-    throw err;
-  }
-}
 
 /** A running Vigil; `stop()` ends everything it started. */
 export interface Running {
@@ -61,9 +35,8 @@ export async function start(
   config: VigilConfig,
   env: Record<string, string | undefined>,
 ): Promise<Running> {
-  const captures = config.cameras.map((cam, i) =>
-    createCapture(cam, i, join(config.data, ".demo"))
-  );
+  // The captures' options are checked before anything starts: a bad one stops Vigil here.
+  config.cameras.forEach((cam, i) => createCapture(cam, i, join(config.data, ".demo")));
   const tls = await loadTls(config.tlsCert, config.tlsKey).catch((err) => {
     throw new ConfigError(err.message);
   });
@@ -90,7 +63,7 @@ export async function start(
     throw new ConfigError(`Cannot listen on ${config.host} port ${config.port}: ${why}`);
   }
   try {
-    return await startServing(config, env, captures, server, tls !== null, (a) => app = a);
+    return await startServing(config, env, server, tls !== null, (a) => app = a);
   } catch (err) {
     await server.shutdown();
     throw err;
@@ -100,7 +73,6 @@ export async function start(
 async function startServing(
   config: VigilConfig,
   env: Record<string, string | undefined>,
-  captures: CameraCapture[],
   server: GuardedServer,
   https: boolean,
   serveApp: (app: Hono<AppEnv>) => void,
@@ -140,13 +112,13 @@ async function startServing(
   const bus = new Bus();
   const thumbnails = new Thumbnails(store);
   thumbnails.watch(bus);
+  // Set below; the objects service asks it for a camera's settings as they are now.
+  let manager: CameraManager | null = null;
   // Labels wait, like recordings, while the store says the disk is full.
   const objects = startObjects(config, {
     holdWrites: () => store.health().status === "degraded",
+    settingsFor: (id) => manager?.camera(id)?.objects,
   });
-  const pipelines = config.cameras.map((cam, i) =>
-    new CameraPipeline(cam, { bus, recorder: store, capture: captures[i], objects })
-  );
   // Video recording: a recorder per camera beside its pipeline (lib/record).
   const recordings = await Recordings.open({
     dataDir: config.data,
@@ -155,31 +127,29 @@ async function startServing(
   });
   // One disk quota over stills and recordings, oldest first (the store enforces it).
   store.shareQuota(recordings.quotaShare());
-  const withRecording = (info: ReturnType<CameraPipeline["info"]>) => {
-    const rec = recordings.info(info.id);
-    return rec ? { ...info, recording: rec } : info;
-  };
-  // Notifications (lib/notify): MQTT, webhooks, Web Push; detect/set reaches the pipelines here.
-  const pipelineOf = (id: string) => pipelines.find((p) => p.config.id === id);
-  const notify = await Notifications.start({
+  // The cameras (lib/cameras): captures, pipelines, and what follows their settings live.
+  const cameras = await CameraManager.open(config, {
     bus,
-    cameras: config.cameras.map((c) => ({ id: c.id, name: c.name })),
-    settings: config.notifications,
-    dataDir: config.data,
-    setDetect: (id, on) => {
-      const p = pipelineOf(id);
-      if (p) p.detecting = on;
-    },
-    detecting: (id) => pipelineOf(id)?.detecting ?? false,
-    snapshotUrl: (id) => store.getEvent(id)?.thumbnail ?? null,
+    store,
+    recordings,
+    objects,
+    demoDir: join(config.data, ".demo"),
+    // Notifications (lib/notify): MQTT, webhooks, Web Push; detect/set reaches the pipelines here.
+    startNotifications: (c) =>
+      Notifications.start({
+        bus,
+        cameras: c.cameras.map((cam) => ({ id: cam.id, name: cam.name })),
+        settings: c.notifications,
+        dataDir: c.data,
+        setDetect: (id, on) => {
+          const p = cameras.pipeline(id);
+          if (p) p.detecting = on;
+        },
+        detecting: (id) => cameras.pipeline(id)?.detecting ?? false,
+        snapshotUrl: (id) => store.getEvent(id)?.thumbnail ?? null,
+      }),
   });
-  const cameras: CameraRegistry = {
-    list: () => pipelines.map((p) => withRecording(p.info())),
-    get: (id) => {
-      const p = pipelines.find((p) => p.config.id === id);
-      return p ? withRecording(p.info()) : undefined;
-    },
-  };
+  manager = cameras;
   const ctx: AppContext = {
     config,
     bus,
@@ -192,7 +162,11 @@ async function startServing(
     connections: () => server.stats(),
     objects,
     recordings,
-    notify,
+    // Replaced when its settings change (PUT /api/config).
+    get notify() {
+      return cameras.notify ?? undefined;
+    },
+    live: cameras,
   };
   serveApp(createApp(ctx));
 
@@ -202,7 +176,7 @@ async function startServing(
   }:${port}`;
   console.log(`vigil listening on ${url}`);
 
-  for (const p of pipelines) p.start();
+  cameras.start();
   recordings.start(bus);
   const retention = () => {
     store.enforceRetention(Date.now()).catch((err) =>
@@ -219,9 +193,9 @@ async function startServing(
   const stop = () =>
     stopping ??= (async () => {
       clearInterval(retentionTimer);
-      await Promise.all([...pipelines.map((p) => p.stop()), recordings.stop()]);
+      await Promise.all([cameras.stop(), recordings.stop()]);
       objects.close();
-      await notify.close();
+      await cameras.close();
       await server.shutdown();
       await thumbnails.close();
       await store.close(); // (its retention may still be deleting segments)

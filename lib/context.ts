@@ -7,7 +7,8 @@ import type { Bus } from "./bus/mod.ts";
 import type { Auth, AuthEnv } from "./auth/mod.ts";
 import type { Store, Thumbnails } from "./store/mod.ts";
 import type { ClientRegistry } from "./clients/mod.ts";
-import type { VigilConfig } from "./config/mod.ts";
+import type { CameraConfig, VigilConfig } from "./config/mod.ts";
+import type { GrayListener } from "./pipeline/mod.ts";
 import type { ConnectionStats } from "./net/mod.ts";
 import type { ObjectService } from "./objects/service.ts";
 import type { RecorderInfo, Recordings } from "./record/mod.ts";
@@ -23,6 +24,22 @@ export interface CameraInfo extends WireCameraInfo {
 export interface CameraRegistry {
   list(): CameraInfo[];
   get(id: string): CameraInfo | undefined;
+}
+
+/** A running Vigil's settings, changed live (lib/cameras' CameraManager). */
+export interface LiveSettings {
+  /**
+   * Moves to `next` (see CameraManager.apply): `beforeChange` runs after every check and
+   * before anything changes. Resolves with the keys that only a restart changes.
+   */
+  apply(
+    next: VigilConfig,
+    beforeChange?: () => Promise<void>,
+  ): Promise<{ restartNeeded: string[] }>;
+  /** A camera's settings now and its frames' gray pixels (the tuning view). */
+  pipeline(
+    id: string,
+  ): { readonly config: CameraConfig; onGray(listener: GrayListener): () => void } | undefined;
 }
 
 export interface AppContext {
@@ -43,6 +60,8 @@ export interface AppContext {
   recordings?: Recordings;
   /** MQTT, webhooks, Web Push and the armed switch (lib/notify); absent in most tests. */
   notify?: Notifications;
+  /** Settings changed live (PUT /api/config, tuning); absent in tests that need none. */
+  live?: LiveSettings;
 }
 
 /**

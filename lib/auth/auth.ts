@@ -66,7 +66,8 @@ export type AuditEvent =
   | "role_changed"
   | "session_revoked"
   | "admin_created"
-  | "event_deleted";
+  | "event_deleted"
+  | "config_changed";
 
 export interface AuditEntry {
   id: number;

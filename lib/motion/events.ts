@@ -8,10 +8,10 @@ export type EventStep = { start: boolean; end: boolean; split: boolean; inEvent:
  * Driven only by the timestamps given, so tests use a fake clock.
  */
 export class EventTracker {
-  readonly minFrames: number;
-  readonly gapMs: number;
+  minFrames!: number;
+  gapMs!: number;
   /** Longest event before it is split; 0 = no limit. */
-  readonly maxMs: number;
+  maxMs!: number;
   #consecutive = 0;
   #inEvent = false;
   /** When the open event began: the first of its minFrames motion frames. */
@@ -21,6 +21,14 @@ export class EventTracker {
   readonly #step: EventStep = { start: false, end: false, split: false, inEvent: false };
 
   constructor(opts: { minFrames: number; gapMs: number; maxMs?: number }) {
+    this.configure(opts);
+  }
+
+  /**
+   * Changes the rules without losing the open event (a settings change applied live): the
+   * next update() uses them.
+   */
+  configure(opts: { minFrames: number; gapMs: number; maxMs?: number }): void {
     if (!Number.isInteger(opts.minFrames) || opts.minFrames < 1) {
       throw new RangeError(
         `EventTracker: minFrames must be a whole number of at least 1, not ${opts.minFrames}`,

@@ -2,6 +2,7 @@ import type { VigilConfig } from "../config/mod.ts";
 import { ObjectClassifier } from "./classifier.ts";
 import { LabelStore } from "./label_store.ts";
 import { ObjectService } from "./service.ts";
+import type { ObjectSettings } from "./settings.ts";
 
 /**
  * Objects for a running Vigil (main.ts): the classifier's Worker loads the model in the
@@ -11,7 +12,13 @@ import { ObjectService } from "./service.ts";
  */
 export function startObjects(
   config: VigilConfig,
-  opts: { log?: (line: string) => void; workerUrl?: URL; holdWrites?: () => boolean } = {},
+  opts: {
+    log?: (line: string) => void;
+    workerUrl?: URL;
+    holdWrites?: () => boolean;
+    /** A camera's settings now (settings change live); default: `config`'s, fixed. */
+    settingsFor?: (camera: string) => ObjectSettings | undefined;
+  } = {},
 ): ObjectService {
   const log = opts.log ?? console.log;
   const classifier = config.cameras.some((c) => c.objects?.enabled)
@@ -35,5 +42,9 @@ export function startObjects(
     log(`vigil: object labels will not be stored: ${(err as Error).message}`);
   }
   const byId = new Map(config.cameras.map((c) => [c.id, c.objects]));
-  return new ObjectService({ classifier, store, settingsFor: (id) => byId.get(id) });
+  return new ObjectService({
+    classifier,
+    store,
+    settingsFor: opts.settingsFor ?? ((id) => byId.get(id)),
+  });
 }

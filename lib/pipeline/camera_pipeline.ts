@@ -51,6 +51,15 @@ export interface ObjectsHook {
   endEvent(eventId: number): string[];
 }
 
+/** Sees a frame's gray pixels (detection size) and the source's size. */
+export type GrayListener = (
+  gray: Uint8Array,
+  width: number,
+  height: number,
+  sourceWidth: number,
+  sourceHeight: number,
+) => void;
+
 /** What a frame is while detection is off (`detecting = false`): no motion, so open events end. */
 const NO_MOTION: FrameResult = { motion: false, score: 0, boxes: [], zones: [] };
 
@@ -67,7 +76,7 @@ interface PendingFrame {
  * closes motion events, records their frames, and publishes everything on the bus.
  */
 export class CameraPipeline {
-  readonly config: CameraConfig;
+  #config: CameraConfig;
   /** Detection on (default) or off (MQTT `P/C/detect/set`): off, frames still flow, no events. */
   detecting = true;
   readonly #bus: Bus;
@@ -93,9 +102,13 @@ export class CameraPipeline {
   #recorderFailing = false;
   /** Ids given to events the recorder could not open (negative: never stored). */
   #localIds = 0;
+  /** Waiting for the next frame analysed with the settings last given to updateSettings(). */
+  #applied: (() => void)[] = [];
+  /** Who else sees each frame's gray pixels (the tuning view). */
+  readonly #grayListeners = new Set<GrayListener>();
 
   constructor(config: CameraConfig, deps: PipelineDeps) {
-    this.config = config;
+    this.#config = config;
     this.#bus = deps.bus;
     this.#recorder = deps.recorder;
     this.#capture = deps.capture;
@@ -120,6 +133,47 @@ export class CameraPipeline {
     };
   }
 
+  /** The camera's settings: those it started with, or the last given to updateSettings(). */
+  get config(): CameraConfig {
+    return this.#config;
+  }
+
+  /** The capture's ffmpeg process id while it runs (null otherwise, or for a fake capture). */
+  get capturePid(): number | null {
+    return (this.#capture as { pid?: number | null }).pid ?? null;
+  }
+
+  /**
+   * New settings for the same capture (its source, size and rate must not change: that needs a
+   * new capture): the detector is rebuilt with the new settings, masks and zones for the next
+   * frame, and the event rules change without closing an open event. Resolves once a frame
+   * has been analysed with them (or at stop()).
+   */
+  updateSettings(config: CameraConfig): Promise<void> {
+    if (config.id !== this.#config.id) {
+      throw new RangeError(`updateSettings: camera ${config.id} is not ${this.#config.id}`);
+    }
+    this.#tracker.configure({
+      minFrames: config.detector.minFrames,
+      gapMs: config.detector.eventGapMs,
+      maxMs: config.detector.maxEventMs,
+    });
+    this.#config = config;
+    this.#detector = null; // rebuilt from this.#config by the next frame
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#applied.push(resolve);
+    return promise;
+  }
+
+  /**
+   * Calls `listener` with each complete frame's gray pixels (valid only during the call) at
+   * the detection size; returns the function that stops it.
+   */
+  onGray(listener: GrayListener): () => void {
+    this.#grayListeners.add(listener);
+    return () => this.#grayListeners.delete(listener);
+  }
+
   start(): void {
     this.#capture.start();
     // Closes an event whose gap passed while no frames arrive (camera unplugged, ffmpeg dead).
@@ -133,6 +187,7 @@ export class CameraPipeline {
   async stop(): Promise<void> {
     clearInterval(this.#ticker);
     await this.#capture.stop();
+    this.#settled();
     if (this.#eventId !== null) this.#endEvent(this.#lastMotion ?? this.#now());
   }
 
@@ -172,6 +227,14 @@ export class CameraPipeline {
     return this.#detector;
   }
 
+  /** Tells those waiting in updateSettings() that the settings are in use. */
+  #settled(): void {
+    const waiting = this.#applied;
+    if (waiting.length === 0) return;
+    this.#applied = [];
+    for (const resolve of waiting) resolve();
+  }
+
   /**
    * Runs one recorder call. Storage never stops detection or live delivery: whatever the
    * recorder throws is logged (once per burst) and the frame goes on to the bus regardless.
@@ -206,6 +269,15 @@ export class CameraPipeline {
     const result: FrameResult = this.detecting
       ? this.#detectorFor(frame).process(frame.gray)
       : NO_MOTION;
+    this.#settled();
+    if (this.#grayListeners.size > 0) {
+      const c = this.#capture;
+      for (const listener of this.#grayListeners) {
+        try {
+          listener(frame.gray, c.detectWidth, c.detectHeight, c.sourceWidth, c.sourceHeight);
+        } catch { /* a watcher's fault never stops detection */ }
+      }
+    }
     const step = this.#tracker.update(frame.ts, result.motion);
     const camera = this.config.id;
     const boxes = result.boxes.map((b) => [...b] as Box);

@@ -77,6 +77,11 @@ export interface RecordedSpan {
   url: string;
 }
 
+/** What a camera's recorder depends on: a change of any of it needs a new recorder. */
+function recorderKey(cam: RecordingsCamera): string {
+  return JSON.stringify([cam.source, cam.record ?? null, cam.capture ?? null]);
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
@@ -92,11 +97,15 @@ export class Recordings {
   readonly #o: RecordingsOptions;
   readonly #recorders = new Map<string, CameraRecorder>();
   readonly #settings = new Map<string, RecordSettings>();
+  /** What each recorder was made from (recorderKey), to tell when a change needs a new one. */
+  readonly #cameras = new Map<string, string>();
   readonly #making = new Map<number, Promise<ClipInfo | null>>();
   readonly #log: (line: string) => void;
   readonly #now: () => number;
   #unsub: (() => void) | null = null;
   #retention: Promise<void> | null = null;
+  /** start() was called: recorders added later start at once. */
+  #started = false;
 
   private constructor(opts: RecordingsOptions) {
     this.#o = opts;
@@ -104,34 +113,60 @@ export class Recordings {
     this.#log = opts.log ?? console.log;
     this.#now = opts.now ?? Date.now;
     this.index = new RecordingIndex(join(opts.dataDir, "vigil.db"));
-    for (const cam of opts.cameras) {
-      const settings = cam.record ?? { ...DEFAULT_RECORD_SETTINGS };
-      this.#settings.set(cam.id, settings);
-      const c = cam.capture ?? {};
-      this.#recorders.set(
-        cam.id,
-        new CameraRecorder({
-          camera: cam.id,
-          source: cam.source,
-          settings,
-          dataDir: opts.dataDir,
-          index: this.index,
-          capture: {
-            timeoutMs: typeof c.timeoutMs === "number" ? c.timeoutMs : undefined,
-            rtspTransport: c.rtspTransport === "udp" || c.rtspTransport === "tcp"
-              ? c.rtspTransport
-              : undefined,
-            inputArgs: Array.isArray(c.inputArgs) ? c.inputArgs.map(String) : undefined,
-          },
-          ffmpegPath: opts.ffmpegPath,
-          log: this.#log,
-          holdWhile: () => {
-            const h = opts.events.health?.();
-            return h?.status === "degraded" ? h.message ?? "disk full" : null;
-          },
-          ...opts.recorder,
-        }),
-      );
+    for (const cam of opts.cameras) this.#add(cam);
+  }
+
+  #add(cam: RecordingsCamera): CameraRecorder {
+    const opts = this.#o;
+    const settings = cam.record ?? { ...DEFAULT_RECORD_SETTINGS };
+    this.#settings.set(cam.id, settings);
+    this.#cameras.set(cam.id, recorderKey(cam));
+    const c = cam.capture ?? {};
+    const recorder = new CameraRecorder({
+      camera: cam.id,
+      source: cam.source,
+      settings,
+      dataDir: opts.dataDir,
+      index: this.index,
+      capture: {
+        timeoutMs: typeof c.timeoutMs === "number" ? c.timeoutMs : undefined,
+        rtspTransport: c.rtspTransport === "udp" || c.rtspTransport === "tcp"
+          ? c.rtspTransport
+          : undefined,
+        inputArgs: Array.isArray(c.inputArgs) ? c.inputArgs.map(String) : undefined,
+      },
+      ffmpegPath: opts.ffmpegPath,
+      log: this.#log,
+      holdWhile: () => {
+        const h = opts.events.health?.();
+        return h?.status === "degraded" ? h.message ?? "disk full" : null;
+      },
+      ...opts.recorder,
+    });
+    this.#recorders.set(cam.id, recorder);
+    return recorder;
+  }
+
+  /**
+   * The cameras changed (a settings change applied live): recorders of removed cameras stop,
+   * new cameras get one, and a camera whose source, capture options or recording settings
+   * changed gets a new one (its segments so far stay in the index). Others keep recording.
+   */
+  async setCameras(cameras: RecordingsCamera[]): Promise<void> {
+    const next = new Map(cameras.map((c) => [c.id, c]));
+    const stale = [...this.#recorders.keys()].filter((id) =>
+      !next.has(id) || this.#cameras.get(id) !== recorderKey(next.get(id)!)
+    );
+    await Promise.all(stale.map((id) => this.#recorders.get(id)!.stop()));
+    for (const id of stale) {
+      this.#recorders.delete(id);
+      this.#settings.delete(id);
+      this.#cameras.delete(id);
+    }
+    for (const cam of cameras) {
+      if (this.#recorders.has(cam.id)) continue;
+      const recorder = this.#add(cam);
+      if (this.#started) recorder.start();
     }
   }
 
@@ -156,12 +191,14 @@ export class Recordings {
 
   /** Starts every recorder and, when given a bus, feeds the encoding ones the cameras' JPEGs. */
   start(bus?: Bus): void {
+    this.#started = true;
     for (const r of this.#recorders.values()) r.start();
     if (bus) {
-      const wanted = new Set(
-        [...this.#recorders.values()].filter((r) => r.enabled).map((r) => r.camera),
-      );
-      const sub = bus.subscribe({ acceptFrame: (f) => wanted.has(f.camera), maxQueue: 1024 });
+      // Asked per frame: cameras come and go with settings changes.
+      const sub = bus.subscribe({
+        acceptFrame: (f) => this.#recorders.get(f.camera)?.enabled ?? false,
+        maxQueue: 1024,
+      });
       this.#unsub = () => sub.close();
       (async () => {
         for await (const msg of sub) {
@@ -172,6 +209,7 @@ export class Recordings {
   }
 
   async stop(): Promise<void> {
+    this.#started = false;
     this.#unsub?.();
     await Promise.all([...this.#recorders.values()].map((r) => r.stop()));
     await this.#retention;

@@ -739,6 +739,25 @@ export class Store {
     return [...this.#open.values()].map((e) => ({ camera: e.camera, start: e.start }));
   }
 
+  /** The retention limits as they are now (see StoreOptions). */
+  get limits(): { maxAgeMs: number; maxBytes: number } {
+    return { maxAgeMs: this.#opts.maxAgeMs, maxBytes: this.#opts.maxBytes };
+  }
+
+  /**
+   * New retention limits (a settings change applied live); the next enforceRetention() uses
+   * them. Undefined keeps everything, like the options.
+   */
+  setLimits(limits: { maxAgeMs?: number; maxBytes?: number }): void {
+    for (const [k, v] of Object.entries(limits)) {
+      if (v !== undefined && !(typeof v === "number" && v > 0)) {
+        throw new RangeError(`Store.setLimits: ${k} must be a number above 0, not ${v}`);
+      }
+    }
+    this.#opts.maxAgeMs = limits.maxAgeMs ?? Infinity;
+    this.#opts.maxBytes = limits.maxBytes ?? Infinity;
+  }
+
   /**
    * Counts `other` (the recordings) in `maxBytes` from now on: past it, retention deletes
    * whichever is older, the oldest closed event or `other`'s oldest, until under the quota.

@@ -92,11 +92,15 @@ export function ZoneEditor(props: ZoneEditorProps) {
             <button type="button" class="btn btn-small" onClick={() => add("mask")}>
               Add mask
             </button>
-            {sel !== null && (
-              <button type="button" class="btn btn-small btn-ghost" onClick={() => setSelected(null)}>
-                Done
-              </button>
-            )}
+            {/* always there, so the picture never moves under a finger as a shape is picked */}
+            <button
+              type="button"
+              class="btn btn-small btn-ghost"
+              disabled={sel === null}
+              onClick={() => setSelected(null)}
+            >
+              Done
+            </button>
           </>
         )}
         <button

@@ -16,6 +16,17 @@ export function pathText(path: Path): string {
   return path.map((p, i) => typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`).join("");
 }
 
+/**
+ * The path a server message starts with (`cameras[1].detector.minArea: must be …`), for an
+ * answer without a `path`; null when the message does not start with one.
+ */
+export function pathFromMessage(message: string): Path | null {
+  const m = message.match(/^([A-Za-z_$][\w$]*(?:\[\d+\]|\.[A-Za-z_$][\w$]*)*):\s/);
+  if (!m) return null;
+  return [...m[1].matchAll(/\[(\d+)\]|\.?([A-Za-z_$][\w$]*)/g)]
+    .map((x) => x[1] !== undefined ? Number(x[1]) : x[2]);
+}
+
 /** The value at `path`, or undefined when some step is missing. */
 export function getAt(obj: unknown, path: Path): unknown {
   let cur = obj;

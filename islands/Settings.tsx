@@ -9,6 +9,7 @@ import {
   type FileJson,
   getAt,
   type Path,
+  pathFromMessage,
   pathText,
   pathWithin,
   scalarDocs,
@@ -111,7 +112,9 @@ export default function Settings(props: SettingsProps) {
         };
         return;
       }
-      const where = Array.isArray(path) ? path as Path : null;
+      const where = Array.isArray(path) && path.length > 0
+        ? path as Path
+        : pathFromMessage(error);
       state.value = { kind: "failed", message: error, path: where };
       // bring the field into view (a folded section opens as it renders its error)
       requestAnimationFrame(() => {

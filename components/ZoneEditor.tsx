@@ -149,8 +149,9 @@ export function ZoneEditor(props: ZoneEditorProps) {
             : tune.result
             ? (
               <>
-                <span class="tune-swatch" aria-hidden="true" /> moving pixels with these settings
-                {" "}(not saved yet) · score <strong>{tune.result.score.toFixed(3)}</strong> ·{" "}
+                <span class="tune-swatch" aria-hidden="true" />
+                Red: what moves with these settings (not saved yet) · score{" "}
+                <strong data-testid="tune-score">{tune.result.score.toFixed(2)}</strong> ·{" "}
                 {tune.result.boxes.length} box{tune.result.boxes.length === 1 ? "" : "es"}
               </>
             )

@@ -190,6 +190,13 @@ Deno.test({
           10_000,
           "the tuning score",
         );
+        // pictures with motion in them when the demo scene gives some soon (not a pass/fail)
+        await waitFor(
+          async () => Number(await desktop.locator("[data-testid=tune-score]").innerText()) > 0,
+          15_000,
+          "motion",
+        ).catch(() => {});
+        await desktop.evaluate(() => scrollTo(0, 0));
         await screenshots(desktop, shots, "settings-page");
         for (const [label, size] of [["desktop", DESKTOP], ["phone", PHONE]] as const) {
           await desktop.setViewportSize(size);
@@ -267,6 +274,7 @@ Deno.test({
         expected = [to.cam, expected[1], expected[2]];
         assertNear(zones[1].polygon, expected, "the zone after a drag and a long press");
         assertNear(zones[0].polygon, drawn, "the mouse's zone is untouched");
+        await phone.evaluate(() => scrollTo(0, 0));
         await screenshots(phone, shots, "settings-phone-touch");
         assert.deepEqual(phoneErrors, []);
         await context.close();

@@ -107,8 +107,7 @@ export function defaultsOf(shape: z.ZodRawShape): Record<string, unknown> {
 // --- detector (lib/motion) -----------------------------------------------------------------
 
 const POINT = "must be a point [x, y] of two numbers";
-const point = z.tuple([z.number({ error: POINT }), z.number({ error: POINT })], { error: POINT })
-  .rest(z.never({ error: POINT }));
+const point = z.tuple([z.number({ error: POINT }), z.number({ error: POINT })], { error: POINT });
 const polygon = z.array(point, {
   error: "must be a list of at least 3 points [x, y] in camera pixels",
 }).min(3, { error: "must be a list of at least 3 points [x, y] in camera pixels" })
@@ -651,9 +650,14 @@ export const fileShape = {
   ),
   detector: key(detectorSchema, "Motion detector settings for every camera."),
   allowedHosts: key(
-    z.array(z.string({ error: ALLOWED_HOSTS }).regex(HOST_NAME, { error: ALLOWED_HOSTS }), {
-      error: ALLOWED_HOSTS,
-    }),
+    z.array(
+      z.string({ error: "must be a host name such as vigil.example.com" }).regex(HOST_NAME, {
+        error: (iss) => `${shortValue(iss.input)} is not a host name such as vigil.example.com`,
+      }),
+      {
+        error: ALLOWED_HOSTS,
+      },
+    ),
     'Host names Vigil answers to besides its addresses, localhost and the machine\'s name; ["*"] = any.',
     [],
   ),
@@ -683,6 +687,28 @@ export type ObjectsFile = z.output<typeof topObjectsSchema>;
 export type MqttFile = z.output<typeof mqttSchema>;
 export type WebhookFile = z.output<typeof webhookSchema>;
 export type NotifyFile = z.output<typeof notifySchema>;
+
+/** Every key of a file section, defaults filled in. */
+export type Full<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+export type DetectorSettings = Full<DetectorFile>;
+
+export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = deepFreeze(
+  defaultsOf(detectorShape) as DetectorSettings,
+);
+export const DEFAULT_RECORD_SETTINGS = deepFreeze(
+  defaultsOf(recordShape) as Omit<Full<RecordFile>, "width" | "height" | "fps">,
+);
+export const DEFAULT_OBJECTS_SETTINGS = deepFreeze(
+  defaultsOf(objectsShape) as Full<z.output<typeof objectsSchema>>,
+);
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
 
 // --- errors --------------------------------------------------------------------------------
 
@@ -717,6 +743,25 @@ export function check<S extends z.ZodType>(
   const result = schema.safeParse(value);
   if (!result.success) throw issueError(result.error.issues, prefix);
   return result.data;
+}
+
+/**
+ * Checks one section of the file on its own (lib/motion, lib/record, lib/objects): throws
+ * TypeError (wrong type, unknown key) or RangeError (out of range, a rule) with the message
+ * and `path` of {@link issueError}.
+ */
+export function checkPlain<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  prefix: readonly (string | number)[] = [],
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const { message, path } = issueError(result.error.issues, prefix);
+  const typeProblem = ["invalid_type", "unrecognized_keys", "invalid_union"].includes(issue.code);
+  const err = typeProblem ? new TypeError(message) : new RangeError(message);
+  throw Object.assign(err, { path });
 }
 
 /**

@@ -39,7 +39,8 @@ export function getAt(obj: unknown, path: Path): unknown {
 
 /**
  * A copy of `obj` with `value` at `path` (objects and lists on the way are copied, the rest is
- * shared). `undefined` removes the key: the setting falls back to its default.
+ * shared). `undefined` removes the key (and an object it leaves empty): the setting falls back
+ * to its default.
  */
 export function setAt<T>(obj: T, path: Path, value: unknown): T {
   if (path.length === 0) return value as T;
@@ -48,27 +49,22 @@ export function setAt<T>(obj: T, path: Path, value: unknown): T {
     ? obj as Record<string | number, unknown>
     : (typeof step === "number" ? [] : {}) as Record<string | number, unknown>;
   const copy = (Array.isArray(base) ? [...base] : { ...base }) as Record<string | number, unknown>;
-  const next = setAt(base[step], rest, value);
+  let next = setAt(base[step], rest, value);
+  // removing the last key of an object removes the object too: `{}` and absent mean the same
+  if (value === undefined && rest.length > 0 && isEmptyObject(next)) next = undefined;
   if (next === undefined && !Array.isArray(copy)) delete copy[step];
   else copy[step] = next;
   return copy as T;
+}
+
+function isEmptyObject(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
 }
 
 /** Whether the server's error `path` names this field or something inside it. */
 export function pathWithin(errorPath: Path | null | undefined, field: Path): boolean {
   if (!errorPath || errorPath.length < field.length) return false;
   return field.every((step, i) => String(step) === String(errorPath[i]));
-}
-
-/**
- * The field documentation for a path: `cameras[0].source` → `cameras[].source`; a camera's
- * detector keys are documented once, under `detector.*`.
- */
-export function docFor(docs: readonly FieldDoc[], path: Path): FieldDoc | undefined {
-  const general = path.map((p, i) => typeof p === "number" ? "[]" : i === 0 ? p : `.${p}`)
-    .join("");
-  return docs.find((d) => d.path === general) ??
-    docs.find((d) => d.path === general.replace(/^cameras\[\]\.detector\./, "detector."));
 }
 
 /** The scalar settings documented under `prefix.` (one level deep), in the docs' order. */

@@ -23,8 +23,8 @@ export interface SettingsProps {
   /** The file's version, sent back as If-Match. */
   etag: string;
   fields: FieldDoc[];
-  /** Settings a flag or variable overrides at start (shown read-only). */
-  overrides: Override[];
+  /** Settings a flag or variable overrides at start (shown read-only), with the value in use. */
+  overrides: (Override & { value?: unknown })[];
   /** The cameras that run now: their snapshot URL and size (camera pixels). */
   cameras: LiveCamera[];
   /**
@@ -66,7 +66,7 @@ export default function Settings(props: SettingsProps) {
   const state = useSignal<SaveState>({ kind: "idle" });
   const dirty = useComputed(() => JSON.stringify(draft.value) !== JSON.stringify(saved.value));
   const docs = props.fields;
-  const overrideOf = (key: string) => props.overrides.find((o) => o.path === key)?.by;
+  const overrideOf = (key: string) => props.overrides.find((o) => o.path === key);
 
   // Leaving with unsaved changes asks first.
   useEffect(() => {
@@ -139,7 +139,7 @@ export default function Settings(props: SettingsProps) {
   const file = draft.value;
   const cameras = (Array.isArray(file.cameras) ? file.cameras : props.impliedCameras) as FileJson[];
   const shared = (getAt(file, ["detector"]) ?? {}) as FileJson;
-  const camerasBy = overrideOf("cameras");
+  const camerasBy = overrideOf("cameras")?.by;
   const savedIds = new Set(
     (Array.isArray(saved.value.cameras) ? saved.value.cameras : props.impliedCameras)
       .map((c) => (c as FileJson).id),
@@ -152,18 +152,22 @@ export default function Settings(props: SettingsProps) {
         : undefined);
 
   /** A plain field of the file at `path` (documented by `doc`). */
-  const field = (doc: FieldDoc, path: Path, fallback?: unknown) => (
-    <SettingField
-      key={doc.path}
-      doc={doc}
-      path={path}
-      value={getAt(file, path)}
-      fallback={fallback}
-      overriddenBy={path.length === 1 ? overrideOf(String(path[0])) : undefined}
-      error={errorFor(path)}
-      onChange={change}
-    />
-  );
+  const field = (doc: FieldDoc, path: Path, fallback?: unknown) => {
+    const flag = path.length === 1 ? overrideOf(String(path[0])) : undefined;
+    return (
+      <SettingField
+        key={doc.path}
+        doc={doc}
+        path={path}
+        value={getAt(file, path)}
+        fallback={flag?.value ?? fallback}
+        fallbackLabel={flag?.value !== undefined ? "in use" : undefined}
+        overriddenBy={flag?.by}
+        error={errorFor(path)}
+        onChange={change}
+      />
+    );
+  };
   /** The scalar settings under an object key (`record`, `mqtt.…`), as fields. */
   const group = (prefix: string) => {
     const parent = docs.find((d) => d.path === prefix);
@@ -292,7 +296,7 @@ export default function Settings(props: SettingsProps) {
         </>
       )}
 
-      <div class="save-bar" data-testid="save-bar">
+      <div class={`save-bar${dirty.value ? " save-bar-dirty" : ""}`} data-testid="save-bar">
         <span class="save-status small" data-testid="save-status" aria-live="polite">
           {s.kind === "saving"
             ? "Saving…"

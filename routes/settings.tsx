@@ -27,6 +27,14 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       ...(cam.height ? { height: cam.height } : {}),
       ...(cam.fps ? { fps: cam.fps } : {}),
     }));
+    // What a flag set instead of the file (no secrets among them: paths and an address).
+    const inUse: Record<string, unknown> = {
+      port: config.port,
+      host: config.host,
+      data: config.data,
+      tlsCert: config.tlsCert,
+      tlsKey: config.tlsKey,
+    };
     const cameras = ctx.cameras.list().map((cam) => ({
       id: cam.id,
       name: cam.name,
@@ -41,7 +49,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
           file={maskSecrets(file)}
           etag={configEtag(file)}
           fields={fieldDocs()}
-          overrides={config.overrides}
+          overrides={config.overrides.map((o) => ({ ...o, value: inUse[o.path] }))}
           cameras={cameras}
           impliedCameras={(maskSecrets({ cameras: implied }) as { cameras: typeof implied })
             .cameras}

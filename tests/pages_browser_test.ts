@@ -159,6 +159,9 @@ Deno.test({
         ["admin-clients", admin, `${one.url}/admin/clients`, 200],
         ["admin-audit", admin, `${one.url}/admin/audit`, 200],
         ["admin-notifications", admin, `${one.url}/admin/notifications`, 200],
+        ["settings", admin, `${one.url}/settings`, 200],
+        ["settings-three-cameras", admin3, `${three.url}/settings`, 200],
+        ["settings-forbidden", viewer, `${one.url}/settings`, 403],
         ["forbidden", viewer, `${one.url}/admin/users`, 403],
         ["not-found", admin, `${one.url}/no/such/page`, 404],
       ];

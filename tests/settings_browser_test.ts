@@ -128,8 +128,9 @@ Deno.test({
       const url = vigil.url;
       browser = await launchChromium();
       const desktop = await browser.newPage({ viewport: DESKTOP });
-      // the 400 and 409 answers are on purpose
-      const onPurpose = /status of (400|409)/;
+      // on purpose: the bad value (400), the stale save (409), the bad source (422), and a new
+      // camera's snapshot before its first frame (503, asked again)
+      const onPurpose = /status of (400|409|422|503)/;
       const errors = watchErrors(desktop, onPurpose);
       await login(desktop, url, "admin", vigil.password);
       assert.equal(
@@ -223,6 +224,50 @@ Deno.test({
         await field.screenshot({ path: `${shots}/settings-field-error-desktop.png` });
         await field.locator("input").fill("");
         assert.equal(await desktop.locator("[data-testid=save-status]").innerText(), "No changes");
+      });
+
+      await t.step("Test this source shows ffmpeg's error, then a frame, before saving", async () => {
+        const card = desktop.locator("[data-camera=door]");
+        const source = card.locator('[data-field="cameras[0].source"] input');
+        const test = card.locator("[data-testid=test-source]");
+        await source.fill(join(dir, "no-such-video.mp4"));
+        await test.locator("button").click();
+        await desktop.waitForSelector("[data-camera=door] [data-testid=test-source][data-state=failed]", {
+          timeout: 20_000,
+        });
+        assert.match(await test.locator(".test-error").innerText(), /no-such-video|No such file/i);
+        await source.fill("demo");
+        await test.locator("button").click();
+        await desktop.waitForSelector("[data-camera=door] [data-testid=test-source][data-state=ok]", {
+          timeout: 20_000,
+        });
+        const size = await test.locator("img").evaluate((img: HTMLImageElement) => img.naturalWidth);
+        assert.ok(size > 0, "the frame is a picture");
+        assert.equal(await desktop.locator("[data-testid=save-status]").innerText(), "No changes");
+      });
+
+      await t.step("a camera added and saved starts and shows its picture; removed, it goes", async () => {
+        await desktop.click("[data-testid=add-camera]");
+        const card = desktop.locator("[data-camera=cam2]");
+        await card.locator('[data-field="cameras[1].width"] input').fill("160");
+        await card.locator('[data-field="cameras[1].height"] input').fill("120");
+        await card.locator('[data-field="cameras[1].fps"] input').fill("2");
+        await save(desktop);
+        let file = await readFile(config) as { cameras: { id: string; source: string }[] };
+        assert.deepEqual(file.cameras.map((c) => [c.id, c.source]), [["door", "demo"], [
+          "cam2",
+          "demo",
+        ]]);
+        await desktop.waitForSelector("[data-camera=cam2] .zone-stage img.frame", {
+          timeout: 30_000,
+        });
+        assert.equal(await card.locator("[data-testid=poly-editor]").getAttribute("data-width"), "160");
+        await card.locator("text=Remove camera").click();
+        await card.locator("button.btn-danger", { hasText: "Remove" }).click();
+        assert.equal(await desktop.locator("[data-camera=cam2]").count(), 0);
+        await save(desktop);
+        file = await readFile(config) as { cameras: { id: string; source: string }[] };
+        assert.deepEqual(file.cameras.map((c) => c.id), ["door"]);
       });
 
       await t.step("touch at phone size: taps draw a zone, a drag moves a point, a long press deletes one", async () => {

@@ -117,8 +117,8 @@ export function CameraSettings(props: CameraSettingsProps) {
       </div>
       {readOnly && (
         <p class="muted small">
-          Set by <code>{props.overriddenBy}</code> at start: the file's cameras are not used. The
-          shared detector settings below still apply.
+          Set by <code>{props.overriddenBy}</code>{" "}
+          at start: the file's cameras are not used. The shared detector settings below still apply.
         </p>
       )}
       <div class="camera-grid">

@@ -133,7 +133,9 @@ export function PolygonEditor(props: PolygonEditorProps) {
       if (d.done || d.moved) return;
       // a tap on a point: the second within DOUBLE_TAP_MS deletes it, else it selects its shape
       const last = lastTap.current;
-      if (last.shape === d.shape && last.point === d.point && e.timeStamp - last.t < DOUBLE_TAP_MS) {
+      if (
+        last.shape === d.shape && last.point === d.point && e.timeStamp - last.t < DOUBLE_TAP_MS
+      ) {
         lastTap.current = { shape: -1, point: -1, t: 0 };
         setPoint(d.shape, d.point, null);
       } else {
@@ -156,7 +158,10 @@ export function PolygonEditor(props: PolygonEditorProps) {
     const { shapes, selected, onChange } = latest.current;
     const current = selected === null ? undefined : shapes[selected];
     if (current && current.points.length < 3) {
-      onChange(shapes.map((s, i) => i === selected ? { ...s, points: [...s.points, p] } : s), selected);
+      onChange(
+        shapes.map((s, i) => i === selected ? { ...s, points: [...s.points, p] } : s),
+        selected,
+      );
       return;
     }
     let hit = -1;
@@ -211,11 +216,14 @@ export function PolygonEditor(props: PolygonEditorProps) {
         const cls = `shape shape-${s.kind}${i === selected ? " shape-selected" : ""}`;
         return (
           <g key={i} class={cls} data-shape={i} data-kind={s.kind}>
-            {s.points.length >= 3
-              ? <polygon points={pts} />
-              : <polyline points={pts} />}
+            {s.points.length >= 3 ? <polygon points={pts} /> : <polyline points={pts} />}
             {s.points.length > 0 && (
-              <text class="shape-label" x={s.points[0][0] + r * 1.4} y={s.points[0][1] - r * 0.6} font-size={font}>
+              <text
+                class="shape-label"
+                x={s.points[0][0] + r * 1.4}
+                y={s.points[0][1] - r * 0.6}
+                font-size={font}
+              >
                 {s.kind === "mask" ? "mask" : s.name || "zone"}
               </text>
             )}

@@ -46,9 +46,7 @@ export function SettingField(props: SettingFieldProps) {
         onChange={(e) => set((e.currentTarget as HTMLSelectElement).value)}
       >
         <option value="">
-          {fallbackText
-            ? `${props.fallbackLabel ?? "default"}: ${words(fallbackText)}`
-            : "not set"}
+          {fallbackText ? `${props.fallbackLabel ?? "default"}: ${words(fallbackText)}` : "not set"}
         </option>
         {options.map((o) => <option key={o} value={o}>{words(o)}</option>)}
       </select>
@@ -91,11 +89,14 @@ export function SettingField(props: SettingFieldProps) {
         {range}
         {fallbackText && doc.type !== "boolean" && doc.type !== "enum" && (
           <span class="field-default">
-            {" "}· {props.fallbackLabel ?? "default"} <code>{fallbackText}</code>
+            {` · ${props.fallbackLabel ?? "default"} `}
+            <code>{fallbackText}</code>
           </span>
         )}
       </p>
-      {props.error && <p class="field-error" role="alert" data-testid="field-error">{props.error}</p>}
+      {props.error && (
+        <p class="field-error" role="alert" data-testid="field-error">{props.error}</p>
+      )}
     </div>
   );
 }

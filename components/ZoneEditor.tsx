@@ -129,7 +129,12 @@ export function ZoneEditor(props: ZoneEditorProps) {
               onChange={commit}
             >
               {tuning && tune.result && (
-                <TuneOverlay id={props.cameraId} result={tune.result} width={width} height={height} />
+                <TuneOverlay
+                  id={props.cameraId}
+                  result={tune.result}
+                  width={width}
+                  height={height}
+                />
               )}
             </PolygonEditor>
           )
@@ -144,9 +149,7 @@ export function ZoneEditor(props: ZoneEditorProps) {
       </div>
       {tuning && (
         <p class="tune-readout small" data-testid="tune-readout" aria-live="polite">
-          {tune.error
-            ? <span class="field-error-text">{tune.error}</span>
-            : tune.result
+          {tune.error ? <span class="field-error-text">{tune.error}</span> : tune.result
             ? (
               <>
                 <span class="tune-swatch" aria-hidden="true" />
@@ -164,7 +167,9 @@ export function ZoneEditor(props: ZoneEditorProps) {
           long-press a point to delete it. Zones name where motion happened; masks are ignored.
         </p>
       )}
-      {props.error && <p class="field-error" role="alert" data-testid="field-error">{props.error}</p>}
+      {props.error && (
+        <p class="field-error" role="alert" data-testid="field-error">{props.error}</p>
+      )}
       {shapes.length > 0 && (
         <ul class="shape-list" data-testid="shape-list">
           {shapes.map((s, i) => (
@@ -181,7 +186,11 @@ export function ZoneEditor(props: ZoneEditorProps) {
                     class="seg"
                     aria-pressed={s.kind === k}
                     disabled={readOnly}
-                    onClick={() => update(i, { kind: k, name: k === "zone" && !s.name ? freshZoneName(shapes) : s.name })}
+                    onClick={() =>
+                      update(i, {
+                        kind: k,
+                        name: k === "zone" && !s.name ? freshZoneName(shapes) : s.name,
+                      })}
                   >
                     {k === "zone" ? "Zone" : "Mask"}
                   </button>
@@ -197,7 +206,8 @@ export function ZoneEditor(props: ZoneEditorProps) {
                     maxLength={64}
                     readOnly={readOnly}
                     onFocus={() => setSelected(i)}
-                    onInput={(e) => update(i, { name: (e.currentTarget as HTMLInputElement).value })}
+                    onInput={(e) =>
+                      update(i, { name: (e.currentTarget as HTMLInputElement).value })}
                   />
                 )
                 : <span class="shape-name muted">ignored area</span>}

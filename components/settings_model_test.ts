@@ -31,7 +31,14 @@ Deno.test("setAt() copies along the path, leaves the original alone, and removes
 
 Deno.test("pathText(), pathWithin() and pathFromMessage() speak the server's paths", () => {
   assert.equal(pathText(["cameras", 1, "detector", "minArea"]), "cameras[1].detector.minArea");
-  assert.ok(pathWithin(["cameras", 0, "detector", "zones", 1, "polygon"], ["cameras", 0, "detector", "zones"]));
+  assert.ok(
+    pathWithin(["cameras", 0, "detector", "zones", 1, "polygon"], [
+      "cameras",
+      0,
+      "detector",
+      "zones",
+    ]),
+  );
   assert.ok(!pathWithin(["cameras", 0, "detector"], ["cameras", 0, "detector", "minArea"]));
   assert.ok(!pathWithin(null, ["port"]));
   assert.deepEqual(pathFromMessage("cameras[1].detector.minArea: must be between 0 and 100"), [

@@ -112,9 +112,7 @@ export default function Settings(props: SettingsProps) {
         };
         return;
       }
-      const where = Array.isArray(path) && path.length > 0
-        ? path as Path
-        : pathFromMessage(error);
+      const where = Array.isArray(path) && path.length > 0 ? path as Path : pathFromMessage(error);
       state.value = { kind: "failed", message: error, path: where };
       // bring the field into view (a folded section opens as it renders its error)
       requestAnimationFrame(() => {
@@ -148,7 +146,13 @@ export default function Settings(props: SettingsProps) {
   const liveFor = (id: unknown): LiveCamera | undefined =>
     props.cameras.find((c) => c.id === id) ??
       (!camerasBy && typeof id === "string" && savedIds.has(id)
-        ? { id, name: id, snapshot: `/api/cameras/${encodeURIComponent(id)}/snapshot`, width: 0, height: 0 }
+        ? {
+          id,
+          name: id,
+          snapshot: `/api/cameras/${encodeURIComponent(id)}/snapshot`,
+          width: 0,
+          height: 0,
+        }
         : undefined);
 
   /** A plain field of the file at `path` (documented by `doc`). */
@@ -173,7 +177,11 @@ export default function Settings(props: SettingsProps) {
     const parent = docs.find((d) => d.path === prefix);
     const parentDefault = (parent?.default ?? {}) as Record<string, unknown>;
     return scalarDocs(docs, prefix ? `${prefix}.` : "").map((d) =>
-      field(d, [...(prefix ? prefix.split(".") : []), docKey(d)], d.default ?? parentDefault[docKey(d)])
+      field(
+        d,
+        [...(prefix ? prefix.split(".") : []), docKey(d)],
+        d.default ?? parentDefault[docKey(d)],
+      )
     );
   };
   const moreGroups = docs.filter((d) =>
@@ -195,21 +203,25 @@ export default function Settings(props: SettingsProps) {
       {s.kind === "conflict" && (
         <div class="error settings-conflict" role="alert" data-testid="settings-conflict">
           {s.message}{" "}
-          <button type="button" class="btn btn-small" onClick={() => location.reload()}>
+          <button
+            type="button"
+            class="btn btn-small"
+            onClick={() =>
+              location.reload()}
+          >
             Reload
           </button>
         </div>
       )}
       {s.kind === "saved" && s.restart.length > 0 && (
         <p class="notice notice-warn" role="status" data-testid="restart-needed">
-          Saved. Restart Vigil for {s.restart.map((k) => <code key={k}>{k}</code>)} to take effect;
-          everything else applies now.
+          Saved. Restart Vigil for {s.restart.map((k) => <code key={k}>{k}</code>)}{" "}
+          to take effect; everything else applies now.
         </p>
       )}
       {props.overrides.length > 0 && (
         <p class="muted small settings-overrides">
-          Set at start, so read-only here:{" "}
-          {props.overrides.map((o, i) => (
+          Set at start, so read-only here: {props.overrides.map((o, i) => (
             <span key={o.path}>
               {i > 0 && ", "}
               <code>{o.path}</code> by <code>{o.by}</code>
@@ -219,9 +231,7 @@ export default function Settings(props: SettingsProps) {
       )}
 
       <h2 class="section-title">Cameras</h2>
-      {cameras.length === 0 && (
-        <p class="card muted">No cameras: add one below.</p>
-      )}
+      {cameras.length === 0 && <p class="card muted">No cameras: add one below.</p>}
       {cameras.map((cam, i) => (
         <CameraSettings
           key={i}
@@ -290,8 +300,8 @@ export default function Settings(props: SettingsProps) {
             </details>
           ))}
           <p class="muted small">
-            Lists such as webhooks, notification rules and allowed hosts are kept as they are in
-            the file.
+            Lists such as webhooks, notification rules and allowed hosts are kept as they are in the
+            file.
           </p>
         </>
       )}

@@ -211,119 +211,154 @@ Deno.test({
         assert.equal(await mask.count(), 0, "tuning off: no mask");
       });
 
-      await t.step("a bad value's error shows next to its field, and nothing is saved", async () => {
-        const before = await Deno.readTextFile(config);
-        const field = desktop.locator('[data-field="detector.minArea"]');
-        await field.locator("input").fill("500");
-        await desktop.click("[data-testid=save]");
-        const error = field.locator("[data-testid=field-error]");
-        await error.waitFor({ timeout: 10_000 });
-        assert.match(await error.innerText(), /minArea/);
-        assert.match(await desktop.locator("[data-testid=settings-error]").innerText(), /minArea/);
-        assert.equal(await Deno.readTextFile(config), before, "the file is unchanged");
-        await field.screenshot({ path: `${shots}/settings-field-error-desktop.png` });
-        await field.locator("input").fill("");
-        assert.equal(await desktop.locator("[data-testid=save-status]").innerText(), "No changes");
-      });
-
-      await t.step("Test this source shows ffmpeg's error, then a frame, before saving", async () => {
-        const card = desktop.locator("[data-camera=door]");
-        const source = card.locator('[data-field="cameras[0].source"] input');
-        const test = card.locator("[data-testid=test-source]");
-        await source.fill(join(dir, "no-such-video.mp4"));
-        await test.locator("button").click();
-        await desktop.waitForSelector("[data-camera=door] [data-testid=test-source][data-state=failed]", {
-          timeout: 20_000,
-        });
-        assert.match(await test.locator(".test-error").innerText(), /no-such-video|No such file/i);
-        await source.fill("demo");
-        await test.locator("button").click();
-        await desktop.waitForSelector("[data-camera=door] [data-testid=test-source][data-state=ok]", {
-          timeout: 20_000,
-        });
-        const size = await test.locator("img").evaluate((img: HTMLImageElement) => img.naturalWidth);
-        assert.ok(size > 0, "the frame is a picture");
-        assert.equal(await desktop.locator("[data-testid=save-status]").innerText(), "No changes");
-      });
-
-      await t.step("a camera added and saved starts and shows its picture; removed, it goes", async () => {
-        await desktop.click("[data-testid=add-camera]");
-        const card = desktop.locator("[data-camera=cam2]");
-        await card.locator('[data-field="cameras[1].width"] input').fill("160");
-        await card.locator('[data-field="cameras[1].height"] input').fill("120");
-        await card.locator('[data-field="cameras[1].fps"] input').fill("2");
-        await save(desktop);
-        let file = await readFile(config) as { cameras: { id: string; source: string }[] };
-        assert.deepEqual(file.cameras.map((c) => [c.id, c.source]), [["door", "demo"], [
-          "cam2",
-          "demo",
-        ]]);
-        await desktop.waitForSelector("[data-camera=cam2] .zone-stage img.frame", {
-          timeout: 30_000,
-        });
-        assert.equal(await card.locator("[data-testid=poly-editor]").getAttribute("data-width"), "160");
-        await card.locator("text=Remove camera").click();
-        await card.locator("button.btn-danger", { hasText: "Remove" }).click();
-        assert.equal(await desktop.locator("[data-camera=cam2]").count(), 0);
-        await save(desktop);
-        file = await readFile(config) as { cameras: { id: string; source: string }[] };
-        assert.deepEqual(file.cameras.map((c) => c.id), ["door"]);
-      });
-
-      await t.step("touch at phone size: taps draw a zone, a drag moves a point, a long press deletes one", async () => {
-        const context = await browser!.newContext({
-          viewport: PHONE,
-          hasTouch: true,
-          isMobile: true,
-        });
-        const phone = await context.newPage();
-        const phoneErrors = watchErrors(phone, onPurpose);
-        await login(phone, url, "admin", vigil!.password);
-        await openSettings(phone, url);
-        const { box, at } = await geometry(phone);
-        assert.ok(box.width < 380, `the picture fits the phone (${box.width} px)`);
-        const spots = [at(0.65, 0.6), at(0.92, 0.62), at(0.9, 0.92), at(0.62, 0.9)];
-        for (const s of spots) await phone.touchscreen.tap(s.x, s.y);
-        await phone.locator("[data-camera=door] [data-testid=zone-name]").nth(1).fill("drive");
-        await save(phone);
-        let zones = await zonesIn(config);
-        assert.deepEqual(zones.map((z) => z.name), ["porch", "drive"]);
-        let expected = spots.map((s) => s.cam);
-        assertNear(zones[1].polygon, expected, "the tapped zone");
-
-        // a finger drags the first point (CDP touch events: start, moves, end)
-        const cdp = await context.newCDPSession(phone);
-        const touch = (type: "touchStart" | "touchMove" | "touchEnd", x?: number, y?: number) =>
-          cdp.send("Input.dispatchTouchEvent", {
-            type,
-            touchPoints: x === undefined ? [] : [{ x, y: y! }],
-          });
-        const from = await handleCenter(phone, 0);
-        const to = at(0.7, 0.7);
-        await touch("touchStart", from.x, from.y);
-        for (let i = 1; i <= 6; i++) {
-          await touch(
-            "touchMove",
-            from.x + (to.x - from.x) * i / 6,
-            from.y + (to.y - from.y) * i / 6,
+      await t.step(
+        "a bad value's error shows next to its field, and nothing is saved",
+        async () => {
+          const before = await Deno.readTextFile(config);
+          const field = desktop.locator('[data-field="detector.minArea"]');
+          await field.locator("input").fill("500");
+          await desktop.click("[data-testid=save]");
+          const error = field.locator("[data-testid=field-error]");
+          await error.waitFor({ timeout: 10_000 });
+          assert.match(await error.innerText(), /minArea/);
+          assert.match(
+            await desktop.locator("[data-testid=settings-error]").innerText(),
+            /minArea/,
           );
-        }
-        await touch("touchEnd");
-        // a long press on the last point deletes it
-        const last = await handleCenter(phone, 3);
-        await touch("touchStart", last.x, last.y);
-        await phone.waitForTimeout(900);
-        await touch("touchEnd");
-        await save(phone);
-        zones = await zonesIn(config);
-        expected = [to.cam, expected[1], expected[2]];
-        assertNear(zones[1].polygon, expected, "the zone after a drag and a long press");
-        assertNear(zones[0].polygon, drawn, "the mouse's zone is untouched");
-        await phone.evaluate(() => scrollTo(0, 0));
-        await screenshots(phone, shots, "settings-phone-touch");
-        assert.deepEqual(phoneErrors, []);
-        await context.close();
-      });
+          assert.equal(await Deno.readTextFile(config), before, "the file is unchanged");
+          await field.screenshot({ path: `${shots}/settings-field-error-desktop.png` });
+          await field.locator("input").fill("");
+          assert.equal(
+            await desktop.locator("[data-testid=save-status]").innerText(),
+            "No changes",
+          );
+        },
+      );
+
+      await t.step(
+        "Test this source shows ffmpeg's error, then a frame, before saving",
+        async () => {
+          const card = desktop.locator("[data-camera=door]");
+          const source = card.locator('[data-field="cameras[0].source"] input');
+          const test = card.locator("[data-testid=test-source]");
+          await source.fill(join(dir, "no-such-video.mp4"));
+          await test.locator("button").click();
+          await desktop.waitForSelector(
+            "[data-camera=door] [data-testid=test-source][data-state=failed]",
+            {
+              timeout: 20_000,
+            },
+          );
+          assert.match(
+            await test.locator(".test-error").innerText(),
+            /no-such-video|No such file/i,
+          );
+          await source.fill("demo");
+          await test.locator("button").click();
+          await desktop.waitForSelector(
+            "[data-camera=door] [data-testid=test-source][data-state=ok]",
+            {
+              timeout: 20_000,
+            },
+          );
+          const size = await test.locator("img").evaluate((img: HTMLImageElement) =>
+            img.naturalWidth
+          );
+          assert.ok(size > 0, "the frame is a picture");
+          assert.equal(
+            await desktop.locator("[data-testid=save-status]").innerText(),
+            "No changes",
+          );
+        },
+      );
+
+      await t.step(
+        "a camera added and saved starts and shows its picture; removed, it goes",
+        async () => {
+          await desktop.click("[data-testid=add-camera]");
+          const card = desktop.locator("[data-camera=cam2]");
+          await card.locator('[data-field="cameras[1].width"] input').fill("160");
+          await card.locator('[data-field="cameras[1].height"] input').fill("120");
+          await card.locator('[data-field="cameras[1].fps"] input').fill("2");
+          await save(desktop);
+          let file = await readFile(config) as { cameras: { id: string; source: string }[] };
+          assert.deepEqual(file.cameras.map((c) => [c.id, c.source]), [["door", "demo"], [
+            "cam2",
+            "demo",
+          ]]);
+          await desktop.waitForSelector("[data-camera=cam2] .zone-stage img.frame", {
+            timeout: 30_000,
+          });
+          assert.equal(
+            await card.locator("[data-testid=poly-editor]").getAttribute("data-width"),
+            "160",
+          );
+          await card.locator("text=Remove camera").click();
+          await card.locator("button.btn-danger", { hasText: "Remove" }).click();
+          assert.equal(await desktop.locator("[data-camera=cam2]").count(), 0);
+          await save(desktop);
+          file = await readFile(config) as { cameras: { id: string; source: string }[] };
+          assert.deepEqual(file.cameras.map((c) => c.id), ["door"]);
+        },
+      );
+
+      await t.step(
+        "touch at phone size: taps draw a zone, a drag moves a point, a long press deletes one",
+        async () => {
+          const context = await browser!.newContext({
+            viewport: PHONE,
+            hasTouch: true,
+            isMobile: true,
+          });
+          const phone = await context.newPage();
+          const phoneErrors = watchErrors(phone, onPurpose);
+          await login(phone, url, "admin", vigil!.password);
+          await openSettings(phone, url);
+          const { box, at } = await geometry(phone);
+          assert.ok(box.width < 380, `the picture fits the phone (${box.width} px)`);
+          const spots = [at(0.65, 0.6), at(0.92, 0.62), at(0.9, 0.92), at(0.62, 0.9)];
+          for (const s of spots) await phone.touchscreen.tap(s.x, s.y);
+          await phone.locator("[data-camera=door] [data-testid=zone-name]").nth(1).fill("drive");
+          await save(phone);
+          let zones = await zonesIn(config);
+          assert.deepEqual(zones.map((z) => z.name), ["porch", "drive"]);
+          let expected = spots.map((s) => s.cam);
+          assertNear(zones[1].polygon, expected, "the tapped zone");
+
+          // a finger drags the first point (CDP touch events: start, moves, end)
+          const cdp = await context.newCDPSession(phone);
+          const touch = (type: "touchStart" | "touchMove" | "touchEnd", x?: number, y?: number) =>
+            cdp.send("Input.dispatchTouchEvent", {
+              type,
+              touchPoints: x === undefined ? [] : [{ x, y: y! }],
+            });
+          const from = await handleCenter(phone, 0);
+          const to = at(0.7, 0.7);
+          await touch("touchStart", from.x, from.y);
+          for (let i = 1; i <= 6; i++) {
+            await touch(
+              "touchMove",
+              from.x + (to.x - from.x) * i / 6,
+              from.y + (to.y - from.y) * i / 6,
+            );
+          }
+          await touch("touchEnd");
+          // a long press on the last point deletes it
+          const last = await handleCenter(phone, 3);
+          await touch("touchStart", last.x, last.y);
+          await phone.waitForTimeout(900);
+          await touch("touchEnd");
+          await save(phone);
+          zones = await zonesIn(config);
+          expected = [to.cam, expected[1], expected[2]];
+          assertNear(zones[1].polygon, expected, "the zone after a drag and a long press");
+          assertNear(zones[0].polygon, drawn, "the mouse's zone is untouched");
+          await phone.evaluate(() => scrollTo(0, 0));
+          await screenshots(phone, shots, "settings-phone-touch");
+          assert.deepEqual(phoneErrors, []);
+          await context.close();
+        },
+      );
 
       await t.step("someone else's save meanwhile: 409, the page says reload", async () => {
         // the desktop page still holds the version before the phone's saves

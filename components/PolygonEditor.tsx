@@ -183,6 +183,33 @@ export function PolygonEditor(props: PolygonEditorProps) {
     }
   };
 
+  /** Keyboard: arrows move the focused point (Shift: ten times as far), Delete removes it. */
+  const onKeyDown = (e: KeyboardEvent) => {
+    const handle = (e.target as Element).closest<SVGElement>("[data-point]");
+    if (!handle || latest.current.readOnly) return;
+    const shape = Number(handle.dataset.shape), point = Number(handle.dataset.point);
+    const p = latest.current.shapes[shape]?.points[point];
+    if (!p) return;
+    const step = Math.max(1, Math.round(scale)) * (e.shiftKey ? 10 : 1);
+    const moves: Record<string, Point> = {
+      ArrowLeft: [-step, 0],
+      ArrowRight: [step, 0],
+      ArrowUp: [0, -step],
+      ArrowDown: [0, step],
+    };
+    const { width, height } = latest.current;
+    if (moves[e.key]) {
+      const [dx, dy] = moves[e.key];
+      setPoint(shape, point, [
+        Math.min(width, Math.max(0, p[0] + dx)),
+        Math.min(height, Math.max(0, p[1] + dy)),
+      ]);
+    } else if (e.key === "Delete" || e.key === "Backspace") {
+      setPoint(shape, point, null);
+    } else return;
+    e.preventDefault();
+  };
+
   const onCancel = () => {
     if (drag.current) clearTimeout(drag.current.timer);
     drag.current = null;
@@ -206,7 +233,10 @@ export function PolygonEditor(props: PolygonEditorProps) {
       onPointerMove={onPointerMove}
       onPointerUp={onPointerUp}
       onPointerCancel={onCancel}
-      onLostPointerCapture={onCancel}
+      onLostPointerCapture={(e) => e.target === e.currentTarget && onCancel()}
+      onKeyDown={onKeyDown}
+      // a long press on a point deletes it: no context menu then
+      onContextMenu={(e) => (e.target as Element).closest("[data-point]") && e.preventDefault()}
       role="img"
       aria-label="Zones and masks over the camera picture"
     >
@@ -240,6 +270,11 @@ export function PolygonEditor(props: PolygonEditorProps) {
           data-shape={selected}
           data-point={j}
           data-testid="handle"
+          tabindex={0}
+          role="button"
+          aria-label={`Point ${j + 1} of ${
+            shapes[selected].kind === "mask" ? "the mask" : shapes[selected].name || "the zone"
+          }: arrows move it, Delete removes it`}
         />
       ))}
     </svg>

@@ -65,6 +65,8 @@ export function SettingField(props: SettingFieldProps) {
         readOnly={locked}
         aria-invalid={props.error ? "true" : undefined}
         aria-describedby={`${id}-help`}
+        // a masked secret is replaced, not appended to, when typed over
+        onFocus={(e) => doc.secret && (e.currentTarget as HTMLInputElement).select()}
         onInput={(e) => set((e.currentTarget as HTMLInputElement).value)}
       />
     );

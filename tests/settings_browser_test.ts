@@ -181,6 +181,18 @@ Deno.test({
         assertNear((await zonesIn(config))[0].polygon, drawn, "the point added back");
       });
 
+      await t.step("the keyboard moves a focused point (Shift+arrow: ten steps)", async () => {
+        await desktop.locator("[data-camera=door] [data-testid=handle]").nth(1).focus();
+        await desktop.keyboard.press("Shift+ArrowRight");
+        await save(desktop);
+        const moved: Point[] = drawn.map((p, i) => i === 1 ? [p[0] + 10, p[1]] : p);
+        assertNear((await zonesIn(config))[0].polygon, moved, "after Shift+ArrowRight");
+        await desktop.locator("[data-camera=door] [data-testid=handle]").nth(1).focus();
+        await desktop.keyboard.press("Shift+ArrowLeft");
+        await save(desktop);
+        assertNear((await zonesIn(config))[0].polygon, drawn, "and back");
+      });
+
       await t.step("the tuning view draws the detector's mask over the picture", async () => {
         await desktop.click("[data-camera=door] [data-testid=tune-toggle]");
         const mask = desktop.locator("[data-camera=door] [data-testid=tune-mask]");

@@ -134,7 +134,9 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
     c.header("Cache-Control", "no-store");
     if (!answer) {
       c.header("Retry-After", "2");
-      throw new HTTPException(503, { message: `no frame from camera ${id} yet: try again shortly` });
+      throw new HTTPException(503, {
+        message: `no frame from camera ${id} yet: try again shortly`,
+      });
     }
     return c.json(answer);
   });

@@ -18,6 +18,9 @@ import type { AppContext, AppEnv } from "../../lib/context.ts";
 /** A config file with many cameras and polygons stays far below this. */
 const MAX_BODY = 64 * 1024;
 
+/** no-transform: not gzipped, so the ETag stays strong (compression would make it W/"…"). */
+const NO_STORE = "no-store, no-transform";
+
 /** True when the request's If-Match (absent: true) names `etag`. */
 function ifMatches(header: string | undefined, etag: string): boolean {
   if (header === undefined) return true;
@@ -74,7 +77,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
 
   app.get("/api/config", requireAdmin("api"), (c) => {
     c.header("ETag", configEtag(ctx.config.file));
-    c.header("Cache-Control", "no-store");
+    c.header("Cache-Control", NO_STORE);
     return c.json(maskSecrets(ctx.config.file));
   });
 
@@ -132,7 +135,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       detail: describeChange(current.file, next.file),
     });
     c.header("ETag", configEtag(next.file));
-    c.header("Cache-Control", "no-store");
+    c.header("Cache-Control", NO_STORE);
     if (restartNeeded.length) c.header("X-Vigil-Restart-Needed", restartNeeded.join(","));
     return c.json(maskSecrets(next.file));
   }

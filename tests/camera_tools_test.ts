@@ -83,10 +83,14 @@ Deno.test("[e2e] POST /api/cameras/:id/tune answers the draft detector's mask PN
     assert.ok(t.frames >= 1);
     assert.equal(typeof t.score, "number");
     // Polled again, the same tuner has seen more frames.
-    await waitFor(async () => {
-      const again = await (await call("/api/cameras/cam1/tune", { minArea: 0.5 })).json();
-      return again.frames > t.frames;
-    }, 10_000, "more tuned frames");
+    await waitFor(
+      async () => {
+        const again = await (await call("/api/cameras/cam1/tune", { minArea: 0.5 })).json();
+        return again.frames > t.frames;
+      },
+      10_000,
+      "more tuned frames",
+    );
     const bad = await call("/api/cameras/cam1/tune", { minArea: "big" });
     assert.equal(bad.status, 400);
     const body = await bad.json();

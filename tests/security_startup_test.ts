@@ -92,22 +92,22 @@ Deno.test("[security] a busy port, a bad address and bad config values stop the 
       [
         ["--config", "$DIR/c.json"],
         { "c.json": '{"host": 127001}' },
-        /^vigil: host in the config file must be a non-empty string$/,
+        /^vigil: host: must be a non-empty string$/,
       ],
       [
         ["--config", "$DIR/c.json"],
         { "c.json": '{"retension": {}}' },
-        /^vigil: unknown setting "retension".*"retention"/,
+        /^vigil: retension: unknown setting "retension" \(did you mean "retention"\?\)$/,
       ],
       [
         ["--config", "$DIR/c.json"],
         { "c.json": '{"cameras": {}}' },
-        /^vigil: cameras must be a non-empty list/,
+        /^vigil: cameras: must be a non-empty list/,
       ],
       [
         ["--config", "$DIR/c.json"],
         { "c.json": '{"data": {}}' },
-        /^vigil: data in the config file must be a non-empty string$/,
+        /^vigil: data: must be a non-empty string$/,
       ],
     ];
     for (const [args, files, message] of cases) {

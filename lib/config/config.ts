@@ -1,17 +1,19 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { detectorSettingsFromConfig } from "../motion/mod.ts";
-import { CAMERA_ID } from "../protocol.ts";
 import type { DetectorSettings } from "../motion/mod.ts";
 import type { ConnectionLimits } from "../net/mod.ts";
 import { DEFAULT_OBJECT_SETTINGS, parseObjectSettings } from "../objects/settings.ts";
 import type { ObjectSettings } from "../objects/settings.ts";
-import { NotifyConfigError, parseNotifySettings } from "./notify.ts";
-import type { NotifySettings } from "./notify.ts";
-
-export type { ConnectionLimits };
 import { parseRecordSettings } from "../record/settings.ts";
 import type { RecordSettings } from "../record/settings.ts";
+import { ConfigError } from "./errors.ts";
+import { parseNotifySettings } from "./notify.ts";
+import type { NotifySettings } from "./notify.ts";
+import { CAPTURE_KEYS, checkFile, DEFAULT_DETECTOR_SETTINGS } from "./schema.ts";
+import type { CameraFile, ConfigFile } from "./schema.ts";
+
+export type { ConnectionLimits };
+export { ConfigError };
 
 /** One camera as configured: where frames come from and how motion is found in them. */
 export interface CameraConfig {
@@ -65,20 +67,6 @@ export interface VigilConfig {
   overrides: Override[];
 }
 
-/** A bad flag, environment variable or config file: the message says what to fix. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-  /**
-   * The bad key's path in the config file, e.g. `["cameras", 0, "detector", "minArea"]`
-   * (empty for the whole file; undefined when it is not the file's fault: a flag, a variable).
-   */
-  path?: (string | number)[];
-  constructor(message: string, path?: (string | number)[]) {
-    super(message);
-    this.path = path;
-  }
-}
-
 export const USAGE = `Usage: deno task start [-- FLAGS]
 
   --port N          HTTP port (0 = pick a free one)            env PORT, default 8000
@@ -94,52 +82,6 @@ export const USAGE = `Usage: deno task start [-- FLAGS]
 
   VIGIL_ADMIN_PASSWORD  password of the first user 'admin' (else one is generated and printed once)
 `;
-
-/**
- * The config file's top-level keys. `record`, `mqtt` and `webhooks` are the contract's
- * (CONTRACT.md), read by their own modules.
- */
-const FILE_KEYS = [
-  "port",
-  "host",
-  "data",
-  "tlsCert",
-  "tlsKey",
-  "cameras",
-  "retention",
-  "detector",
-  "allowedHosts",
-  "record",
-  "mqtt",
-  "webhooks",
-  "objects",
-  "notify",
-];
-const RETENTION_KEYS = ["maxAgeDays", "maxDiskMB"];
-const CAMERA_KEYS = new Set([
-  "id",
-  "name",
-  "source",
-  "width",
-  "height",
-  "fps",
-  "detector",
-  "objects",
-  "record",
-]);
-/** Capture settings a camera may set in the file (lib/capture checks their values). */
-const CAPTURE_KEYS = new Set([
-  "inputFormat",
-  "passthrough",
-  "jpegQuality",
-  "stallTimeoutMs",
-  "startTimeoutMs",
-  "restartDelayMs",
-  "restartMaxDelayMs",
-  "timeoutMs",
-  "rtspTransport",
-  "inputArgs",
-]);
 
 export interface LoadDeps {
   readTextFile(path: string): string;
@@ -262,67 +204,36 @@ const OVERRIDDEN_BY: [path: string, key: keyof StartupOptions, by: string][] = [
 
 /**
  * The effective configuration from a config file's JSON (already parsed) and the start-up
- * options, which win. Throws ConfigError naming the bad key (and its `path`).
+ * options, which win. The whole file is checked against the schema (lib/config/schema.ts),
+ * even the keys a flag overrides: a broken file is an error. Throws ConfigError naming the
+ * first bad key (message `cameras[1].detector.minArea: …`, and its `path`).
  * A settings change (PUT /api/config) goes through here too.
  */
 export function resolveConfig(json: unknown, startup: StartupOptions): VigilConfig {
-  if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new ConfigError("the configuration must be a JSON object", []);
-  }
-  checkKeys(json as Json, FILE_KEYS, "");
-  const file = json as Json;
-  const port = parsePort(startup.port ?? file.port ?? 8000);
-  // The file's values are checked even when a flag overrides them: a broken file is an error.
-  const fileHost = fileString(file.host, "host");
-  const fileData = fileString(file.data, "data");
-  const host = startup.host ?? fileHost ?? "0.0.0.0";
+  const file = checkFile(json);
+  const port = startup.port === undefined ? file.port ?? 8000 : parsePort(startup.port);
+  const host = startup.host ?? file.host ?? "0.0.0.0";
   if (host === "") throw new ConfigError("--host must be an address such as 0.0.0.0, not empty");
-  const data = startup.data ?? fileData ?? "./frames";
+  const data = startup.data ?? file.data ?? "./frames";
   if (data === "") throw new ConfigError("--data must be a folder, not empty");
-  const tlsCert = startup.tlsCert ?? optionalString(file.tlsCert, "tlsCert");
-  const tlsKey = startup.tlsKey ?? optionalString(file.tlsKey, "tlsKey");
+  const tlsCert = startup.tlsCert ?? file.tlsCert;
+  const tlsKey = startup.tlsKey ?? file.tlsKey;
 
-  if (
-    file.cameras !== undefined && (!Array.isArray(file.cameras) || file.cameras.length === 0)
-  ) {
-    throw new ConfigError(
-      'cameras must be a non-empty list, e.g. [{"id": "door", "source": "demo"}] ' +
-        "(leave it out for one camera from --source)",
-      ["cameras"],
-    );
-  }
-  const source = startup.source;
   let cameras: CameraConfig[];
-  if (source !== undefined) {
+  if (startup.source !== undefined) {
+    if (startup.source === "") throw new ConfigError("--source must name a source, not empty");
     // A source on the command line replaces the file's cameras with one camera,
-    // which still takes the file's detector settings.
+    // which still takes the file's detector settings (and the first camera's own).
+    const first = file.cameras?.[0];
     cameras = [
-      parseCamera(
-        { ...firstCamera(file), id: "cam1", name: "Camera", source },
-        file,
-        0,
-      ),
+      camera({ ...first, id: "cam1", name: "Camera", source: startup.source }, file, 0),
     ];
   } else if (file.cameras !== undefined) {
-    cameras = file.cameras.map((raw: unknown, i: number) => parseCamera(raw, file, i));
+    cameras = file.cameras.map((raw, i) => camera(raw, file, i));
   } else {
-    cameras = [
-      parseCamera({ id: "cam1", name: "Camera", source: startup.defaultSource }, file, 0),
-    ];
+    cameras = [camera({ id: "cam1", name: "Camera", source: startup.defaultSource }, file, 0)];
   }
-  const ids = new Set<string>();
-  cameras.forEach((cam, i) => {
-    if (ids.has(cam.id)) {
-      throw new ConfigError(`camera id "${cam.id}" is used twice`, ["cameras", i, "id"]);
-    }
-    ids.add(cam.id);
-  });
 
-  const retention = file.retention ?? {};
-  if (typeof retention !== "object" || retention === null || Array.isArray(retention)) {
-    throw new ConfigError('retention must be an object like {"maxAgeDays": 30}', ["retention"]);
-  }
-  checkKeys(retention, RETENTION_KEYS, "retention.");
   return {
     port,
     host,
@@ -331,85 +242,62 @@ export function resolveConfig(json: unknown, startup: StartupOptions): VigilConf
     tlsKey,
     cameras,
     retention: {
-      maxAgeDays: positiveNumber(
-        retention.maxAgeDays ?? 30,
-        "retention.maxAgeDays",
-      ),
-      maxDiskMB: positiveNumber(
-        retention.maxDiskMB ?? 2048,
-        "retention.maxDiskMB",
-      ),
+      maxAgeDays: file.retention?.maxAgeDays ?? 30,
+      maxDiskMB: file.retention?.maxDiskMB ?? 2048,
     },
-    allowedHosts: parseAllowedHosts(file.allowedHosts),
+    allowedHosts: file.allowedHosts?.map((h) => h.toLowerCase()),
     connections: startup.connections,
-    objectModel: parseObjectsConfig(file, undefined, "").model,
-    notifications: notifySettings(file, cameras),
-    file: structuredClone(file),
+    objectModel: file.objects?.model,
+    notifications: parseNotifySettings(file, cameras.map((c) => c.id)),
+    file: structuredClone(json) as Record<string, unknown>,
     startup,
     overrides: OVERRIDDEN_BY.filter(([, key]) => startup[key] !== undefined)
       .map(([path, , by]) => ({ path, by })),
   };
 }
 
-/** The file's `mqtt`, `webhooks` and `notify` keys (lib/config/notify.ts checks them). */
-function notifySettings(file: Json, cameras: CameraConfig[]): NotifySettings {
+/** One camera of the checked file, its detector, objects and recording merged over the top level's. */
+function camera(raw: CameraFile, file: ConfigFile, index: number): CameraConfig {
+  const id = raw.id ?? `cam${index + 1}`;
+  const capture: Record<string, unknown> = {};
+  for (const key of CAPTURE_KEYS) {
+    if (raw[key] !== undefined) capture[key] = raw[key];
+  }
+  const detector: DetectorSettings = structuredClone({
+    ...DEFAULT_DETECTOR_SETTINGS,
+    ...file.detector,
+    ...raw.detector,
+  });
+  return {
+    id,
+    name: raw.name ?? id,
+    source: raw.source,
+    width: raw.width,
+    height: raw.height,
+    fps: raw.fps,
+    capture,
+    detector,
+    objects: fileError(() => {
+      const top = parseObjectSettings(file.objects, DEFAULT_OBJECT_SETTINGS, true, ["objects"]);
+      return parseObjectSettings(raw.objects, top.settings, false, ["cameras", index, "objects"])
+        .settings;
+    }),
+    record: fileError(() => {
+      const top = parseRecordSettings(file.record, undefined, "record");
+      return parseRecordSettings(raw.record, top, `cameras[${index}].record`);
+    }),
+  };
+}
+
+/** A section's TypeError/RangeError (with a `path`) as a ConfigError. */
+function fileError<T>(fn: () => T): T {
   try {
-    return parseNotifySettings(file, cameras.map((c) => c.id));
+    return fn();
   } catch (err) {
-    if (err instanceof NotifyConfigError) throw new ConfigError(err.message);
+    const path = (err as { path?: unknown }).path;
+    if (Array.isArray(path)) throw new ConfigError((err as Error).message, path);
     throw err;
   }
-}
-
-/** Throws ConfigError naming the first key of `obj` that is not in `known`. */
-function checkKeys(obj: Record<string, unknown>, known: string[], prefix: string): void {
-  for (const key of Object.keys(obj)) {
-    if (known.includes(key)) continue;
-    const near = known.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
-    throw new ConfigError(
-      `unknown setting "${prefix}${key.slice(0, 60)}" in the config file` +
-        (near ? ` (did you mean "${prefix}${near}"?)` : ` (known: ${known.join(", ")})`),
-      [...prefix.split(".").filter(Boolean), key],
-    );
-  }
-}
-
-/** Levenshtein distance, for "did you mean" (short strings only). */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2 || a.length > 64 || b.length > 64) return 99;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
-/** A string setting of the file, or undefined when absent; anything else is a ConfigError. */
-function fileString(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string" || value === "") {
-    throw new ConfigError(`${name} in the config file must be a non-empty string`);
-  }
-  return value;
-}
-
-const HOST_NAME = /^(\[[0-9a-f:.]+\]|[0-9a-z.:_-]{1,253})$/i;
-
-function parseAllowedHosts(value: unknown): string[] | undefined {
-  if (value === undefined) return undefined;
-  if (
-    !Array.isArray(value) ||
-    !value.every((h) => typeof h === "string" && HOST_NAME.test(h))
-  ) {
-    throw new ConfigError(
-      'allowedHosts must be a list of host names, e.g. ["vigil.example.com", "pi.lan"]',
-    );
-  }
-  return value.map((h: string) => h.toLowerCase());
 }
 
 const LIMIT_ENV: [keyof ConnectionLimits, string, number, number][] = [
@@ -433,10 +321,7 @@ function parseConnectionLimits(env: Record<string, string | undefined>): Connect
   return out;
 }
 
-// deno-lint-ignore no-explicit-any
-type Json = any;
-
-function readConfigFile(path: string, deps: LoadDeps): Json {
+function readConfigFile(path: string, deps: LoadDeps): unknown {
   let text;
   try {
     text = deps.readTextFile(path);
@@ -445,105 +330,19 @@ function readConfigFile(path: string, deps: LoadDeps): Json {
       `Cannot read config file ${path}: ${(err as Error).message}`,
     );
   }
-  let json;
+  let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
     throw new ConfigError(
       `Config file ${path} is not valid JSON: ${(err as Error).message}`,
+      [],
     );
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    throw new ConfigError(`Config file ${path} must hold a JSON object`);
+    throw new ConfigError(`Config file ${path} must hold a JSON object`, []);
   }
   return json;
-}
-
-function firstCamera(file: Json): Json {
-  const cam = Array.isArray(file.cameras) ? file.cameras[0] : undefined;
-  return typeof cam === "object" && cam !== null ? cam : {};
-}
-
-function parseCamera(raw: Json, file: Json, index: number): CameraConfig {
-  const where = `cameras[${index}]`;
-  if (typeof raw !== "object" || raw === null) {
-    throw new ConfigError(`${where} must be an object`);
-  }
-  const id = String(raw.id ?? `cam${index + 1}`);
-  if (!CAMERA_ID.test(id)) {
-    throw new ConfigError(
-      `${where}.id "${id}" must be 1-32 characters of a-z, 0-9, _ and -`,
-    );
-  }
-  if (typeof raw.source !== "string" || raw.source === "") {
-    throw new ConfigError(
-      `${where}.source must be a string such as "demo" or "/dev/video0"`,
-    );
-  }
-  const capture: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (CAPTURE_KEYS.has(key)) capture[key] = value;
-    else if (!CAMERA_KEYS.has(key)) {
-      throw new ConfigError(
-        `${where}.${key} is not a camera setting (known: ${
-          [...CAMERA_KEYS, ...CAPTURE_KEYS].join(", ")
-        })`,
-      );
-    }
-  }
-  // The detector reads its settings from the same file shape, so both merge alike.
-  const withThisCamera = { ...file, cameras: [raw] };
-  let detector: DetectorSettings;
-  try {
-    detector = detectorSettingsFromConfig(withThisCamera, 0);
-  } catch (err) {
-    throw new ConfigError(`${where}.detector: ${(err as Error).message}`);
-  }
-  return {
-    id,
-    name: typeof raw.name === "string" && raw.name ? raw.name : id,
-    source: raw.source,
-    width: optionalInt(raw.width, `${where}.width`, 16, 8192),
-    height: optionalInt(raw.height, `${where}.height`, 16, 8192),
-    fps: optionalInt(raw.fps, `${where}.fps`, 1, 120),
-    capture,
-    detector,
-    objects: parseObjectsConfig(file, raw.objects, `${where}.`).settings,
-    record: recordSettingsFor(file, raw, where),
-  };
-}
-
-/** Recording settings of one camera: defaults, then the file's top-level `record`, then the camera's. */
-function recordSettingsFor(file: Json, raw: Json, where: string): RecordSettings {
-  try {
-    const top = parseRecordSettings(file.record, undefined, "record");
-    return parseRecordSettings(raw.record, top, `${where}.record`);
-  } catch (err) {
-    throw new ConfigError((err as Error).message);
-  }
-}
-
-/**
- * `"objects"` at the top level (every camera; `model` only there) merged with a camera's own
- * (`camera`, undefined for the top level alone). Throws ConfigError naming the bad key.
- */
-function parseObjectsConfig(
-  file: Json,
-  camera: unknown,
-  where: string,
-): { settings: ObjectSettings; model?: string } {
-  let top;
-  try {
-    top = parseObjectSettings(file.objects, DEFAULT_OBJECT_SETTINGS, true);
-  } catch (err) {
-    throw new ConfigError(`objects: ${(err as Error).message}`);
-  }
-  if (camera === undefined) return top;
-  try {
-    return { settings: parseObjectSettings(camera, top.settings).settings, model: top.model };
-  } catch (err) {
-    throw new ConfigError(`${where}objects: ${(err as Error).message}`);
-  }
 }
 
 function parsePort(value: unknown): number {
@@ -554,37 +353,4 @@ function parsePort(value: unknown): number {
     );
   }
   return port;
-}
-
-function optionalInt(
-  value: unknown,
-  name: string,
-  min: number,
-  max: number,
-): number | undefined {
-  if (value === undefined) return undefined;
-  if (
-    !Number.isInteger(value) || (value as number) < min ||
-    (value as number) > max
-  ) {
-    throw new ConfigError(
-      `${name} must be a whole number from ${min} to ${max}`,
-    );
-  }
-  return value as number;
-}
-
-function optionalString(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string") {
-    throw new ConfigError(`${name} must be a string`);
-  }
-  return value;
-}
-
-function positiveNumber(value: unknown, name: string): number {
-  if (typeof value !== "number" || !(value > 0)) {
-    throw new ConfigError(`${name} must be a number above 0`);
-  }
-  return value;
 }

@@ -33,6 +33,8 @@ interface Node {
   properties?: Record<string, Node>;
   items?: Node;
   secret?: boolean;
+  /** Longer text for docs/configuration.md (some detector keys). */
+  details?: string;
 }
 
 /**
@@ -41,10 +43,17 @@ interface Node {
  */
 const SAME_AS_TOP = new Set(["cameras[].detector", "cameras[].record", "cameras[].objects"]);
 
-let cached: FieldDoc[] | undefined;
+/** A FieldDoc with what only the docs show: the long text, and whether `min` itself is excluded. */
+type Documented = FieldDoc & { details?: string; minExclusive?: boolean };
+let cached: Documented[] | undefined;
 
 /** Every key, in the file's order, parents before their children. */
 export function fieldDocs(): FieldDoc[] {
+  return documentedFields().map(({ details: _, minExclusive: __, ...doc }) => doc);
+}
+
+/** The same with the long text docs/configuration.md shows (lib/config/docs.ts). */
+export function documentedFields(): Documented[] {
   cached ??= walk(
     z.toJSONSchema(fileSchema, { io: "input", unrepresentable: "any" }) as Node,
     "",
@@ -53,7 +62,7 @@ export function fieldDocs(): FieldDoc[] {
   return structuredClone(cached);
 }
 
-function walk(node: Node, path: string, out: FieldDoc[]): FieldDoc[] {
+function walk(node: Node, path: string, out: Documented[]): Documented[] {
   for (const [name, raw] of Object.entries(node.properties ?? {})) {
     const child = path ? `${path}.${name}` : name;
     const field = nonNull(raw);
@@ -76,8 +85,8 @@ function nonNull(node: Node): Node {
   return node;
 }
 
-function doc(path: string, raw: Node, node: Node): FieldDoc {
-  const out: FieldDoc = { path, type: typeOf(node), help: raw.description ?? "" };
+function doc(path: string, raw: Node, node: Node): Documented {
+  const out: Documented = { path, type: typeOf(node), help: raw.description ?? "" };
   if (raw.default !== undefined) out.default = raw.default;
   const min = node.minimum ?? node.exclusiveMinimum;
   const max = node.maximum ?? node.exclusiveMaximum;
@@ -86,6 +95,8 @@ function doc(path: string, raw: Node, node: Node): FieldDoc {
   const options = optionsOf(node);
   if (options) out.options = options;
   if (raw.secret === true) out.secret = true;
+  if (raw.details) out.details = raw.details;
+  if (node.minimum === undefined && node.exclusiveMinimum !== undefined) out.minExclusive = true;
   return out;
 }
 

@@ -13,6 +13,12 @@ export type {
   VigilConfig,
 } from "./config.ts";
 export { DEFAULT_RULE, parseNotifySettings, WEBHOOK_EVENTS } from "./notify.ts";
+export { dottedPath } from "./errors.ts";
+export { checkFile, fileSchema } from "./schema.ts";
+export type { ConfigFile } from "./schema.ts";
+export { fieldDocs } from "./fields.ts";
+export type { FieldDoc } from "./fields.ts";
+export { maskSecrets, SECRET_MASK, unmaskSecrets } from "./secrets.ts";
 export type {
   MqttConfig,
   NotifyConfig,

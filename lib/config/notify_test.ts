@@ -53,24 +53,39 @@ Deno.test("loadConfig() reads mqtt, webhooks and notify with their defaults", ()
 });
 
 Deno.test("loadConfig() names the bad notification setting in one line", () => {
-  fails({ mqtt: { url: "http://broker" } }, /mqtt\.url must start with mqtt:\/\//);
+  fails({ mqtt: { url: "http://broker" } }, /^mqtt\.url: must start with mqtt:\/\//);
   fails({ mqtt: { url: "mqtt://u:hunter2@broker" } }, /must not hold the login/);
   fails({ mqtt: { url: "mqtt://b", topicPrefix: "a/#" } }, /mqtt\.topicPrefix/);
-  fails({ mqtt: { url: "mqtt://b", pasword: "hunter2" } }, /unknown setting "mqtt\.pasword"/);
-  fails({ webhooks: { url: "https://x" } }, /webhooks must be a list/);
-  fails({ webhooks: [{ url: "ftp://x" }] }, /webhooks\[0\]\.url must be an http/);
-  fails({ webhooks: [{ url: "https://x", events: ["begin"] }] }, /webhooks\[0\]\.events: "begin"/);
-  fails({ webhooks: [{ url: "https://x", cameras: ["garage"] }] }, /no camera has the id "garage"/);
-  fails({ webhooks: [{ url: "https://x", secret: 5 }] }, /webhooks\[0\]\.secret must be/);
+  fails(
+    { mqtt: { url: "mqtt://b", pasword: "hunter2" } },
+    /^mqtt\.pasword: unknown setting "pasword" \(did you mean "password"\?\)$/,
+  );
+  fails({ webhooks: { url: "https://x" } }, /^webhooks: must be a list/);
+  fails({ webhooks: [{ url: "ftp://x" }] }, /^webhooks\[0\]\.url: must be an http/);
+  fails(
+    { webhooks: [{ url: "https://x", events: ["begin"] }] },
+    /^webhooks\[0\]\.events\[0\]: "begin" is not one of start, end, offline, online$/,
+  );
+  fails(
+    { webhooks: [{ url: "https://x", cameras: ["garage"] }] },
+    /^webhooks\[0\]\.cameras\[0\]: no camera has the id "garage"$/,
+  );
+  fails({ webhooks: [{ url: "https://x", secret: 5 }] }, /^webhooks\[0\]\.secret: must be/);
   fails(
     { notify: { rules: [{ schedule: [{ from: "25:00", to: "06:00" }] }] } },
-    /schedule\[0\]\.from must be a time/,
+    /^notify\.rules\[0\]\.schedule\[0\]\.from: must be a time/,
   );
   fails(
     { notify: { rules: [{ schedule: [{ from: "22:00", to: "06:00", days: ["fry"] }] }] } },
-    /"fry" is not one of/,
+    /^notify\.rules\[0\]\.schedule\[0\]\.days\[0\]: "fry" is not one of/,
   );
-  fails({ notify: { rules: [{ cooldownSeconds: -1 }] } }, /cooldownSeconds must be a whole number/);
-  fails({ notify: { timeZone: "Mars/Base" } }, /not a time zone/);
-  fails({ notify: { push: { subject: "me" } } }, /notify\.push\.subject must start with mailto:/);
+  fails(
+    { notify: { rules: [{ cooldownSeconds: -1 }] } },
+    /^notify\.rules\[0\]\.cooldownSeconds: must be a whole number/,
+  );
+  fails(
+    { notify: { timeZone: "Mars/Base" } },
+    /^notify\.timeZone: "Mars\/Base" is not a time zone/,
+  );
+  fails({ notify: { push: { subject: "me" } } }, /^notify\.push\.subject: must start with mailto:/);
 });

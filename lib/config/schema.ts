@@ -107,8 +107,7 @@ export function defaultsOf(shape: z.ZodRawShape): Record<string, unknown> {
 // --- detector (lib/motion) -----------------------------------------------------------------
 
 const POINT = "must be a point [x, y] of two numbers";
-const point = z.tuple([z.number({ error: POINT }), z.number({ error: POINT })], { error: POINT })
-  .rest(z.never({ error: POINT }));
+const point = z.tuple([z.number({ error: POINT }), z.number({ error: POINT })], { error: POINT });
 const polygon = z.array(point, {
   error: "must be a list of at least 3 points [x, y] in camera pixels",
 }).min(3, { error: "must be a list of at least 3 points [x, y] in camera pixels" })
@@ -143,41 +142,73 @@ export const detectorShape = {
     number(0, 8192, true),
     "Width of the frames the detector analyses, in pixels (the height keeps the aspect); 0 = the camera's own width; never upscales.",
     320,
+    {
+      details:
+        "Width of the frames the detector analyses, in pixels; the height keeps the camera's aspect (both even). `0` = the camera's own width. Never wider than the camera. ffmpeg scales with `scale=W:H:flags=area,format=gray`. 320 suits a Raspberry Pi; boxes are always reported in camera pixels.",
+    },
   ),
   blur: key(
     number(0, 4, true),
     "Passes of a 3×3 Gaussian blur before differencing; 0 = none.",
     1,
+    {
+      details:
+        "Passes of a 3×3 Gaussian (1-2-1) blur before differencing; `0` = none, `2` ≈ a 5×5 Gaussian. Blur removes pixel noise and JPEG artefacts.",
+    },
   ),
   learningRate: key(
     number(0, 1),
     "How fast the background follows still parts of the scene: the fraction of the difference taken each frame.",
     0.02,
+    {
+      details:
+        "How fast the background follows the scene where nothing moves: the fraction of the difference it takes in each frame (0.02 ≈ 50 frames, 3 s at 15 fps). Higher forgets moved furniture and shadows sooner, lower keeps slow movers visible longer.",
+    },
   ),
   foregroundLearningRate: key(
     number(0, 1),
     "The same where motion is seen: how fast an object that stopped becomes background.",
     0.002,
+    {
+      details:
+        "The same where motion is seen: how fast an object that stopped (a parked car) becomes background (0.002 ≈ 500 frames, 33 s at 15 fps).",
+    },
   ),
   absorbFrames: key(
     number(0, 30000, true),
     "Foreground unchanged for this many frames (a parked car, a ghost) is learnt into the background; 0 = never.",
     100,
+    {
+      details:
+        "Foreground that has not changed for this many frames (a parked car, a box put down, a ghost left where something stood when Vigil started or the lights switched) is learnt into the background within about 20 more frames (100 ≈ 7 s at 15 fps). A person standing still that long is absorbed too, and shows again when they move. `0` = only `foregroundLearningRate`.",
+    },
   ),
   noiseFactor: key(
     number(0.5, 20),
     "A pixel moves when it differs from the background by more than this many times the noise level.",
     3,
+    {
+      details:
+        "A pixel moves when it differs from its background by more than `noiseFactor` × the noise level. The noise level is estimated automatically every frame (median difference of still pixels), and per pixel (a flickering leaf or screen learns a wider margin).",
+    },
   ),
   minThreshold: key(
     number(1, 255),
     "The smallest difference in gray levels (0-255) that counts as motion, whatever the noise.",
     10,
+    {
+      details:
+        "The smallest difference (gray levels, 0–255, after blur) that counts as motion, whatever the measured noise.",
+    },
   ),
   normalize: key(
     bool(),
     "Compensate global brightness and contrast changes (auto-exposure, dimming) before differencing.",
     true,
+    {
+      details:
+        "Contrast normalisation: each frame, fit frame ≈ gain × background + offset over the still pixels and re-map the background at once, so auto-exposure, dimming, clouds and lights switched on (anything that changes the whole picture alike) are not motion, while an object moving during the change still is.",
+    },
   ),
   despeckle: key(
     z.string({ error: "must be a string of up to 16 letters E, e (erode) and D, d (dilate)" })
@@ -186,41 +217,67 @@ export const detectorShape = {
       }),
     'Clean-up of the motion mask, left to right: e/E erode (cross/3×3), d/D dilate; "" = none.',
     "eDe",
+    {
+      details:
+        'Clean-up of the motion mask, applied left to right: `e` erode (4-neighbour), `E` erode (3×3), `d` dilate (4-neighbour), `D` dilate (3×3). `eDe` removes single-pixel specks and closes small gaps. `""` = none.',
+    },
   ),
   minArea: key(
     number(0, 100),
     "Smallest moving blob kept, in percent of the frame area.",
     0.03,
+    {
+      details:
+        "Smallest moving blob kept, in percent of the frame area (0.03% ≈ 23 pixels at 320×240, a person of 10×25 pixels at 640×480 is 0.08%).",
+    },
   ),
   maxArea: key(
     number(0, 100),
     "Largest box reported, in percent of the frame area (100 = no limit).",
     100,
+    {
+      details:
+        "Largest box reported, in percent of the frame area; bigger boxes are dropped (`100` = no limit).",
+    },
   ),
   mergeDistance: key(
     number(0, 100),
     "Boxes closer than this, in percent of the frame width, merge into one.",
     1.5,
+    {
+      details:
+        "Boxes closer than this, in percent of the frame width, merge into one (a person's legs and body are one box).",
+    },
   ),
   lightswitch: key(
     number(0, 100),
     "A sudden change over more than this percent of the frame is a scene change (lights, IR), not motion; 0 = off.",
     30,
+    { details: "See below. `0` = off." },
   ),
   minFrames: key(
     number(1, 1000, true),
     "Consecutive motion frames needed to start a motion event.",
     2,
+    {
+      details:
+        "Consecutive motion frames needed to start a motion event (one flickering frame does not start one).",
+    },
   ),
   eventGapMs: key(
     number(0, 86_400_000),
     "A motion event ends after this many milliseconds without motion.",
     5000,
+    { details: "A motion event ends once this many milliseconds pass without motion." },
   ),
   maxEventMs: key(
     number(0, 86_400_000),
     "An event longer than this many milliseconds is split into several; 0 = no limit.",
     600_000,
+    {
+      details:
+        "An event longer than this is closed and motion goes on in a new event (10 min; a tree in the wind or rain is then several events that retention can delete one by one). `0` = no limit.",
+    },
   ),
   masks: key(
     z.array(polygon, {
@@ -228,11 +285,19 @@ export const detectorShape = {
     }).max(100, { error: "at most 100 masks are supported" }),
     "Polygons (lists of [x, y] in camera pixels) whose pixels are ignored.",
     [],
+    {
+      details:
+        "Polygons whose pixels are ignored (a busy road, a tree, a TV), each a list of at least three `[x, y]` points in the camera's pixels.",
+    },
   ),
   zones: key(
     zones,
     'Named polygons {"name", "polygon"} in camera pixels (at most 32); motion touching one reports its name.',
     [],
+    {
+      details:
+        'Named polygons, `{"name": "door", "polygon": [[x, y], …]}` in camera pixels (at most 32). Motion is still reported anywhere outside masks; each motion frame says which zones it touched (`FrameResult.zones`).',
+    },
   ),
 };
 export const detectorSchema = obj(
@@ -651,11 +716,20 @@ export const fileShape = {
   ),
   detector: key(detectorSchema, "Motion detector settings for every camera."),
   allowedHosts: key(
-    z.array(z.string({ error: ALLOWED_HOSTS }).regex(HOST_NAME, { error: ALLOWED_HOSTS }), {
-      error: ALLOWED_HOSTS,
-    }),
+    z.array(
+      z.string({ error: "must be a host name such as vigil.example.com" }).regex(HOST_NAME, {
+        error: (iss) => `${shortValue(iss.input)} is not a host name such as vigil.example.com`,
+      }),
+      {
+        error: ALLOWED_HOSTS,
+      },
+    ),
     'Host names Vigil answers to besides its addresses, localhost and the machine\'s name; ["*"] = any.',
     [],
+    {
+      details:
+        'Host names (case-insensitive, no port) Vigil answers to besides IP addresses, `localhost`/`*.localhost`, the machine\'s host name (also without its domain and with `.local`) and `--host`: e.g. `["vigil.example.com", "pi.lan"]` for a reverse proxy\'s or a router\'s name. Other `Host`s get `421` (DNS rebinding). `["*"]` turns the check off.',
+    },
   ),
   record: key(recordSchema, "Video recording for every camera."),
   mqtt: key(
@@ -683,6 +757,28 @@ export type ObjectsFile = z.output<typeof topObjectsSchema>;
 export type MqttFile = z.output<typeof mqttSchema>;
 export type WebhookFile = z.output<typeof webhookSchema>;
 export type NotifyFile = z.output<typeof notifySchema>;
+
+/** Every key of a file section, defaults filled in. */
+export type Full<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+export type DetectorSettings = Full<DetectorFile>;
+
+export const DEFAULT_DETECTOR_SETTINGS: DetectorSettings = deepFreeze(
+  defaultsOf(detectorShape) as DetectorSettings,
+);
+export const DEFAULT_RECORD_SETTINGS = deepFreeze(
+  defaultsOf(recordShape) as Omit<Full<RecordFile>, "width" | "height" | "fps">,
+);
+export const DEFAULT_OBJECTS_SETTINGS = deepFreeze(
+  defaultsOf(objectsShape) as Full<z.output<typeof objectsSchema>>,
+);
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
 
 // --- errors --------------------------------------------------------------------------------
 
@@ -717,6 +813,25 @@ export function check<S extends z.ZodType>(
   const result = schema.safeParse(value);
   if (!result.success) throw issueError(result.error.issues, prefix);
   return result.data;
+}
+
+/**
+ * Checks one section of the file on its own (lib/motion, lib/record, lib/objects): throws
+ * TypeError (wrong type, unknown key) or RangeError (out of range, a rule) with the message
+ * and `path` of {@link issueError}.
+ */
+export function checkPlain<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  prefix: readonly (string | number)[] = [],
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const { message, path } = issueError(result.error.issues, prefix);
+  const typeProblem = ["invalid_type", "unrecognized_keys", "invalid_union"].includes(issue.code);
+  const err = typeProblem ? new TypeError(message) : new RangeError(message);
+  throw Object.assign(err, { path });
 }
 
 /**

@@ -240,6 +240,6 @@ Deno.test("[cli] detect rejects bad usage with exit code 2 and a clear message",
     await Deno.writeTextFile(`${dir}/bad.json`, JSON.stringify({ detector: { blur: 99 } }));
     const bad = await detect([dir, "--config", `${dir}/bad.json`]);
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /"blur" must be a whole number from 0 to 4/);
+    assert.match(bad.stderr, /detector\.blur: must be a whole number between 0 and 4/);
   });
 });

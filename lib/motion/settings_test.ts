@@ -27,28 +27,51 @@ Deno.test("parseDetectorSettings() merges over the base and keeps the base uncha
 Deno.test("parseDetectorSettings() rejects bad values with a message naming the setting", () => {
   const bad: [unknown, RegExp][] = [
     [[], /must be a JSON object/],
-    [{ minAreaa: 1 }, /unknown detector setting "minAreaa"/],
-    [{ blur: "2" }, /"blur" must be a number/],
-    [{ blur: 1.5 }, /"blur" must be a whole number from 0 to 4/],
-    [{ lightswitch: 101 }, /"lightswitch" must be a number from 0 to 100/],
-    [{ learningRate: -0.1 }, /"learningRate"/],
-    [{ normalize: "yes" }, /"normalize" must be true or false/],
-    [{ despeckle: "eXd" }, /"despeckle" must be a string/],
-    [{ masks: [[[0, 0], [1, 1]]] }, /masks\[0\] must be a list of at least 3 points/],
-    [{ masks: [[[0, 0], [1, 1], [2, "x"]]] }, /masks\[0\]\[2\] must be a point/],
-    [{ zones: [{ polygon: [[0, 0], [1, 1], [2, 0]] }] }, /zones\[0\].name/],
+    [
+      { minAreaa: 1 },
+      / minAreaa: unknown detector setting "minAreaa" \(did you mean "minArea"\?\)$/,
+    ],
+    [{ blur: "2" }, /blur: must be a whole number between 0 and 4$/],
+    [{ blur: 1.5 }, /blur: must be a whole number between 0 and 4$/],
+    [{ lightswitch: 101 }, /lightswitch: must be between 0 and 100$/],
+    [{ learningRate: -0.1 }, /learningRate: /],
+    [{ normalize: "yes" }, /normalize: must be true or false$/],
+    [{ despeckle: "eXd" }, /despeckle: must be a string/],
+    [{ masks: [[[0, 0], [1, 1]]] }, /masks\[0\]: must be a list of at least 3 points/],
+    [{ masks: [[[0, 0], [1, 1], [2, "x"]]] }, /masks\[0\]\[2\]\[1\]: must be a point/],
+    [
+      { zones: [{ polygon: [[0, 0], [1, 1], [2, 0]] }] },
+      / zones\[0\]\.name: must be a non-empty string/,
+    ],
     [{
       zones: [{ name: "a", polygon: [[0, 0], [1, 1], [2, 0]] }, {
         name: "a",
         polygon: [[0, 0], [1, 1], [2, 0]],
       }],
-    }, /used twice/],
+    }, /zones\[1\]\.name: "a" is used twice$/],
   ];
   for (const [raw, message] of bad) {
     assert.throws(() => parseDetectorSettings(raw), message, JSON.stringify(raw));
   }
   assert.throws(() => parseDetectorSettings({ blur: 9 }), RangeError);
   assert.throws(() => parseDetectorSettings({ blur: "x" }), TypeError);
+  assert.throws(
+    () => parseDetectorSettings({ masks: [[[0, 0], [1, 1], [2, 2, 2]]] }),
+    /masks\[0\]\[2\]: must be a point/,
+  );
+  assert.throws(() => parseDetectorSettings({ width: Infinity }), /width: /);
+  const zone = (i: number) => ({ name: `z${i}`, polygon: [[0, 0], [1, 1], [2, 0]] });
+  assert.throws(
+    () => parseDetectorSettings({ zones: Array.from({ length: 33 }, (_, i) => zone(i)) }),
+    / zones: at most 32 zones/,
+  );
+  try {
+    parseDetectorSettings({ minArea: 101 }, undefined, ["cameras", 1, "detector"]);
+    assert.fail("accepted");
+  } catch (err) {
+    assert.equal((err as Error).message, "cameras[1].detector.minArea: must be between 0 and 100");
+    assert.deepEqual((err as { path: unknown }).path, ["cameras", 1, "detector", "minArea"]);
+  }
 });
 
 Deno.test("detectorSettingsFromConfig() puts the camera's detector over the file's over the defaults", () => {
@@ -65,9 +88,9 @@ Deno.test("detectorSettingsFromConfig() puts the camera's detector over the file
   assert.deepEqual(detectorSettingsFromConfig({}), DEFAULT_DETECTOR_SETTINGS);
   assert.throws(
     () => detectorSettingsFromConfig({ cameras: [{ detector: { blur: -1 } }] }),
-    /"blur"/,
+    / cameras\[0\]\.detector\.blur: must be a whole number between 0 and 4$/,
   );
-  assert.throws(() => detectorSettingsFromConfig({ cameras: {} }), /"cameras" must be a list/);
+  assert.throws(() => detectorSettingsFromConfig({ cameras: {} }), /cameras: must be a list/);
 });
 
 Deno.test("detectionSize() keeps the aspect, never upscales and returns even sizes", () => {

@@ -191,7 +191,7 @@ Deno.test("Notifier: a rule with labels alerts only for those objects, from moti
   assert.deepEqual((third as { labels: string[] }).labels, ["person", "vehicle"]);
   assert.throws(
     () => parseNotifySettings({ notify: { rules: [{ labels: ["ghost"] }] } }, ["door"]),
-    /notify\.rules\[0\]\.labels: "ghost" is not one of person/,
+    /notify\.rules\[0\]\.labels\[0\]: "ghost" is not one of person/,
   );
 });
 

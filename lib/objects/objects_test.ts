@@ -56,11 +56,11 @@ Deno.test("parseObjectSettings() merges over the defaults and names the bad key"
     }
     throw new Error(`accepted ${JSON.stringify(raw)}`);
   };
-  bad({ fps: 0 }, /fps must be/);
+  bad({ fps: 0 }, /^fps: must be a number above 0 and at most 30$/);
   bad({ minScore: { unicorn: 0.5 } }, /unknown label "unicorn"/);
   bad({ minScore: { person: 2 } }, /minScore.person/);
   bad({ alertOn: ["ghost"] }, /alertOn/);
-  bad({ model: "x.json" }, /unknown key "model"/);
+  bad({ model: "x.json" }, /^model: unknown key "model"/);
   bad({ enabled: "yes" }, /enabled/);
 });
 

@@ -28,18 +28,12 @@ export class OfflineObjects {
   /** Settings from a parsed config file (throws TypeError/RangeError naming the key). */
   static settingsFrom(config: unknown): { settings: ObjectSettings; model?: string } {
     const file = (config ?? {}) as { objects?: unknown; cameras?: { objects?: unknown }[] };
-    let top;
-    try {
-      top = parseObjectSettings(file.objects, DEFAULT_OBJECT_SETTINGS, true);
-    } catch (err) {
-      throw new TypeError(`objects: ${(err as Error).message}`);
-    }
+    const top = parseObjectSettings(file.objects, DEFAULT_OBJECT_SETTINGS, true, ["objects"]);
     const cam = Array.isArray(file.cameras) ? file.cameras[0]?.objects : undefined;
-    try {
-      return { settings: parseObjectSettings(cam, top.settings).settings, model: top.model };
-    } catch (err) {
-      throw new TypeError(`cameras[0].objects: ${(err as Error).message}`);
-    }
+    return {
+      settings: parseObjectSettings(cam, top.settings, false, ["cameras", 0, "objects"]).settings,
+      model: top.model,
+    };
   }
 
   /** Loads the model (throws ModelError in one line). */

@@ -67,14 +67,17 @@ Deno.test("parseRecordSettings() merges over the defaults and names the bad key"
   assert.equal(s.mode, "continuous");
   assert.equal(s.preCapture, 5);
   assert.equal(parseRecordSettings({ preCapture: 1 }, s).mode, "continuous");
-  assert.throws(() => parseRecordSettings({ mode: "always" }), /record\.mode must be one of/);
+  assert.throws(
+    () => parseRecordSettings({ mode: "always" }),
+    /record\.mode: "always" is not one of events, continuous, off/,
+  );
   assert.throws(
     () => parseRecordSettings({ preCapture: -1 }),
-    /record\.preCapture must be a number/,
+    /record\.preCapture: must be between 0 and 300/,
   );
   assert.throws(
     () => parseRecordSettings({ prebuffer: 1 }),
-    /record\.prebuffer is not a recording setting/,
+    /record\.prebuffer: unknown recording setting "prebuffer" \(known: mode, /,
   );
   assert.throws(() => parseRecordSettings({ width: 640 }), /both width and height/);
   assert.throws(() => parseRecordSettings("events"), TypeError);
@@ -101,7 +104,7 @@ Deno.test("loadConfig() applies the top-level record settings to every camera, a
     () => loadConfig(["--config", "x.json"], {}, { readTextFile: () => bad, exists: () => false }),
     (err) =>
       err instanceof ConfigError &&
-      /cameras\[0\]\.record\.postCapture must be a number/.test(err.message),
+      /^cameras\[0\]\.record\.postCapture: must be a number between 0 and 300$/.test(err.message),
   );
   // defaults when nothing is said: events, 5 s, 5 s, 7 days
   const plain = loadConfig([], {}, { readTextFile: () => "", exists: () => false }) as VigilConfig;

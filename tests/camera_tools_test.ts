@@ -94,7 +94,7 @@ Deno.test("[e2e] POST /api/cameras/:id/tune answers the draft detector's mask PN
     const bad = await call("/api/cameras/cam1/tune", { minArea: "big" });
     assert.equal(bad.status, 400);
     const body = await bad.json();
-    assert.ok(Array.isArray(body.path), JSON.stringify(body));
+    assert.deepEqual(body.path, ["detector", "minArea"], JSON.stringify(body));
     assert.match(body.error, /minArea/);
     const none = await call("/api/cameras/nope/tune", {});
     assert.equal(none.status, 404);

@@ -163,6 +163,17 @@ Deno.test("[e2e] PUT /api/config refuses bad values (400 with the path), viewers
     const body = await r400.json();
     assert.deepEqual(body.path, ["cameras", 1, "id"], JSON.stringify(body));
     assert.match(body.error, /door/);
+    const range = structuredClone(file);
+    range.cameras[0].detector = { minArea: 500 };
+    const r400b = await call("/api/config", {
+      method: "PUT",
+      headers: { "if-match": etag },
+      body: JSON.stringify(range),
+    });
+    assert.equal(r400b.status, 400);
+    const b2 = await r400b.json();
+    assert.deepEqual(b2.path, ["cameras", 0, "detector", "minArea"], JSON.stringify(b2));
+    assert.match(b2.error, /^cameras\[0\]\.detector\.minArea: /);
     const notJson = await call("/api/config", { method: "PUT", body: "{" });
     assert.equal(notJson.status, 400);
     assert.deepEqual((await notJson.json()).path, []);

@@ -29,7 +29,7 @@ export function childCommands(parent: number): Map<number, string[]> {
 export function captureFfmpegPids(parent: number): number[] {
   return [...childCommands(parent)]
     .filter(([, argv]) =>
-      argv[0].split("/").at(-1) === "ffmpeg" && argv.at(-1) === "pipe:1" &&
+      argv[0]?.split("/").at(-1) === "ffmpeg" && argv.at(-1) === "pipe:1" &&
       argv.includes("matroska")
     )
     .map(([pid]) => pid);

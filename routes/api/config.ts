@@ -128,7 +128,17 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       if (!(err instanceof ConfigError)) throw err;
       return c.json({ error: err.message, path: err.path ?? [] }, 400);
     }
-    ctx.config = next;
+    // What only a restart changes stays as it runs (the saved file says what comes next).
+    ctx.config = {
+      ...next,
+      port: current.port,
+      host: current.host,
+      data: current.data,
+      tlsCert: current.tlsCert,
+      tlsKey: current.tlsKey,
+      allowedHosts: current.allowedHosts,
+      objectModel: current.objectModel,
+    };
     ctx.auth.audit("config_changed", {
       actor: c.var.user.username,
       address: clientAddress(c),

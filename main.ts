@@ -140,7 +140,7 @@ async function startServing(
         bus,
         cameras: c.cameras.map((cam) => ({ id: cam.id, name: cam.name })),
         settings: c.notifications,
-        dataDir: c.data,
+        dataDir: config.data, // the folder Vigil runs on, even when a change of `data` waits for a restart
         setDetect: (id, on) => {
           const p = cameras.pipeline(id);
           if (p) p.detecting = on;

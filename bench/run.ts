@@ -10,6 +10,7 @@
  *   kdf       password hashing cost per login
  *   timings   what tests must not time: a fresh build's skip, addFrame() (deno bench)
  *   notify    motion frame → WebSocket, MQTT, webhook and Web Push latency (50 events)
+ *   config    PUT /api/config → the detector using the new mask (20 runs)
  */
 const ROOT = new URL("../", import.meta.url);
 
@@ -22,6 +23,7 @@ const BENCHES: Record<string, string[]> = {
   kdf: [Deno.execPath(), "run", "-A", "bench/kdf_bench.ts"],
   timings: [Deno.execPath(), "bench", "-A", "bench/timings_bench.ts"],
   notify: [Deno.execPath(), "run", "-A", "--lock=tests/deno.lock", "bench/notify_latency.ts"],
+  config: [Deno.execPath(), "run", "-A", "--lock=tests/deno.lock", "bench/config_apply.ts"],
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);

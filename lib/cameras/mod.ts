@@ -7,4 +7,4 @@ export type { ApplyResult, CameraManagerDeps } from "./manager.ts";
 export { TEST_SOURCE_KEYS, testSource } from "./test_source.ts";
 export type { TestSourceOptions, TestSourceResult } from "./test_source.ts";
 export { Tuners } from "./tuner.ts";
-export type { TuneAnswer, TunablePipeline } from "./tuner.ts";
+export type { TunablePipeline, TuneAnswer } from "./tuner.ts";

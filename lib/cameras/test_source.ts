@@ -50,7 +50,9 @@ export async function testSource(
     });
   capture.onState = (state, message) => {
     if (state !== "failed" && state !== "stalled") return;
-    const said = capture.errorLines.filter((l) => /\w/.test(l) && !/^\s*(Press|Input #|Stream #)/.test(l));
+    const said = capture.errorLines.filter((l) =>
+      /\w/.test(l) && !/^\s*(Press|Input #|Stream #)/.test(l)
+    );
     resolve({ ok: false, error: said.at(-1) ?? message });
   };
   const timer = setTimeout(

@@ -319,3 +319,51 @@ Deno.test("CameraPipeline offers recorded motion frames to objects and publishes
   const end = messages.find((m) => m.type === "event" && m.phase === "end");
   assert.ok(end?.type === "event" && end.labels?.[0] === "person");
 });
+
+Deno.test("CameraPipeline.updateSettings: a mask over the square stops motion from the next frame, an open event stays open", async () => {
+  const { capture, recorder, pipeline, drain } = setup();
+  pipeline.start();
+  let t = 1000;
+  capture.push(t); // background
+  for (let i = 0; i < 4; i++) capture.push(t += 66, 20 + i * 8);
+  assert.equal(recorder.events.length, 1, "an event opened");
+  const before = recorder.recorded.length;
+  // The square is at x 44..74 (detection pixels) → 176..296 in camera pixels.
+  const applied = pipeline.updateSettings({
+    ...pipeline.config,
+    detector: {
+      ...pipeline.config.detector,
+      eventGapMs: 500,
+      masks: [[[0, 0], [640, 0], [640, 480], [0, 480]]],
+    },
+  });
+  let settled = false;
+  applied.then(() => settled = true);
+  await Promise.resolve();
+  assert.equal(settled, false, "not in use before a frame");
+  for (let i = 0; i < 10; i++) capture.push(t += 66, 60 + i * 4); // 660 ms: past 500, not 1000
+  await applied;
+  assert.equal(recorder.recorded.length, before, "no motion recorded through the mask");
+  assert.equal(pipeline.config.detector.masks.length, 1);
+  // The open event ended after the new 500 ms gap, not the old 1000 ms one.
+  assert.ok(recorder.events[0].end !== null, "the event ended on the new gap");
+  assert.equal(recorder.events.length, 1);
+  await pipeline.stop();
+  await drain();
+});
+
+Deno.test("CameraPipeline.onGray sees each frame's gray pixels at detection size until unsubscribed", async () => {
+  const { capture, pipeline, drain } = setup();
+  pipeline.start();
+  const seen: string[] = [];
+  const off = pipeline.onGray((gray, w, h, sw, sh) =>
+    seen.push(`${gray.length} ${w}x${h} ${sw}x${sh}`)
+  );
+  capture.push(1000);
+  capture.push(1066);
+  off();
+  capture.push(1132);
+  assert.deepEqual(seen, [`${W * H} ${W}x${H} 640x480`, `${W * H} ${W}x${H} 640x480`]);
+  await pipeline.stop();
+  await drain();
+});

@@ -99,7 +99,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       }
       testing++;
       try {
-        const result = await testSource(opts, { demoDir: join(ctx.config.data, ".demo") });
+        const result = await testSource(opts, { demoDir: join(ctx.store.dataDir, ".demo") });
         if (!result.ok) return c.json({ error: result.error }, 422);
         return c.body(result.jpeg as Uint8Array<ArrayBuffer>, 200, {
           "Content-Type": "image/jpeg",
@@ -134,7 +134,9 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
     c.header("Cache-Control", "no-store");
     if (!answer) {
       c.header("Retry-After", "2");
-      throw new HTTPException(503, { message: `no frame from camera ${id} yet: try again shortly` });
+      throw new HTTPException(503, {
+        message: `no frame from camera ${id} yet: try again shortly`,
+      });
     }
     return c.json(answer);
   });

@@ -18,6 +18,9 @@ import type { AppContext, AppEnv } from "../../lib/context.ts";
 /** A config file with many cameras and polygons stays far below this. */
 const MAX_BODY = 64 * 1024;
 
+/** no-transform: not gzipped, so the ETag stays strong (compression would make it W/"…"). */
+const NO_STORE = "no-store, no-transform";
+
 /** True when the request's If-Match (absent: true) names `etag`. */
 function ifMatches(header: string | undefined, etag: string): boolean {
   if (header === undefined) return true;
@@ -74,7 +77,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
 
   app.get("/api/config", requireAdmin("api"), (c) => {
     c.header("ETag", configEtag(ctx.config.file));
-    c.header("Cache-Control", "no-store");
+    c.header("Cache-Control", NO_STORE);
     return c.json(maskSecrets(ctx.config.file));
   });
 
@@ -125,14 +128,24 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
       if (!(err instanceof ConfigError)) throw err;
       return c.json({ error: err.message, path: err.path ?? [] }, 400);
     }
-    ctx.config = next;
+    // What only a restart changes stays as it runs (the saved file says what comes next).
+    ctx.config = {
+      ...next,
+      port: current.port,
+      host: current.host,
+      data: current.data,
+      tlsCert: current.tlsCert,
+      tlsKey: current.tlsKey,
+      allowedHosts: current.allowedHosts,
+      objectModel: current.objectModel,
+    };
     ctx.auth.audit("config_changed", {
       actor: c.var.user.username,
       address: clientAddress(c),
       detail: describeChange(current.file, next.file),
     });
     c.header("ETag", configEtag(next.file));
-    c.header("Cache-Control", "no-store");
+    c.header("Cache-Control", NO_STORE);
     if (restartNeeded.length) c.header("X-Vigil-Restart-Needed", restartNeeded.join(","));
     return c.json(maskSecrets(next.file));
   }

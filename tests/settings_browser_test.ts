@@ -383,6 +383,18 @@ Deno.test({
         assert.equal(file.retention, undefined, "the stale save changed nothing");
       });
 
+      await t.step("a setting only a restart applies: saved, and the page says so", async () => {
+        const page = await browser!.newPage({ viewport: DESKTOP });
+        await login(page, url, "admin", vigil!.password);
+        await openSettings(page, url);
+        await page.locator('[data-field="tlsCert"] input').fill(join(dir, "cert.pem"));
+        await save(page);
+        const notice = page.locator("[data-testid=restart-needed]");
+        assert.match(await notice.innerText(), /Restart Vigil for\s*tlsCert/);
+        assert.equal((await readFile(config)).tlsCert, join(dir, "cert.pem"));
+        await page.close();
+      });
+
       await t.step("a viewer has no Settings link and gets the 403 page", async () => {
         const admin = await browser!.newPage({ viewport: DESKTOP });
         await login(admin, url, "admin", vigil!.password);

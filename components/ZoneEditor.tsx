@@ -113,7 +113,7 @@ export function ZoneEditor(props: ZoneEditorProps) {
           onClick={() => setTuning(!tuning)}
         >
           <span class="dot" aria-hidden="true" />
-          {tuning ? "Tuning on" : "Tune"}
+          Tune
         </button>
       </div>
       <div class={`stage zone-stage${sel !== null ? " zone-stage-editing" : ""}`}>

@@ -29,6 +29,28 @@ Deno.test("fieldDocs() lists every key with its type, help, default and range", 
   // the camera's detector keys are the top level's, listed once
   assert.ok(byPath.has("cameras[].detector"));
   assert.ok(!byPath.has("cameras[].detector.minArea"));
+  // the defaults are the ones measured before the schema (bench/detector.sh)
+  assert.deepEqual({ ...DEFAULT_DETECTOR_SETTINGS }, {
+    width: 320,
+    blur: 1,
+    learningRate: 0.02,
+    foregroundLearningRate: 0.002,
+    absorbFrames: 100,
+    noiseFactor: 3,
+    minThreshold: 10,
+    normalize: true,
+    despeckle: "eDe",
+    minArea: 0.03,
+    maxArea: 100,
+    mergeDistance: 1.5,
+    lightswitch: 30,
+    minFrames: 2,
+    eventGapMs: 5000,
+    maxEventMs: 600_000,
+    masks: [],
+    zones: [],
+  });
+  assert.ok(Object.isFrozen(DEFAULT_DETECTOR_SETTINGS.masks), "shared defaults cannot be changed");
   // every detector default matches the one the detector uses
   for (const [key, value] of Object.entries(DEFAULT_DETECTOR_SETTINGS)) {
     assert.deepEqual(byPath.get(`detector.${key}`)?.default, value, key);

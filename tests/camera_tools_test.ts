@@ -104,7 +104,7 @@ Deno.test("[e2e] POST /api/cameras/:id/tune answers the draft detector's mask PN
   }
 });
 
-Deno.test("[e2e] PUT /api/config adds, restarts and removes cameras; the others keep their ffmpeg; a new allowedHosts asks for a restart", async () => {
+Deno.test("[e2e] PUT /api/config adds, restarts and removes cameras; the others keep their ffmpeg; recording follows; a new allowedHosts asks for a restart", async () => {
   const dir = await Deno.makeTempDir({ prefix: "vigil-config-" });
   const path = join(dir, "vigil.json");
   await Deno.writeTextFile(path, JSON.stringify({ cameras: [{ id: "a", source: "demo" }] }));
@@ -145,6 +145,13 @@ Deno.test("[e2e] PUT /api/config adds, restarts and removes cameras; the others 
     assert.deepEqual(captureFfmpegPids(vigil.pid), [a]);
     const after = await (await call("/api/health")).json();
     assert.deepEqual(after.cameras.map((c: { id: string }) => c.id), ["a"]);
+
+    // Recording settings follow (a new recorder), the capture stays.
+    assert.notEqual(after.cameras[0].recording?.state, "off");
+    await put({ cameras: [{ id: "a", source: "demo", record: { mode: "off" } }] });
+    const off = await (await call("/api/health")).json();
+    assert.equal(off.cameras[0].recording?.state, "off");
+    assert.deepEqual(captureFfmpegPids(vigil.pid), [a]);
   } finally {
     await vigil.close();
     await Deno.remove(dir, { recursive: true });

@@ -200,6 +200,20 @@ Deno.test("Store.enforceRetention() deletes events older than maxAgeMs, files in
   });
 });
 
+Deno.test("Store.setLimits() changes retention for the next pass (a settings change applied live)", async () => {
+  const day = 86_400_000;
+  await withStore({ maxAgeMs: 30 * day }, async (store) => {
+    const old = recordEvent(store, "cam1", T0 - 10 * day, 2);
+    await store.flush();
+    assert.equal(await store.enforceRetention(T0), 0, "kept under 30 days");
+    store.setLimits({ maxAgeMs: 7 * day, maxBytes: 1024 * 1024 });
+    assert.deepEqual(store.limits, { maxAgeMs: 7 * day, maxBytes: 1024 * 1024 });
+    assert.equal(await store.enforceRetention(T0), 1);
+    assert.equal(store.getEvent(old), null);
+    assert.throws(() => store.setLimits({ maxAgeMs: -1 }), RangeError);
+  });
+});
+
 Deno.test("Store.deleteEvent() deletes a closed event with its files, never an open one", async () => {
   await withStore({}, async (store, dir) => {
     const done = recordEvent(store, "cam1", T0, 3);

@@ -112,7 +112,7 @@ async function startServing(
   const bus = new Bus();
   const thumbnails = new Thumbnails(store);
   thumbnails.watch(bus);
-  // Set below; the objects service asks it for a camera's settings as they are now.
+  // Set below; the objects service and the notifications ask it for the cameras as they are now.
   let manager: CameraManager | null = null;
   // Labels wait, like recordings, while the store says the disk is full.
   const objects = startObjects(config, {
@@ -140,12 +140,14 @@ async function startServing(
         bus,
         cameras: c.cameras.map((cam) => ({ id: cam.id, name: cam.name })),
         settings: c.notifications,
-        dataDir: config.data, // the folder Vigil runs on, even when a change of `data` waits for a restart
+        // the folder Vigil runs on, even when a change of `data` waits for a restart
+        dataDir: config.data,
+        // (`manager`, not `cameras`: the first start runs inside CameraManager.open)
         setDetect: (id, on) => {
-          const p = cameras.pipeline(id);
+          const p = manager?.pipeline(id);
           if (p) p.detecting = on;
         },
-        detecting: (id) => cameras.pipeline(id)?.detecting ?? false,
+        detecting: (id) => manager?.pipeline(id)?.detecting ?? false,
         snapshotUrl: (id) => store.getEvent(id)?.thumbnail ?? null,
       }),
   });

@@ -154,7 +154,18 @@ Deno.test({
       await sleep(1200); // the broker saves its retained messages every second
       await broker.stop("SIGKILL");
       await sleep(7000); // the event ends (crossing 4 s + gap 1 s) while the broker is down
+      const crashed = Date.now();
       await broker.restart();
+      // subscribe once Vigil has reconnected (and so republished): the broker's saved retained
+      // values from before the crash would otherwise be what this subscriber sees first
+      await waitFor(
+        async () => {
+          const h = await (await fetch(`${vigil.url}/api/health`)).json();
+          return h.mqtt?.state === "connected" && h.mqtt.since > crashed;
+        },
+        20_000,
+        "Vigil reconnected to the broker",
+      );
       const after = await record(broker.url, [`${P}/#`]);
       await after.waitFor(
         (m) => isOn(m, `${P}/availability`, "online"),

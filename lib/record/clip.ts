@@ -130,20 +130,19 @@ export async function makeClip(opts: {
   const bytes = (await Deno.stat(opts.out)).size;
   const start = first.start + inWall;
   // the clip shows the scene until its last frame stops being the current picture: when the
-  // first frame left out appears (wall clock), or the next segment starts. Not the file's
-  // length: its last frame lasts a nominal frame time that ffmpeg makes up, not the wall
-  // clock's, so that length may end before `to` or after the segment.
+  // next frame of the recording appears (wall clock), or the next segment starts. Not the
+  // file's length: its last frame lasts a nominal frame time that ffmpeg makes up, not the
+  // wall clock's, so that length may end before `to` or after the segment. Which frames the
+  // outpoint kept (with B-frames, not simply those before it) is read from the clip itself.
+  const shown = (await listPackets(opts.out, { ffmpegPath: opts.ffmpegPath })).map((p) => p.pts);
+  const lastShown = shown.length ? start + Math.max(...shown) - Math.min(...shown) : start;
   let end = lastEnd;
   if (outMs !== null) {
     const packets = await listPackets(abs(last), { ffmpegPath: opts.ffmpegPath });
     const base = packets.length ? Math.min(...packets.map((p) => p.pts)) : 0;
-    // the outpoint drops the packets from decoding time outMs on (with B-frames, one kept may
-    // be shown after one dropped: the clip shows the scene until the first dropped frame
-    // after the last frame kept)
-    const kept = packets.filter((p) => p.dts < outMs).map((p) => p.pts);
-    const shownUntil = kept.length ? Math.max(...kept) : -Infinity;
-    const next = packets.filter((p) => p.dts >= outMs && p.pts > shownUntil).map((p) => p.pts);
-    if (next.length) end = last.start + Math.min(...next) - base;
+    // (1 ms: the clip's time base rounds; frames are tens of ms apart)
+    const later = packets.map((p) => last.start + p.pts - base).filter((t) => t > lastShown + 1);
+    if (later.length) end = Math.min(...later);
   }
   return { path: opts.out, start, end, map, bytes };
 }

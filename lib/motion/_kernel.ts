@@ -20,15 +20,8 @@ export interface KernelExports {
     h: number,
     par: number,
   ): void;
-  remap(
-    mean: number,
-    vari: number,
-    n: number,
-    a: number,
-    b256: number,
-    a2: number,
-    maxMean: number,
-  ): void;
+  /** [a, b256, a2] are the f64s at `fpar`. */
+  remap(mean: number, vari: number, n: number, maxMean: number, fpar: number): void;
   sums(
     frame: number,
     mean: number,
@@ -38,10 +31,8 @@ export interface KernelExports {
     h: number,
     step: number,
     out: number,
+    /** 1: only samples within ±tau of a·m + b, [a, b, tau] the f64s at out[5..7]. */
     robust: number,
-    a: number,
-    b: number,
-    tau: number,
   ): void;
   noise(
     frame: number,

@@ -1027,9 +1027,11 @@ const diff: AsmFunction = {
 };
 
 /**
- * remap(mean, var, n, a, b256, a2, maxMean): the background mapped through a light change,
+ * remap(mean, var, n, maxMean, fpar): the background mapped through a light change,
  * mean = trunc(clamp(a·mean + b256, ±maxMean)), var = trunc(min(a2·var, 65535)), in doubles as
- * the JavaScript does. n is a multiple of 4.
+ * the JavaScript does, with [a, b256, a2] the f64s at `fpar` (in memory, not parameters: V8's
+ * mid tier boxes each f64 argument of a call into WebAssembly, a heap allocation per frame).
+ * n is a multiple of 4.
  */
 const remap: AsmFunction = {
   name: "remap",
@@ -1037,12 +1039,13 @@ const remap: AsmFunction = {
     ["mean", i32],
     ["var", i32],
     ["n", i32],
+    ["maxMean", i32],
+    ["fpar", i32],
+  ],
+  locals: [
     ["a", f64],
     ["b256", f64],
     ["a2", f64],
-    ["maxMean", i32],
-  ],
-  locals: [
     ["i", i32],
     ["p", i32],
     ["va", v128],
@@ -1054,6 +1057,15 @@ const remap: AsmFunction = {
     ["x", v128],
   ],
   body: `
+    local.get $fpar
+    f64.load
+    local.set $a
+    local.get $fpar
+    f64.load offset=8
+    local.set $b256
+    local.get $fpar
+    f64.load offset=16
+    local.set $a2
     local.get $a
     f64x2.splat
     local.set $va
@@ -1160,7 +1172,9 @@ const remap: AsmFunction = {
  * The sampling loops of `#compensate` (one pixel in `step` on every `step`-th row, skipping
  * pixels in the last mask or masked out), in the same double-precision operations and order:
  * - sums(…, 0): c, Σm, Σx, Σm², Σxm over the samples (m = mean/256, x = frame) into out[0..4];
- * - sums(…, 1): the same over the samples within ±tau of a·m + b;
+ * - sums(…, 1): the same over the samples within ±tau of a·m + b, with [a, b, tau] the f64s
+ *   at out[5..7] (in memory, not parameters: V8's mid tier boxes each f64 argument of a call
+ *   into WebAssembly, a heap allocation per frame);
  * - noise(…): the histogram of |x - clamp(m, 0, 255)| in bins of 1/4 (at most 1023) into
  *   `hist` (cleared first), the sample count into out[0].
  */
@@ -1243,8 +1257,11 @@ const sampleParams: [string, "i32"][] = [
 
 const sums: AsmFunction = {
   name: "sums",
-  params: [...sampleParams, ["robust", i32], ["a", f64], ["b", f64], ["tau", f64]],
+  params: [...sampleParams, ["robust", i32]],
   locals: [
+    ["a", f64],
+    ["b", f64],
+    ["tau", f64],
     ["y", i32],
     ["i", i32],
     ["end", i32],
@@ -1258,6 +1275,15 @@ const sums: AsmFunction = {
     ["sxm", f64],
   ],
   body: `
+    local.get $out
+    f64.load offset=40
+    local.set $a
+    local.get $out
+    f64.load offset=48
+    local.set $b
+    local.get $out
+    f64.load offset=56
+    local.set $tau
     ${
     sampleLoop(`
           local.get $robust

@@ -106,6 +106,7 @@ const MEM: Record<string, [number, number, number]> = {
   "i32.store": [0, 0x36, 2],
   "i32.store8": [0, 0x3a, 0],
   "i32.store16": [0, 0x3b, 1],
+  "f64.load": [0, 0x2b, 3],
   "f64.store": [0, 0x39, 3],
   "v128.load": [0xfd, 0x00, 4],
   "v128.load16x4_u": [0xfd, 0x04, 3],

@@ -77,7 +77,7 @@ export class MotionDetector {
   readonly mask: Uint8Array;
   /** Estimated noise level (sigma, gray levels) of the difference to the background. */
   get noise(): number {
-    return this.#noise;
+    return this.#sigma[0];
   }
   /** The last frame was taken as a scene change (lightswitch) and the background re-learnt. */
   get lightswitch(): boolean {
@@ -139,7 +139,8 @@ export class MotionDetector {
     hist: number;
     out: number;
   };
-  /** The kernel's sampled sums (c, Σm, Σx, Σm², Σxm), read by #compensate. */
+  /** The kernel's sampled sums (c, Σm, Σx, Σm², Σxm), read by #compensate; [5..7] the f64
+   * inputs of sums() and remap(). */
   readonly #sums: Float64Array;
   #frameOff = 0;
   #prevOff = 0;
@@ -172,7 +173,8 @@ export class MotionDetector {
   #frames = 0;
   /** Pixels that differed from the background in the previous frame (before despeckle). */
   #lastCount = 0;
-  #noise = 0;
+  /** [0]: the noise level (a typed array: V8's mid tier boxes a double stored in a private field). */
+  readonly #sigma = new Float64Array(1);
   #lightswitch = false;
 
   constructor(opts: MotionDetectorOptions) {
@@ -285,8 +287,8 @@ export class MotionDetector {
       ? new Int32Array(inst.memory.buffer, offsets.hist, NOISE_BINS)
       : new Int32Array(NOISE_BINS);
     this.#sums = inst !== null
-      ? new Float64Array(inst.memory.buffer, offsets.out, 5)
-      : new Float64Array(5);
+      ? new Float64Array(inst.memory.buffer, offsets.out, 8)
+      : new Float64Array(8);
     const sx = width / sourceWidth, sy = height / sourceHeight;
     this.#sx = sx;
     this.#sy = sy;
@@ -428,7 +430,7 @@ export class MotionDetector {
     // gray levels, differences in 1/16 (dg), squares in 1/256 gray levels² (d2), variance in
     // 1/16 gray levels², learning rates in 1/4096
     const k2 = s.noiseFactor * s.noiseFactor;
-    const tGlobal = Math.max(s.minThreshold, s.noiseFactor * this.#noise);
+    const tGlobal = Math.max(s.minThreshold, s.noiseFactor * this.#sigma[0]);
     const t2 = Math.round(tGlobal * tGlobal * 256);
     const k2q = Math.round(k2 * 16);
     const maxVar = Math.round(((MAX_PIXEL_THRESHOLD * MAX_PIXEL_THRESHOLD) / k2) * 16);
@@ -436,12 +438,10 @@ export class MotionDetector {
     const qBg = Math.round(Math.min(1, UPDATE_PERIOD * Math.max(s.learningRate, warm)) * 4096);
     // Moving pixels learn at the warm-up rate only in the very first frames (so a scene that
     // starts with objects in it clears soon), then slowly: trails and slow movers stay visible.
-    const qFg = Math.round(
-      (this.#frames < WARMUP_FOREGROUND_FRAMES
-        ? Math.max(s.foregroundLearningRate, warm)
-        : s.foregroundLearningRate) *
-        4096,
-    );
+    // (no conditional double: a value that is a double on one branch is boxed by V8's mid
+    // tier, Maglev, where this method runs for a while; the branch picks a small integer)
+    const warmFg = warm * (this.#frames < WARMUP_FOREGROUND_FRAMES ? 1 : 0);
+    const qFg = Math.round(Math.max(s.foregroundLearningRate, warmFg) * 4096);
     // unchanging foreground (a ghost, a parked car) is absorbed after absorbFrames
     const prev = this.#prev, still = this.#still;
     const absorb = s.absorbFrames > 0 ? s.absorbFrames : 65536;
@@ -624,115 +624,116 @@ export class MotionDetector {
     const mean = this.#mean, prev = this.mask, ignore = this.#ignore;
     const hist = this.#noiseHist;
     const k = this.#k, o = this.#off, out = this.#sums;
-    let a = 1, b = 0;
     if (this.settings.normalize) {
-      let c = 0, sm = 0, sx = 0, smm = 0, sxm = 0;
+      // the sums go to `out` (c, Σm, Σx, Σm², Σxm) and fit() reads them there: passing them as
+      // arguments boxes each double where V8 does not inline fit() (its mid tier, Maglev,
+      // where this once-a-frame method stays for a long time), a heap allocation per frame
       if (k !== null) {
-        k.sums(this.#frameOff, o.mean, o.mask, o.ignore, w, h, step, o.out, 0, 0, 0, 0);
-        c = out[0];
-        sm = out[1];
-        sx = out[2];
-        smm = out[3];
-        sxm = out[4];
-      } else {for (let y = 0; y < h; y += step) {
+        k.sums(this.#frameOff, o.mean, o.mask, o.ignore, w, h, step, o.out, 0);
+      } else {
+        // summed in `out` itself: a loop variable that starts as the integer 0 and becomes a
+        // double is boxed on every step by Maglev
+        out.fill(0, 0, 5);
+        for (let y = 0; y < h; y += step) {
           for (let i = y * w, end = i + w; i < end; i += step) {
             if (prev[i] !== 0 || ignore[i] !== 0) continue;
             const m = mean[i] * (1 / 256), x = frame[i];
-            c++;
-            sm += m;
-            sx += x;
-            smm += m * m;
-            sxm += x * m;
+            out[0]++;
+            out[1] += m;
+            out[2] += x;
+            out[3] += m * m;
+            out[4] += x * m;
           }
-        }}
-      if (c > 16) {
-        fit(c, sm, sx, smm, sxm, this.#ab);
-        a = this.#ab[0];
-        b = this.#ab[1];
-        // second pass without outliers (moving things not yet in the mask)
-        const tau = Math.max(15, 3 * this.#noise);
-        c =
-          sm =
-          sx =
-          smm =
-          sxm =
-            0;
+        }
+      }
+      const ab = this.#ab;
+      if (out[0] > 16) {
+        fit(out, ab);
+        // second pass without outliers (moving things not yet in the mask); the doubles stay
+        // in consts and typed arrays: a variable that is an integer on one path and a double
+        // on another is boxed by V8's mid tier
+        const a = ab[0], b = ab[1], tau = Math.max(15, 3 * this.#sigma[0]);
         if (k !== null) {
-          k.sums(this.#frameOff, o.mean, o.mask, o.ignore, w, h, step, o.out, 1, a, b, tau);
-          c = out[0];
-          sm = out[1];
-          sx = out[2];
-          smm = out[3];
-          sxm = out[4];
-        } else {for (let y = 0; y < h; y += step) {
+          // doubles go through memory too: a call into WebAssembly boxes f64 arguments
+          out[5] = a;
+          out[6] = b;
+          out[7] = tau;
+          k.sums(this.#frameOff, o.mean, o.mask, o.ignore, w, h, step, o.out, 1);
+        } else {
+          out.fill(0, 0, 5);
+          for (let y = 0; y < h; y += step) {
             for (let i = y * w, end = i + w; i < end; i += step) {
               if (prev[i] !== 0 || ignore[i] !== 0) continue;
               const m = mean[i] * (1 / 256), x = frame[i];
               const r = x - (a * m + b);
               if (r > tau || r < -tau) continue;
-              c++;
-              sm += m;
-              sx += x;
-              smm += m * m;
-              sxm += x * m;
+              out[0]++;
+              out[1] += m;
+              out[2] += x;
+              out[3] += m * m;
+              out[4] += x * m;
             }
-          }}
-        a = 1;
-        b = 0;
-        if (c > 16) {
-          fit(c, sm, sx, smm, sxm, this.#ab);
-          // keep the mapping only when it shifts typical gray levels noticeably
-          const mm = sm / c, sdm = Math.sqrt(Math.max(0, smm / c - mm * mm));
-          const lo = Math.max(0, mm - 2 * sdm), hi = Math.min(255, mm + 2 * sdm);
-          const fa = this.#ab[0], fb = this.#ab[1];
-          if (Math.max(Math.abs((fa - 1) * lo + fb), Math.abs((fa - 1) * hi + fb)) > 0.5) {
-            a = fa;
-            b = fb;
           }
         }
-        if (a !== 1 || b !== 0) {
-          // map the background (and its spread) into the frame's light at once
-          const vari = this.#var, a2 = a * a, b256 = b * 256, n = this.#n;
-          if (k !== null) {
-            k.remap(this.#off.mean, this.#off.var, n, a, b256, a2, MAX_MEAN);
-          } else {
-            for (let i = 0; i < n; i++) {
-              const m = a * mean[i] + b256;
-              mean[i] = m > MAX_MEAN ? MAX_MEAN : m < -MAX_MEAN ? -MAX_MEAN : m; // truncates
-              const v = a2 * vari[i];
-              vari[i] = v > 65535 ? 65535 : v; // truncates
+        const c = out[0];
+        if (c > 16) {
+          fit(out, ab);
+          // keep the mapping only when it shifts typical gray levels noticeably
+          const mm = out[1] / c, sdm = Math.sqrt(Math.max(0, out[3] / c - mm * mm));
+          const lo = Math.max(0, mm - 2 * sdm), hi = Math.min(255, mm + 2 * sdm);
+          const fa = ab[0], fb = ab[1];
+          if (
+            Math.max(Math.abs((fa - 1) * lo + fb), Math.abs((fa - 1) * hi + fb)) > 0.5 &&
+            (fa !== 1 || fb !== 0)
+          ) {
+            // map the background (and its spread) into the frame's light at once
+            const vari = this.#var, a2 = fa * fa, b256 = fb * 256, n = this.#n;
+            if (k !== null) {
+              out[5] = fa;
+              out[6] = b256;
+              out[7] = a2;
+              k.remap(o.mean, o.var, n, MAX_MEAN, o.out + 40);
+            } else {
+              for (let i = 0; i < n; i++) {
+                // (Math.min/max, not a conditional: see the sums above; the stores truncate)
+                mean[i] = Math.min(MAX_MEAN, Math.max(-MAX_MEAN, fa * mean[i] + b256));
+                vari[i] = Math.min(65535, a2 * vari[i]);
+              }
             }
           }
         }
       }
     }
     // noise: median absolute residual of sampled still pixels
-    let c = 0;
     if (k !== null) {
       k.noise(this.#frameOff, o.mean, o.mask, o.ignore, w, h, step, o.out, o.hist, NOISE_BINS);
-      c = out[0];
     } else {
+      let c = 0;
       hist.fill(0);
       for (let y = 0; y < h; y += step) {
         for (let i = y * w, end = i + w; i < end; i += step) {
           if (prev[i] !== 0 || ignore[i] !== 0) continue;
           const m = mean[i] * (1 / 256);
-          let r = frame[i] - (m > 255 ? 255 : m < 0 ? 0 : m);
-          if (r < 0) r = -r;
+          const r = Math.abs(frame[i] - Math.min(255, Math.max(0, m)));
           let bin = (r * NOISE_BIN_SCALE) | 0;
           if (bin >= NOISE_BINS) bin = NOISE_BINS - 1;
           hist[bin]++;
           c++;
         }
       }
+      out[0] = c;
     }
+    // the count read back from `out` on both paths (no integer/double phi, see above)
+    const c = out[0];
     if (c > 0) {
       const half = c / 2;
       let acc = 0, bin = 0;
       while (bin < NOISE_BINS - 1 && acc + hist[bin] < half) acc += hist[bin++];
       const median = (bin + 0.5) / NOISE_BIN_SCALE;
       const sigma = 1.4826 * median;
-      this.#noise = this.#frames <= 2 ? sigma : this.#noise + 0.1 * (sigma - this.#noise);
+      const level = this.#sigma;
+      if (this.#frames <= 2) level[0] = sigma;
+      else level[0] += 0.1 * (sigma - level[0]);
     }
   }
 
@@ -1035,14 +1036,15 @@ function blurWords(src: Int32Array, dst: Int32Array, w: number, h: number): void
   }
 }
 
-function fit(c: number, sm: number, sx: number, smm: number, sxm: number, out: Float64Array): void {
+/** The least-squares line x ≈ a·m + b from the sums [c, Σm, Σx, Σm², Σxm] into `out` [a, b]. */
+function fit(sums: Float64Array, out: Float64Array): void {
+  const c = sums[0], sm = sums[1], sx = sums[2], smm = sums[3], sxm = sums[4];
   const mm = sm / c, mx = sx / c;
   const cov = sxm / c - mm * mx;
   const varm = smm / c - mm * mm;
-  // regularised toward a = 1 so flat scenes fit an offset only
-  let a = (cov + 4) / (varm + 4);
-  if (!(a > 0.2)) a = 0.2;
-  if (a > 5) a = 5;
+  // regularised toward a = 1 so flat scenes fit an offset only; clamped without a branch
+  // (Maglev boxes a double that a branch may replace). Finite: callers have c > 16 samples.
+  const a = Math.min(5, Math.max(0.2, (cov + 4) / (varm + 4)));
   out[0] = a;
   out[1] = mx - a * mm;
 }

@@ -2,13 +2,15 @@
  * Clips and exports: one MP4 from indexed segments, joined by ffmpeg's concat demuxer without
  * re-encoding (`-c copy`). The start is cut at the last keyframe at or before the wanted start
  * (so it is at most one keyframe interval early), the end at the first frame past the wanted
- * end (exact to a frame). `+faststart` puts the index first so a browser plays it at once.
+ * end (exact to a frame): the clip shows [start, end) of the wall clock with end >= the wanted
+ * end, the last frame held until the next one (as a segment's end in the index is the next
+ * segment's start, see CameraRecorder). `+faststart` puts the index first so a browser plays it at once.
  */
 import { join } from "node:path";
 import { runToEnd } from "../capture/process.ts";
 import { denoSpawn } from "../capture/process.ts";
 import type { Segment } from "./index.ts";
-import { listPackets, packetsDuration } from "./probe.ts";
+import { listPackets } from "./probe.ts";
 
 /** A made clip: where it is and which wall-clock times it shows. */
 export interface ClipInfo {
@@ -16,7 +18,7 @@ export interface ClipInfo {
   path: string;
   /** Wall-clock time (epoch ms) of the clip's first frame. */
   start: number;
-  /** Wall-clock time of its end. */
+  /** Wall-clock time its last frame stops being the current picture (the next frame's). */
   end: number;
   /** `[videoMs, epochMs]` at the start of each joined piece (gaps between segments are skipped). */
   map: [number, number][];
@@ -127,8 +129,20 @@ export async function makeClip(opts: {
   }
   const bytes = (await Deno.stat(opts.out)).size;
   const start = first.start + inWall;
-  // what the file really holds (B-frames in a copied stream add a frame or two at the end)
-  const length = packetsDuration(await listPackets(opts.out, { ffmpegPath: opts.ffmpegPath }));
-  const end = start + length;
+  // the clip shows the scene until its last frame stops being the current picture: when the
+  // next frame of the recording appears (wall clock), or the next segment starts. Not the
+  // file's length: its last frame lasts a nominal frame time that ffmpeg makes up, not the
+  // wall clock's, so that length may end before `to` or after the segment. Which frames the
+  // outpoint kept (with B-frames, not simply those before it) is read from the clip itself.
+  const shown = (await listPackets(opts.out, { ffmpegPath: opts.ffmpegPath })).map((p) => p.pts);
+  const lastShown = shown.length ? start + Math.max(...shown) - Math.min(...shown) : start;
+  let end = lastEnd;
+  if (outMs !== null) {
+    const packets = await listPackets(abs(last), { ffmpegPath: opts.ffmpegPath });
+    const base = packets.length ? Math.min(...packets.map((p) => p.pts)) : 0;
+    // (1 ms: the clip's time base rounds; frames are tens of ms apart)
+    const later = packets.map((p) => last.start + p.pts - base).filter((t) => t > lastShown + 1);
+    if (later.length) end = Math.min(...later);
+  }
   return { path: opts.out, start, end, map, bytes };
 }

@@ -73,6 +73,7 @@ export class RecordingIndex {
         "SELECT * FROM recordings WHERE camera = ? AND kept = 0 AND end < ? ORDER BY start LIMIT 500",
       ),
       keep: db.prepare("UPDATE recordings SET kept = 1 WHERE id = ?"),
+      setEnd: db.prepare("UPDATE recordings SET end = ? WHERE path = ?"),
       older: db.prepare("SELECT * FROM recordings WHERE end < ? ORDER BY start LIMIT 500"),
       bytes: db.prepare("SELECT COALESCE(SUM(bytes), 0) AS n FROM recordings"),
       cameraBytes: db.prepare(
@@ -84,6 +85,11 @@ export class RecordingIndex {
   add(s: Omit<Segment, "id" | "kept">): void {
     this.#total = null;
     this.#st.insert.run(s.camera, Math.round(s.start), Math.round(s.end), s.path, s.bytes);
+  }
+
+  /** Moves the end of the segment at `path` (see CameraRecorder: until the next one starts). */
+  setEnd(path: string, end: number): void {
+    this.#st.setEnd.run(Math.round(end), path);
   }
 
   /** Segments of `camera` overlapping [from, to), oldest first. */

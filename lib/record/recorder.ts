@@ -101,6 +101,9 @@ export function segmentPath(camera: string, start: number, name: string): string
   return `${cameraDir(camera)}/${day}/${Math.round(start)}_${name}`;
 }
 
+/** Consecutive segments of a run closer than this are one recording (clip.ts's GAP_MS). */
+const CONTIGUOUS_MS = 1000;
+
 /** The run and sequence number of an indexed segment (from its final name). */
 export function segmentOrigin(path: string): { run: string; seq: number } | null {
   const m = /_(\d{10,16})-(\d{5,})\.mp4$/.exec(path);
@@ -574,7 +577,8 @@ export class CameraRecorder {
     } catch {
       return;
     }
-    if (parsed.seq !== run.lastSeq + 1 || run.lastSeq < 0) {
+    const follows = parsed.seq === run.lastSeq + 1 && run.lastSeq >= 0;
+    if (!follows) {
       // ffmpeg reports the run's first segment from 0; its packets give the true length
       const ms = packetsDuration(await listPackets(file, { ffmpegPath: this.#o.ffmpegPath }));
       start = end - ms;
@@ -584,6 +588,15 @@ export class CameraRecorder {
       return;
     }
     await this.#commit(run, file, name, start, end, bytes);
+    // ffmpeg ends a segment at its last frame plus that frame's nominal duration, but the
+    // frame stays the current picture until the next segment's first one, which comes a
+    // little earlier or later (a late frame, a busy machine): the previous segment's end
+    // becomes this start, so the index says what a clip shows (makeClip holds the last frame
+    // until the next segment) and spans, clips and retention agree on it
+    const prev = run.indexed[run.indexed.length - 2];
+    if (follows && prev && Math.abs(start - run.lastEnd) < CONTIGUOUS_MS) {
+      this.#o.index.setEnd(prev.path, start);
+    }
     run.lastSeq = parsed.seq;
     run.lastEnd = end;
     run.produced++;

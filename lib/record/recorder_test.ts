@@ -93,7 +93,9 @@ Deno.test("CameraRecorder encodes the demo's JPEGs into indexed 1 s segments wit
     // the first segment starts with the first frame written, to a frame
     assert.ok(Math.abs(segs[0].start - fed[0]) < 150, `${segs[0].start} vs ${fed[0]}`);
     for (let i = 1; i < segs.length; i++) {
-      assert.ok(Math.abs(segs[i].start - segs[i - 1].end) < 150, "segments follow each other");
+      // a segment ends when the next one's first frame comes (its last frame is the picture
+      // until then), not at ffmpeg's nominal end of its last frame
+      assert.equal(segs[i].start, segs[i - 1].end, "segments follow each other");
     }
     assert.ok(
       Math.abs(segs[segs.length - 1].end - fed[fed.length - 1]) < 400,
@@ -269,6 +271,48 @@ Deno.test("CameraRecorder closes the open segment when the camera drops out, and
     await cap.stop();
     await rec.stop();
     index.close();
+    await Deno.remove(data, { recursive: true });
+  }
+});
+
+/** A 1 s segment file of `dir`: testsrc2 at 10 fps, no B-frames, a keyframe first. */
+async function segmentFile(dir: string, name: string): Promise<string> {
+  const r = await new Deno.Command("ffmpeg", {
+    args: [
+      ...["-hide_banner", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=160x120:r=10"],
+      ...["-t", "1", "-c:v", "libx264", "-preset", "ultrafast", "-bf", "0", "-g", "10"],
+      ...["-pix_fmt", "yuv420p", "-video_track_timescale", "1000", join(dir, name)],
+    ],
+  }).output();
+  assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+  return name;
+}
+
+Deno.test("makeClip(): the clip's end is when its last frame stops being current, at or after the wanted end, also when that falls between segments", async () => {
+  const data = await Deno.makeTempDir({ prefix: "vigil_clip_" });
+  try {
+    // two segments of 10 frames (100 ms each), the second starting 250 ms after the first's
+    // last frame ended (a late frame): that frame stays on screen until then
+    const t = 1_700_000_000_000;
+    const segs = [
+      { id: 1, camera: "cam1", start: t, end: t + 1000, bytes: 1, kept: 0 },
+      { id: 2, camera: "cam1", start: t + 1250, end: t + 2250, bytes: 1, kept: 0 },
+    ].map((s, i) => ({ ...s, path: `s${i}.mp4` }));
+    for (const s of segs) await segmentFile(data, s.path);
+    const clip = (to: number, out: string) =>
+      makeClip({ dataDir: data, segments: segs, from: t + 200, to, out: join(data, out) });
+    // wanted end inside the first segment: the clip ends with the frame after it (t + 500)
+    const inside = (await clip(t + 450, "a.mp4"))!;
+    assert.equal(inside.start, t);
+    assert.equal(inside.end, t + 500);
+    // wanted end after the first segment's last frame and before the next segment: that frame
+    // is the picture until t + 1250 (the file's own length would end at t + 1000)
+    const between = (await clip(t + 1100, "b.mp4"))!;
+    assert.equal(between.end, t + 1250, `clip end ${between.end - t} ms after t`);
+    assert.ok(between.end >= t + 1100);
+    const len = packetsDuration(await listPackets(between.path));
+    assert.ok(Math.abs(len - 1000) <= 100, `the file holds the first segment: ${len} ms`);
+  } finally {
     await Deno.remove(data, { recursive: true });
   }
 });

@@ -24,6 +24,8 @@ export function TestSource(props: { camera: Record<string, unknown>; disabled?: 
     setState({ kind: "busy" });
     const body: Record<string, unknown> = {};
     for (const k of TEST_KEYS) if (props.camera[k] !== undefined) body[k] = props.camera[k];
+    // the server puts the stored password back in place of "********"
+    if (typeof props.camera.id === "string" && props.camera.id) body.camera = props.camera.id;
     try {
       const res = await fetch("/api/cameras/test-source", {
         method: "POST",

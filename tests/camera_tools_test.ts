@@ -157,3 +157,50 @@ Deno.test("[e2e] PUT /api/config adds, restarts and removes cameras; the others 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test('[e2e] POST /api/cameras/test-source with a camera id uses that camera\'s stored password for "********"', async () => {
+  // an HTTP "camera" that records the credentials ffmpeg sends, and answers 401 until they come
+  const seen: string[] = [];
+  const cam = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
+    const auth = req.headers.get("authorization");
+    if (auth) seen.push(atob(auth.replace(/^Basic /, "")));
+    return auth
+      ? new Response("no stream here", { status: 404 })
+      : new Response("", { status: 401, headers: { "www-authenticate": 'Basic realm="cam"' } });
+  });
+  const dir = await Deno.makeTempDir({ prefix: "vigil-test-source-" });
+  const source = (password: string) =>
+    `http://viewer:${password}@127.0.0.1:${cam.addr.port}/video.mjpg`;
+  const config = join(dir, "vigil.json");
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({ cameras: [{ id: "gate", source: source("s3cret") }] }),
+  );
+  const vigil = await startVigil({ source: null, args: ["--config", config] });
+  try {
+    const call = api(vigil, await login(vigil.url, vigil.password));
+    const shown = await (await call("/api/config")).json();
+    assert.equal(shown.cameras[0].source, source("********"));
+    seen.length = 0;
+    const r = await call("/api/cameras/test-source", {
+      camera: "gate",
+      source: shown.cameras[0].source,
+    });
+    assert.equal(r.status, 422, "the stand-in camera has no stream");
+    await r.body?.cancel();
+    assert.ok(seen.includes("viewer:s3cret"), JSON.stringify(seen));
+    assert.ok(!seen.some((s) => s.includes("********")), JSON.stringify(seen));
+    // another camera's id does not lend its password
+    seen.length = 0;
+    const other = await call("/api/cameras/test-source", {
+      camera: "nope",
+      source: source("********"),
+    });
+    await other.body?.cancel();
+    assert.ok(!seen.includes("viewer:s3cret"), JSON.stringify(seen));
+  } finally {
+    await vigil.close();
+    await cam.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -137,8 +137,14 @@ export async function playInChromium(
       const seeking = wait("seeked", 10_000);
       video.currentTime = target;
       const seeked = await seeking;
-      await new Promise((r) => setTimeout(r, 100));
-      const boxes = document.querySelectorAll(".clip-stage .box").length;
+      // the island draws the boxes after the seek (and after it hydrated, later on a busy
+      // machine): wait for them, up to 5 s, instead of a fixed pause
+      const count = () => document.querySelectorAll(".clip-stage .box").length;
+      const stage = document.querySelector(".clip-stage") !== null;
+      for (let i = 0; stage && i < 50 && count() === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const boxes = count();
       return { readyState, duration, seeked, currentTime: video.currentTime, boxes };
     }, clipUrl);
   } finally {

@@ -11,6 +11,7 @@ import { bodyLimit, requireAdmin } from "../../lib/auth/mod.ts";
 import { TEST_SOURCE_KEYS, testSource, Tuners } from "../../lib/cameras/mod.ts";
 import type { TestSourceOptions } from "../../lib/cameras/mod.ts";
 import { ConfigError, resolveConfig } from "../../lib/config/mod.ts";
+import { unmaskSecrets } from "../../lib/config/secrets.ts";
 import type { AppContext, AppEnv } from "../../lib/context.ts";
 import type { DetectorSettings } from "../../lib/motion/mod.ts";
 import { CAMERA_ID } from "../../lib/protocol.ts";
@@ -35,8 +36,21 @@ async function readObject(c: Context): Promise<Record<string, unknown>> {
   return body as Record<string, unknown>;
 }
 
-/** The test's options: only TEST_SOURCE_KEYS (the capture checks their values). */
-function testOptions(body: Record<string, unknown>): TestSourceOptions {
+/**
+ * The test's options: only TEST_SOURCE_KEYS (the capture checks their values), and `camera`:
+ * the id of a configured camera whose stored password replaces a masked one in `source`
+ * (the page has only "********").
+ */
+function testOptions(ctx: AppContext, sent: Record<string, unknown>): TestSourceOptions {
+  const { camera, ...body } = sent;
+  if (camera !== undefined && (typeof camera !== "string" || !CAMERA_ID.test(camera))) {
+    throw new ConfigError("camera must be a camera id", ["camera"]);
+  }
+  if (camera !== undefined && typeof body.source === "string") {
+    const running = { cameras: ctx.config.cameras.map((c) => ({ id: c.id, source: c.source })) };
+    body.source = unmaskSecrets({ cameras: [{ id: camera, source: body.source }] }, running)
+      .cameras[0].source;
+  }
   for (const key of Object.keys(body)) {
     if (!(TEST_SOURCE_KEYS as readonly string[]).includes(key)) {
       throw new ConfigError(
@@ -88,7 +102,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
     async (c) => {
       let opts: TestSourceOptions;
       try {
-        opts = testOptions(await readObject(c));
+        opts = testOptions(ctx, await readObject(c));
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         return c.json({ error: err.message, path: err.path ?? [] }, 400);

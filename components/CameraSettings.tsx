@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import type { FieldDoc } from "../lib/config/fields.ts";
 import { SettingField } from "./SettingField.tsx";
 import { TestSource } from "./TestSource.tsx";
+import { TextList } from "./ListFields.tsx";
 import { ZoneEditor } from "./ZoneEditor.tsx";
 import {
   docKey,
@@ -82,7 +83,8 @@ export function CameraSettings(props: CameraSettingsProps) {
   const detectorPath = [...base, "detector"];
   const zonesError = ["zones", "masks"].map((k) => errorFor([...detectorPath, k])).find(Boolean);
   const detectorError = detectorDocs(docs).some((d) => errorFor([...detectorPath, docKey(d)]));
-  const captureError = capture.some((d) => errorFor([...base, docKey(d)]));
+  const captureError = [...capture.map(docKey), "inputArgs"].some((k) => errorFor([...base, k]));
+  const inputArgs = docs.find((d) => d.path === "cameras[].inputArgs");
   const setCount = detectorDocs(docs).filter((d) => detector[docKey(d)] !== undefined).length;
 
   return (
@@ -134,6 +136,10 @@ export function CameraSettings(props: CameraSettingsProps) {
           width={props.live?.width ?? 0}
           height={props.live?.height ?? 0}
           shapes={shapesOf(detector)}
+          sharedShapes={shapesOf({
+            zones: detector.zones === undefined ? props.sharedDetector.zones : undefined,
+            masks: detector.masks === undefined ? props.sharedDetector.masks : undefined,
+          })}
           readOnly={readOnly}
           error={zonesError}
           onShapes={(shapes) => props.onChange(detectorPath, withShapes(detector, shapes))}
@@ -164,6 +170,18 @@ export function CameraSettings(props: CameraSettingsProps) {
           <div class="field-grid">
             {capture.map((d) => field(d, [...base, docKey(d)]))}
           </div>
+          {inputArgs && (
+            <TextList
+              doc={inputArgs}
+              path={[...base, "inputArgs"]}
+              value={camera.inputArgs}
+              placeholder="-thread_queue_size"
+              addLabel="Add option"
+              errorFor={errorFor}
+              readOnly={readOnly}
+              onChange={props.onChange}
+            />
+          )}
         </details>
       )}
     </section>

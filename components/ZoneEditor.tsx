@@ -11,6 +11,11 @@ export interface ZoneEditorProps {
   width: number;
   height: number;
   shapes: Shape[];
+  /**
+   * The shared (top-level) detector's zones and masks that apply to this camera (those of a kind
+   * it has none of its own): drawn dashed, read-only.
+   */
+  sharedShapes?: Shape[];
   onShapes(shapes: Shape[]): void;
   readOnly?: boolean;
   /** The camera's draft detector settings, merged over the shared ones (for the tuning view). */
@@ -128,6 +133,25 @@ export function ZoneEditor(props: ZoneEditorProps) {
               readOnly={readOnly}
               onChange={commit}
             >
+              {(props.sharedShapes ?? []).map((s, i) => (
+                <g
+                  key={`shared${i}`}
+                  class={`shape-shared shared-${s.kind}`}
+                  data-testid="shared-shape"
+                >
+                  <polygon points={s.points.map((p) => p.join(",")).join(" ")} />
+                  {s.points.length > 0 && (
+                    <text
+                      class="shape-label"
+                      x={s.points[0][0] + 6}
+                      y={s.points[0][1] + 16}
+                      font-size={Math.max(12, width / 40)}
+                    >
+                      {s.kind === "mask" ? "shared mask" : `shared: ${s.name}`}
+                    </text>
+                  )}
+                </g>
+              ))}
               {tuning && tune.result && (
                 <TuneOverlay
                   id={props.cameraId}
@@ -165,6 +189,22 @@ export function ZoneEditor(props: ZoneEditorProps) {
         <p class="muted small zone-hint">
           Click or tap the picture to add points; drag a point to move it; double-click or
           long-press a point to delete it. Zones name where motion happened; masks are ignored.
+        </p>
+      )}
+      {(props.sharedShapes?.length ?? 0) > 0 && (
+        <p class="muted small zone-shared-note" data-testid="shared-note">
+          Dashed: the shared detector's {[
+            ...new Set(props.sharedShapes!.map((s) =>
+              `${s.kind}s`
+            )),
+          ].join(" and ")} (top-level{" "}
+          <code>detector</code>, edited in the file). They apply here until this camera has{" "}
+          {props.sharedShapes!.some((s) => s.kind === "zone") &&
+              props.sharedShapes!.some((s) => s.kind === "mask")
+            ? "zones or masks"
+            : props.sharedShapes![0].kind === "zone"
+            ? "zones"
+            : "masks"} of its own, which replace them.
         </p>
       )}
       {props.error && (

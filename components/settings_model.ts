@@ -222,3 +222,55 @@ export function insidePolygon(points: readonly Point[], p: Point): boolean {
   }
   return inside;
 }
+
+// ---- lists (webhooks, notification rules, hosts, ffmpeg options) ----
+
+/** What the server sends instead of a secret (lib/config/secrets.ts SECRET_MASK). */
+export const SECRET_MASK = "********";
+
+/**
+ * A choice list with `option` ticked or unticked, in `options`' order (values not among the
+ * options are kept at the end, so nothing in the file is lost). Nothing ticked → undefined:
+ * the key is left out and its default ("every camera", "any label") applies.
+ */
+export function toggleChoice(
+  list: unknown,
+  option: string,
+  on: boolean,
+  options: readonly string[],
+): string[] | undefined {
+  const current = Array.isArray(list) ? list.map(String) : [];
+  const has = (o: string) => o === option ? on : current.some((c) => c.toLowerCase() === o);
+  const next = [
+    ...options.filter(has),
+    ...current.filter((c) => !options.includes(c.toLowerCase()) && (on || c !== option)),
+    ...(on && !options.includes(option) && !current.includes(option) ? [option] : []),
+  ];
+  return next.length ? next : undefined;
+}
+
+/** An `<input type="time">` value as the file keeps it ("HH:MM"); empty → undefined. */
+export function clockFromInput(value: string): string | undefined {
+  const m = value.match(/^(\d{2}):(\d{2})/);
+  return m ? `${m[1]}:${m[2]}` : undefined;
+}
+
+/** The file's "HH:MM" for an `<input type="time">` (anything else shows empty). */
+export function clockToInput(value: unknown): string {
+  return typeof value === "string" && /^\d{2}:\d{2}$/.test(value) ? value : "";
+}
+
+/**
+ * The first webhook whose secret is still the mask but can no longer be matched to the stored
+ * one (the server keeps a masked secret only for the webhook at the same place with the same
+ * url): saved as is, the secret would become the mask itself. Its path, or null.
+ */
+export function orphanedSecret(draft: FileJson, saved: FileJson): Path | null {
+  const now = Array.isArray(draft.webhooks) ? draft.webhooks as FileJson[] : [];
+  const before = Array.isArray(saved.webhooks) ? saved.webhooks as FileJson[] : [];
+  const i = now.findIndex((w, i) =>
+    w?.secret === SECRET_MASK &&
+    !(before[i]?.secret === SECRET_MASK && before[i]?.url === w.url)
+  );
+  return i < 0 ? null : ["webhooks", i, "secret"];
+}

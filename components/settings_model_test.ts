@@ -1,19 +1,24 @@
 import assert from "node:assert/strict";
 import {
+  clockFromInput,
+  clockToInput,
   getAt,
   insertPoint,
   insidePolygon,
   orderedIndex,
+  orphanedSecret,
   parseTyped,
   pathFromMessage,
   pathText,
   pathWithin,
   type Point,
   scalarDocs,
+  SECRET_MASK,
   setAt,
   type Shape,
   shapesOf,
   toCameraPixels,
+  toggleChoice,
   withShapes,
 } from "./settings_model.ts";
 import { fieldDocs } from "../lib/config/fields.ts";
@@ -96,4 +101,49 @@ Deno.test("insertPoint() appends while drawing, then splits the nearest edge", (
   assert.deepEqual(insertPoint(square, [-2, 50])[4], [-2, 50], "on the closing edge");
   assert.ok(insidePolygon(square, [50, 50]));
   assert.ok(!insidePolygon(square, [150, 50]));
+});
+
+Deno.test("toggleChoice() keeps the options' order and unknown values; none ticked → unset", () => {
+  const days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+  assert.deepEqual(toggleChoice(undefined, "sat", true, days), ["sat"]);
+  assert.deepEqual(toggleChoice(["sat"], "mon", true, days), ["mon", "sat"]);
+  assert.deepEqual(toggleChoice(["Sat", "mon"], "mon", false, days), ["sat"]);
+  assert.equal(toggleChoice(["sat"], "sat", false, days), undefined);
+  assert.deepEqual(toggleChoice(["gone", "door"], "yard", true, ["door", "yard"]), [
+    "door",
+    "yard",
+    "gone",
+  ]);
+  assert.deepEqual(toggleChoice(["gone", "door"], "gone", false, ["door"]), ["door"]);
+});
+
+Deno.test("clockFromInput() and clockToInput() speak the file's HH:MM", () => {
+  assert.equal(clockFromInput("22:00"), "22:00");
+  assert.equal(clockFromInput("06:30:15"), "06:30");
+  assert.equal(clockFromInput(""), undefined);
+  assert.equal(clockToInput("06:00"), "06:00");
+  assert.equal(clockToInput("6:00"), "");
+  assert.equal(clockToInput(undefined), "");
+});
+
+Deno.test("orphanedSecret() names a masked secret the server could not match any more", () => {
+  const saved = {
+    webhooks: [{ url: "https://a/", secret: SECRET_MASK }, {
+      url: "https://b/",
+      secret: SECRET_MASK,
+    }],
+  };
+  assert.equal(orphanedSecret(saved, saved), null);
+  assert.equal(orphanedSecret({ webhooks: [{ url: "https://a/", secret: "new" }] }, saved), null);
+  // the first removed: b moved to index 0, where the stored webhook is a's
+  assert.deepEqual(orphanedSecret({ webhooks: [saved.webhooks[1]] }, saved), [
+    "webhooks",
+    0,
+    "secret",
+  ]);
+  // the url changed under a masked secret
+  assert.deepEqual(
+    orphanedSecret({ webhooks: [{ url: "https://c/", secret: SECRET_MASK }] }, saved),
+    ["webhooks", 0, "secret"],
+  );
 });

@@ -4,10 +4,15 @@ import type { FieldDoc } from "../lib/config/fields.ts";
 import type { Override } from "../lib/config/config.ts";
 import { CameraSettings, detectorDocs, type LiveCamera } from "../components/CameraSettings.tsx";
 import { SettingField } from "../components/SettingField.tsx";
+import { ChoiceChips, TextList } from "../components/ListFields.tsx";
+import { RuleSettings } from "../components/RuleSettings.tsx";
+import { WebhookSettings } from "../components/WebhookSettings.tsx";
+import { LABELS } from "../lib/objects/labels.ts";
 import {
   docKey,
   type FileJson,
   getAt,
+  orphanedSecret,
   type Path,
   pathFromMessage,
   pathText,
@@ -87,6 +92,17 @@ export default function Settings(props: SettingsProps) {
   };
 
   const save = async () => {
+    // a masked secret the server can no longer match would be saved as the mask itself
+    const orphan = orphanedSecret(draft.value, saved.value);
+    if (orphan) {
+      state.value = {
+        kind: "failed",
+        message: `${pathText(orphan)}: type this webhook's secret again (its url or place ` +
+          "changed, so the stored one cannot be kept), or clear it",
+        path: orphan,
+      };
+      return;
+    }
     state.value = { kind: "saving" };
     try {
       const res = await fetch("/api/config", {
@@ -189,6 +205,27 @@ export default function Settings(props: SettingsProps) {
     scalarDocs(docs, `${d.path}.`).length > 0
   );
   const serverFields = group(SERVER_GROUP.prefix);
+  const cameraIds = cameras.map((c, i) => typeof c.id === "string" && c.id ? c.id : `cam${i + 1}`);
+  const zoneNames = [
+    ...new Set([shared, ...cameras.map((c) => c.detector)].flatMap((d) => {
+      const zones = getAt(d, ["zones"]);
+      return Array.isArray(zones) ? zones.map((z) => String(z?.name ?? "")).filter(Boolean) : [];
+    })),
+  ];
+  const alertOn = docs.find((d) => d.path === "objects.alertOn");
+  /** The lists edited inside a folded group, after its plain fields. */
+  const listsOf = (prefix: string) =>
+    prefix === "objects" && alertOn && (
+      <ChoiceChips
+        doc={alertOn}
+        path={["objects", "alertOn"]}
+        value={getAt(file, ["objects", "alertOn"])}
+        options={LABELS}
+        noneMeans="any motion alerts"
+        error={errorFor(["objects", "alertOn"])}
+        onChange={change}
+      />
+    );
 
   return (
     <div class="settings" data-testid="settings">
@@ -274,12 +311,46 @@ export default function Settings(props: SettingsProps) {
         <div class="field-grid">{group("retention")}</div>
       </section>
 
+      <h2 class="section-title">Notification rules</h2>
+      <p class="muted small card-note">
+        Which motion events are notified, and when; the armed switch and Web Push are under More
+        settings, <code>notify</code>.
+      </p>
+      <RuleSettings
+        value={getAt(file, ["notify", "rules"])}
+        docs={docs}
+        cameraIds={cameraIds}
+        zoneNames={zoneNames}
+        errorFor={errorFor}
+        onChange={change}
+      />
+
+      <h2 class="section-title">Webhooks</h2>
+      <WebhookSettings
+        value={file.webhooks}
+        docs={docs}
+        cameraIds={cameraIds}
+        errorFor={errorFor}
+        errorPath={error?.path ?? null}
+        onChange={change}
+      />
+
       {serverFields.length > 0 && (
         <>
           <h2 class="section-title">{SERVER_GROUP.title}</h2>
           <section class="card">
             <p class="muted small card-note">{SERVER_GROUP.note}</p>
             <div class="field-grid">{serverFields}</div>
+            <TextList
+              doc={docs.find((d) => d.path === "allowedHosts")}
+              path={["allowedHosts"]}
+              value={file.allowedHosts}
+              placeholder="vigil.example.com"
+              addLabel="Add host"
+              errorFor={errorFor}
+              readOnly={overrideOf("allowedHosts") !== undefined}
+              onChange={change}
+            />
           </section>
         </>
       )}
@@ -297,12 +368,9 @@ export default function Settings(props: SettingsProps) {
                 <code>{g.path}</code> <span class="muted small">{g.help}</span>
               </summary>
               <div class="field-grid">{group(g.path)}</div>
+              {listsOf(g.path)}
             </details>
           ))}
-          <p class="muted small">
-            Lists such as webhooks, notification rules and allowed hosts are kept as they are in the
-            file.
-          </p>
         </>
       )}
 

@@ -74,7 +74,11 @@ export function ChoiceChips(props: ChoiceChipsProps) {
         ))}
       </div>
       <p class="field-help muted small">
-        {props.doc?.help} {list.length === 0 && (
+        {props.doc?.help}{" "}
+        {list.length === 0 && Array.isArray(props.value) && (
+          <span class="field-default">· the file has an empty list here</span>
+        )}
+        {props.value === undefined && (
           <span class="field-default">
             · none ticked: <strong>{props.noneMeans}</strong>
           </span>

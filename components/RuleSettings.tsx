@@ -100,7 +100,7 @@ export function RuleSettings(props: RuleSettingsProps) {
               path={[...base, "labels"]}
               value={rule?.labels}
               options={LABELS}
-              noneMeans="any, or none"
+              noneMeans="any event"
               error={props.errorFor([...base, "labels"])}
               onChange={change}
             />

@@ -227,6 +227,15 @@ Deno.test({
         await phone.locator("[data-testid=webhook][data-index='0'] summary").click();
         const width = await phone.evaluate(() => document.documentElement.scrollWidth);
         assert.ok(width <= PHONE.width, `no sideways scrolling at phone size (${width} px)`);
+        // the sticky header would cover the top of each section's picture
+        const unstick = () =>
+          document.querySelector<HTMLElement>(".top")!.style.position = "static";
+        await phone.evaluate(unstick);
+        await page.evaluate(unstick);
+        const server = page.locator("section.card", {
+          has: page.locator("[data-field=allowedHosts]"),
+        });
+        await server.screenshot({ path: `${shots}/settings-server-hosts-desktop.png` });
         for (
           const [name, sel] of [["rules", "[data-testid=rules]"], [
             "webhooks",

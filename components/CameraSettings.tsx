@@ -2,7 +2,8 @@ import { useState } from "preact/hooks";
 import type { FieldDoc } from "../lib/config/fields.ts";
 import { SettingField } from "./SettingField.tsx";
 import { TestSource } from "./TestSource.tsx";
-import { TextList } from "./ListFields.tsx";
+import { ChoiceChips, TextList } from "./ListFields.tsx";
+import { LABELS } from "../lib/objects/labels.ts";
 import { ZoneEditor } from "./ZoneEditor.tsx";
 import {
   docKey,
@@ -30,6 +31,9 @@ export interface CameraSettingsProps {
   camera: FileJson;
   /** The draft's top-level `detector`: what this camera's detector falls back to. */
   sharedDetector: FileJson;
+  /** The draft's top-level `record` and `objects`: what this camera's own fall back to. */
+  sharedRecord: FileJson;
+  sharedObjects: FileJson;
   docs: readonly FieldDoc[];
   /** The running camera with this id (saved before), if any. */
   live?: LiveCamera;
@@ -86,6 +90,62 @@ export function CameraSettings(props: CameraSettingsProps) {
   const captureError = [...capture.map(docKey), "inputArgs"].some((k) => errorFor([...base, k]));
   const inputArgs = docs.find((d) => d.path === "cameras[].inputArgs");
   const setCount = detectorDocs(docs).filter((d) => detector[docKey(d)] !== undefined).length;
+
+  /** The camera's own `record` or `objects`, each key falling back to the top level's. */
+  const overFold = (section: "record" | "objects", title: string) => {
+    const shared = section === "record" ? props.sharedRecord : props.sharedObjects;
+    const own = (getAt(camera, [section]) ?? {}) as FileJson;
+    const path = [...base, section];
+    const fallback = (value: unknown, def: unknown) =>
+      [value ?? def, value !== undefined ? "shared" : "default"] as const;
+    const keyDocs = scalarDocs(docs, `${section}.`).filter((d) => docKey(d) !== "model");
+    const scoreDefaults =
+      (docs.find((d) => d.path === "objects.minScore")?.default ?? {}) as FileJson;
+    const scores = section === "objects" ? scalarDocs(docs, "objects.minScore.") : [];
+    const alertOn = docs.find((d) => d.path === "objects.alertOn");
+    const sharedAlert = shared.alertOn;
+    return (
+      <details
+        class="settings-fold"
+        data-testid={`camera-${section}`}
+        open={(error && pathWithin(error.path, path)) || undefined}
+      >
+        <summary>
+          {title}{" "}
+          <span class="muted small">
+            {Object.keys(own).length ? "some set here, the rest shared" : "all shared"}
+          </span>
+        </summary>
+        <div class="field-grid">
+          {keyDocs.map((d) => {
+            const [value, label] = fallback(shared[docKey(d)], d.default);
+            return field(d, [...path, docKey(d)], value, label);
+          })}
+          {scores.map((d) => {
+            const [value, label] = fallback(
+              getAt(shared, ["minScore", docKey(d)]),
+              scoreDefaults[docKey(d)],
+            );
+            return field(d, [...path, "minScore", docKey(d)], value, label);
+          })}
+        </div>
+        {section === "objects" && alertOn && (
+          <ChoiceChips
+            doc={alertOn}
+            path={[...path, "alertOn"]}
+            value={own.alertOn}
+            options={LABELS}
+            noneMeans={Array.isArray(sharedAlert) && sharedAlert.length
+              ? `shared: ${sharedAlert.join(", ")}`
+              : "any motion alerts"}
+            error={errorFor([...path, "alertOn"])}
+            readOnly={readOnly}
+            onChange={props.onChange}
+          />
+        )}
+      </details>
+    );
+  };
 
   return (
     <section class="card camera-settings" data-testid="camera-card" data-camera={id}>
@@ -164,6 +224,8 @@ export function CameraSettings(props: CameraSettingsProps) {
           )}
         </div>
       </details>
+      {overFold("record", "Recording for this camera")}
+      {overFold("objects", "Objects for this camera")}
       {capture.length > 0 && (
         <details class="settings-fold" open={captureError || undefined}>
           <summary>Capture options</summary>

@@ -275,6 +275,8 @@ export default function Settings(props: SettingsProps) {
           index={i}
           camera={cam}
           sharedDetector={shared}
+          sharedRecord={(getAt(file, ["record"]) ?? {}) as FileJson}
+          sharedObjects={(getAt(file, ["objects"]) ?? {}) as FileJson}
           docs={docs}
           live={liveFor(cam.id)}
           overriddenBy={camerasBy}

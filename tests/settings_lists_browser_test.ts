@@ -173,6 +173,17 @@ Deno.test({
         },
       );
 
+      await t.step("a window from 22:00 to 22:00: the server's error is next to `to`", async () => {
+        const to = field(page, "notify.rules[0].schedule[0].to");
+        await to.locator("input").fill("22:00");
+        await page.click("[data-testid=save]");
+        const error = to.locator("[data-testid=field-error]");
+        await error.waitFor({ timeout: 10_000 });
+        assert.match(await error.innerText(), /from and to are the same time/);
+        await to.locator("input").fill("06:00");
+        assert.equal(await page.locator("[data-testid=save-status]").innerText(), "No changes");
+      });
+
       await t.step("a bad webhook url shows its 400 error next to that field", async () => {
         const before = await Deno.readTextFile(config);
         await page.click("[data-testid=add-webhook]");
@@ -253,6 +264,39 @@ Deno.test({
         });
         assert.deepEqual(phoneErrors, []);
         await phone.close();
+      });
+      await t.step("per camera: recording mode, an alert label and ffmpeg options", async () => {
+        const card = page.locator("[data-camera=door]");
+        await card.locator("[data-testid=camera-record] summary").click();
+        await field(page, "cameras[0].record.mode").locator("select").selectOption("off");
+        await card.locator("[data-testid=camera-objects] summary").click();
+        await field(page, "cameras[0].objects.minScore.person").locator("input").fill("0.7");
+        await field(page, "cameras[0].objects.alertOn").locator("input[value=dog]").check();
+        await card.locator("summary", { hasText: "Capture options" }).click();
+        const args = field(page, "cameras[0].inputArgs");
+        await args.getByRole("button", { name: "Add option" }).click();
+        await args.getByRole("button", { name: "Add option" }).click();
+        await field(page, "cameras[0].inputArgs[0]").locator("input").fill("-thread_queue_size");
+        await field(page, "cameras[0].inputArgs[1]").locator("input").fill("512");
+        await save(page);
+        const cam = (await readFile(config)).cameras[0];
+        assert.deepEqual(cam.record, { mode: "off" });
+        assert.deepEqual(cam.objects, { minScore: { person: 0.7 }, alertOn: ["dog"] });
+        assert.deepEqual(cam.inputArgs, ["-thread_queue_size", "512"]);
+        // the opened per-camera folds fit a phone too
+        await page.evaluate(() =>
+          document.querySelector<HTMLElement>(".top")!.style.position = "static"
+        );
+        for (const [label, size] of [["desktop", DESKTOP], ["phone", PHONE]] as const) {
+          await page.setViewportSize(size);
+          await page.waitForTimeout(200);
+          const width = await page.evaluate(() => document.documentElement.scrollWidth);
+          assert.ok(width <= size.width, `no sideways scrolling at ${label} size (${width} px)`);
+          await card.locator("[data-testid=camera-objects]").screenshot({
+            path: `${shots}/settings-camera-objects-${label}.png`,
+          });
+        }
+        await page.setViewportSize(DESKTOP);
       });
       assert.deepEqual(errors, []);
     } finally {

@@ -262,15 +262,14 @@ export function clockToInput(value: unknown): string {
 
 /**
  * The first webhook whose secret is still the mask but can no longer be matched to the stored
- * one (the server keeps a masked secret only for the webhook at the same place with the same
- * url): saved as is, the secret would become the mask itself. Its path, or null.
+ * one (the server keeps a masked secret only for a webhook with the same url): saved as is, the secret would become the mask itself. Its path, or null.
  */
 export function orphanedSecret(draft: FileJson, saved: FileJson): Path | null {
   const now = Array.isArray(draft.webhooks) ? draft.webhooks as FileJson[] : [];
   const before = Array.isArray(saved.webhooks) ? saved.webhooks as FileJson[] : [];
   const i = now.findIndex((w, i) =>
     w?.secret === SECRET_MASK &&
-    !(before[i]?.secret === SECRET_MASK && before[i]?.url === w.url)
+    !before.some((b) => b?.secret === SECRET_MASK && b?.url === w.url)
   );
   return i < 0 ? null : ["webhooks", i, "secret"];
 }

@@ -48,8 +48,8 @@ export function maskSecrets<T>(file: T): T {
 
 /**
  * A copy of `sent` (a file from the browser) where each secret sent as {@link SECRET_MASK}
- * takes the stored file's value: `mqtt.password`; a webhook's `secret` when the stored webhook
- * at the same index has the same url; a camera source's password when the stored camera with
+ * takes the stored file's value: `mqtt.password`; a webhook's `secret` from the stored webhook
+ * with the same url (the one at the same index first); a camera source's password when the stored camera with
  * the same `id` has the same source apart from it. A mask with nothing to restore stays as
  * it is (and is then a wrong password, not a leak).
  */
@@ -63,14 +63,14 @@ export function unmaskSecrets<T>(sent: T, stored: unknown): T {
     out.mqtt.password = stored.mqtt.password;
   }
   if (Array.isArray(out.webhooks) && Array.isArray(stored.webhooks)) {
+    const olds = stored.webhooks as unknown[];
     out.webhooks.forEach((w, i) => {
-      const old = (stored.webhooks as unknown[])[i];
-      if (
-        isObject(w) && w.secret === SECRET_MASK && isObject(old) && old.url === w.url &&
-        old.secret !== undefined
-      ) {
-        w.secret = old.secret;
-      }
+      if (!isObject(w) || w.secret !== SECRET_MASK) return;
+      // the stored webhook at the same place, else the first with the same url (one above
+      // was removed): a secret only ever goes back to the url it was set for
+      const same = (o: unknown) => isObject(o) && o.url === w.url && o.secret !== undefined;
+      const old = same(olds[i]) ? olds[i] : olds.find(same);
+      if (isObject(old)) w.secret = old.secret;
     });
   }
   if (Array.isArray(out.cameras) && Array.isArray(stored.cameras)) {

@@ -52,14 +52,20 @@ Deno.test("unmaskSecrets() restores masked values sent back, and only those", ()
   assert.equal(out.cameras[3].source, `http://viewer:${SECRET_MASK}@other.lan/mjpg/video.mjpg`);
 });
 
-Deno.test("unmaskSecrets() matches cameras by id, webhooks by index and url", () => {
+Deno.test("unmaskSecrets() matches cameras by id, webhooks by url", () => {
   const sent = maskSecrets(stored);
   sent.cameras.reverse(); // order changed: still matched by id
-  sent.webhooks.reverse(); // index changed: url no longer matches at that index
+  sent.webhooks.reverse(); // order changed (one above removed, …): matched by url
   const out = unmaskSecrets(sent, stored);
   assert.equal(out.cameras.find((c) => c.id === "door")!.source, stored.cameras[0].source);
-  assert.equal(out.webhooks[0].secret, SECRET_MASK, "c's webhook is now at index 0, a's was");
-  assert.equal(out.webhooks[2].secret, SECRET_MASK);
+  assert.equal(out.webhooks[0].secret, "s3cret-c");
+  assert.equal(out.webhooks[2].secret, "s3cret-a");
+  // a secret never moves to another url
+  const moved = unmaskSecrets(
+    { webhooks: [{ url: "https://evil.example/", secret: SECRET_MASK }] },
+    stored,
+  );
+  assert.equal(moved.webhooks[0].secret, SECRET_MASK);
   // a new camera with a masked password gets nothing
   const added = unmaskSecrets({
     cameras: [{ id: "new", source: `rtsp://admin:${SECRET_MASK}@192.168.1.20:554/stream?x=1` }],

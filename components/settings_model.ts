@@ -267,7 +267,7 @@ export function clockToInput(value: unknown): string {
 export function orphanedSecret(draft: FileJson, saved: FileJson): Path | null {
   const now = Array.isArray(draft.webhooks) ? draft.webhooks as FileJson[] : [];
   const before = Array.isArray(saved.webhooks) ? saved.webhooks as FileJson[] : [];
-  const i = now.findIndex((w, i) =>
+  const i = now.findIndex((w) =>
     w?.secret === SECRET_MASK &&
     !before.some((b) => b?.secret === SECRET_MASK && b?.url === w.url)
   );

@@ -3,7 +3,7 @@
  * seconds, and the tuning view's poll of `POST /api/cameras/:id/tune` with draft settings.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Box } from "../lib/protocol.ts";
+import type { TuneAnswer } from "../lib/cameras/tuner.ts";
 
 export interface Snapshot {
   /** A blob: URL of the latest picture, or null before the first. */
@@ -75,17 +75,8 @@ export function useSnapshot(url: string | null, periodMs: number): Snapshot {
   return snap;
 }
 
-/** `POST /api/cameras/:id/tune`'s answer (CONTRACT: apply branch). */
-export interface TuneResult {
-  width: number;
-  height: number;
-  /** The detector's motion mask: a gray PNG at detection size, base64. */
-  mask: string;
-  /** Boxes in camera pixels. */
-  boxes: Box[];
-  score: number;
-  frames: number;
-}
+/** `POST /api/cameras/:id/tune`'s answer. */
+export type TuneResult = TuneAnswer;
 
 export interface Tuning {
   result: TuneResult | null;

@@ -7,21 +7,10 @@ import assert from "node:assert/strict";
 import { ConfigError, resolveConfig, startupOptions } from "./mod.ts";
 import type { StartupOptions } from "./mod.ts";
 import { dottedPath } from "./errors.ts";
+import { rng } from "../../tests/helpers/rng.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20261203);
 const SECRETS = ["hunter2-mqtt", "hunter2-hook", "hunter2-cam"];
-
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -250,7 +239,7 @@ function runCase(label: string, json: unknown): "ok" | "error" {
 }
 
 Deno.test(`fuzz: random JSON values never crash resolveConfig (seed ${SEED})`, () => {
-  const f = new Fuzzer(prng(SEED));
+  const f = new Fuzzer(rng(SEED));
   const seen = { ok: 0, error: 0 };
   for (let i = 0; i < 400; i++) {
     // as it comes off the wire: through JSON text (own "__proto__" keys stay plain keys)
@@ -264,7 +253,7 @@ Deno.test(`fuzz: random JSON values never crash resolveConfig (seed ${SEED})`, (
 
 Deno.test(`fuzz: mutations of a valid config return or name the bad key (seed ${SEED})`, () => {
   assert.equal(runCase("the valid file", validFile()), "ok");
-  const f = new Fuzzer(prng(SEED + 1));
+  const f = new Fuzzer(rng(SEED + 1));
   const seen = { ok: 0, error: 0 };
   for (let i = 0; i < 600; i++) {
     const json = JSON.parse(JSON.stringify(mutate(f, validFile())));

@@ -118,7 +118,9 @@ Deno.test({
         assert.ok(got.motion.some((m) => m.eventId === id), `motion messages of event ${id}`);
       }
       // A new login works on the full disk.
-      await login(url, password);
+      await login(url, password).catch((err) => {
+        throw new Error(`${err.message}; the server said:\n${vigil!.output().slice(-3000)}`);
+      });
       assert.doesNotMatch(vigil.output(), /^\s+at /m, "no stack trace");
 
       // Restart on the still-full disk: it starts, says degraded, and logins work.

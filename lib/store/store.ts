@@ -857,10 +857,15 @@ export class Store {
     return deleted;
   }
 
-  /** Moves the WAL into the database and truncates it (after deletions, to give space back). */
+  /**
+   * Moves the WAL into the database (after deletions). Normally it is truncated too, to give
+   * the space back; on a full disk it is only restarted: the WAL keeps the blocks it has and
+   * the next writes reuse them, instead of needing up to 200 new pages (800 KiB, more than the
+   * reserve freed for logins and events) to grow it again.
+   */
   #checkpoint(): void {
     try {
-      this.#db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      this.#db.exec(`PRAGMA wal_checkpoint(${this.#full ? "RESTART" : "TRUNCATE"})`);
     } catch { /* a reader holds it, or no room: the next one will do */ }
   }
 

@@ -7,22 +7,18 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
-import { login, startVigil } from "./helpers/server.ts";
+import { login, signedInApi, startVigil } from "./helpers/server.ts";
 import type { VigilProcess } from "./helpers/server.ts";
 import { captureFfmpegPids } from "./helpers/procs.ts";
 import { waitFor } from "./helpers/wait.ts";
 
+/** signedInApi() that POSTs `body` as JSON when there is one. */
 function api(vigil: VigilProcess, cookie: string) {
+  const fetchAs = signedInApi(vigil, cookie);
   return (path: string, body?: unknown, init: RequestInit = {}) =>
-    fetch(`${vigil.url}${path}`, {
+    fetchAs(path, {
       method: body === undefined ? "GET" : "POST",
       ...init,
-      headers: {
-        cookie,
-        origin: vigil.url,
-        "content-type": "application/json",
-        ...(init.headers as Record<string, string> | undefined),
-      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
 }

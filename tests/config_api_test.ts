@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { login, openWebSocket, startVigil } from "./helpers/server.ts";
+import { login, openWebSocket, signedInApi, startVigil } from "./helpers/server.ts";
 import type { VigilProcess } from "./helpers/server.ts";
 import { captureFfmpegPids } from "./helpers/procs.ts";
 import { waitFor } from "./helpers/wait.ts";
@@ -30,19 +30,6 @@ const PASSWORD = "admin-pass-" + crypto.randomUUID();
 
 async function startWith(path: string, dataDir?: string): Promise<VigilProcess> {
   return await startVigil({ source: null, args: ["--config", path], dataDir, password: PASSWORD });
-}
-
-function api(vigil: VigilProcess, cookie: string) {
-  return (path: string, init: RequestInit = {}) =>
-    fetch(`${vigil.url}${path}`, {
-      ...init,
-      headers: {
-        cookie,
-        origin: vigil.url,
-        "content-type": "application/json",
-        ...(init.headers as Record<string, string> | undefined),
-      },
-    });
 }
 
 /** The frames' scores a live WebSocket sees, with when they arrived. */
@@ -80,7 +67,7 @@ Deno.test("[e2e] PUT /api/config: a full-frame mask stops the demo camera's moti
   let vigil = await startWith(path, dataDir);
   try {
     const cookie = await login(vigil.url, vigil.password);
-    const call = api(vigil, cookie);
+    const call = signedInApi(vigil, cookie);
     const scores = watchScores(vigil, cookie);
     // Motion first (the demo object crossing), so the test can fail.
     await waitFor(() => scores.seen.some((f) => f.score > 0), 30_000, "motion in the demo");
@@ -129,7 +116,7 @@ Deno.test("[e2e] PUT /api/config: a full-frame mask stops the demo camera's moti
 
     await vigil.close();
     vigil = await startWith(path, dataDir);
-    const again = await api(vigil, await login(vigil.url, vigil.password))("/api/config");
+    const again = await signedInApi(vigil, await login(vigil.url, vigil.password))("/api/config");
     assert.deepEqual((await again.json()).cameras[0].detector.masks, [FULL_FRAME]);
   } finally {
     await vigil.close();
@@ -143,7 +130,7 @@ Deno.test("[e2e] PUT /api/config refuses bad values (400 with the path), viewers
   const vigil = await startWith(path);
   try {
     const cookie = await login(vigil.url, vigil.password);
-    const call = api(vigil, cookie);
+    const call = signedInApi(vigil, cookie);
     const before = await Deno.readFile(path);
     const got = await call("/api/config");
     const etag = got.headers.get("etag")!;
@@ -194,7 +181,7 @@ Deno.test("[e2e] PUT /api/config refuses bad values (400 with the path), viewers
       redirect: "manual",
     });
     await add.body?.cancel();
-    const viewer = api(vigil, await login(vigil.url, "watcher-pass-1", "watcher"));
+    const viewer = signedInApi(vigil, await login(vigil.url, "watcher-pass-1", "watcher"));
     const vGet = await viewer("/api/config");
     assert.equal(vGet.status, 403);
     await vGet.body?.cancel();
@@ -251,7 +238,7 @@ Deno.test("[e2e] PUT /api/config refuses bad values (400 with the path), viewers
 Deno.test("[e2e] started without --config, PUT /api/config writes DATA/vigil.json", async () => {
   const vigil = await startVigil({ source: null });
   try {
-    const call = api(vigil, await login(vigil.url, vigil.password));
+    const call = signedInApi(vigil, await login(vigil.url, vigil.password));
     const got = await call("/api/config");
     assert.deepEqual(await got.json(), {});
     const put = await call("/api/config", {

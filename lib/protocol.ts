@@ -56,6 +56,12 @@ export interface CameraInfo extends CameraSummary {
   error?: string[];
   /** Frames dropped because their JPEG was cut short (no EOI, or shorter than its headers). */
   truncatedJpegs?: number;
+  /** JPEGs encoded on demand (not passed through) since the camera started. */
+  jpegsEncoded?: number;
+  /** Motion frames whose JPEG could not be made (reported, not stored). */
+  missingJpegs?: number;
+  /** Frames analysed since the camera started. */
+  framesAnalysed?: number;
 }
 
 // ---- server → client, text ----

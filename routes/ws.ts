@@ -109,6 +109,11 @@ export function acceptFrameFor(mode: Mode, camera: string): (f: FrameMessage) =>
   return () => false;
 }
 
+/** Whether a client in `mode` wants every frame (so the pipeline encodes each one's JPEG). */
+export function wantsEveryFrameFor(mode: Mode, camera: string): (c: string) => boolean {
+  return mode === "live" ? (c) => c === camera : () => false;
+}
+
 /** The wire form of a non-frame bus message, without internal fields. */
 export function toClientMessage(msg: Exclude<BusMessage, FrameMessage>): ServerMessage {
   switch (msg.type) {
@@ -231,6 +236,7 @@ class Connection {
     this.#sub = this.#ctx.bus.subscribe({
       maxQueue: this.#opts.maxQueue,
       acceptFrame: acceptFrameFor(this.#mode, this.#camera),
+      wantsEveryFrame: wantsEveryFrameFor(this.#mode, this.#camera),
     });
     this.#sendHello();
     const cam = this.#ctx.cameras.get(this.#camera);
@@ -332,6 +338,7 @@ class Connection {
     this.#mode = mode;
     if (this.#sub) {
       this.#sub.acceptFrame = acceptFrameFor(mode, this.#camera);
+      this.#sub.wantsEveryFrame = wantsEveryFrameFor(mode, this.#camera);
       this.#sub.dropFrames();
     }
     this.#ctx.clients.update(this.id, { mode });

@@ -7,17 +7,29 @@ export interface Recorder {
   frames: { seq: number; ts: number; grayCol: number; gray: Uint8Array; jpeg: Uint8Array }[];
 }
 
-/** Records a capture's states and frames (gray copied, its brightest column noted). */
+/**
+ * Records a capture's states and frames (gray copied, its brightest column noted). With
+ * `keepPixels`, each frame's JPEG is asked for (encoded on demand unless passed through) and
+ * the frame is recorded once it is there, in frame order.
+ */
 export function record(cam: CameraCapture, keepPixels = false): Recorder {
   const r: Recorder = { states: [], frames: [] };
   cam.onState = (state, message) => r.states.push({ state, message, at: Date.now() });
   cam.onFrame = (f) => {
-    r.frames.push({
+    const entry = {
       seq: f.seq,
       ts: f.ts,
       grayCol: brightestColumn(f.gray, cam.detectWidth, cam.detectHeight),
       gray: keepPixels ? f.gray.slice() : new Uint8Array(0),
-      jpeg: keepPixels ? f.jpeg : new Uint8Array(0),
+      jpeg: new Uint8Array(0) as Uint8Array,
+    };
+    if (!keepPixels) {
+      r.frames.push(entry);
+      return;
+    }
+    cam.jpegOf(f).then((jpeg) => {
+      entry.jpeg = jpeg ?? new Uint8Array(0);
+      r.frames.push(entry);
     });
   };
   return r;

@@ -165,7 +165,8 @@ Deno.test("CameraRecorder on a full tmpfs: 'recording failed: disk full', frames
   let frames = 0;
   cap.onFrame = (f) => {
     frames++;
-    rec.feed(f.ts, f.jpeg);
+    const ts = f.ts;
+    cap.jpegOf(f).then((jpeg) => jpeg && rec.feed(ts, jpeg));
   };
   cap.onState = () => {};
   const filler = join(mnt, "filler");

@@ -5,6 +5,11 @@ export interface SubscribeOptions {
   maxQueue?: number;
   /** Which frames this subscriber wants (e.g. only motion frames in detect mode). */
   acceptFrame?: (frame: FrameMessage) => boolean;
+  /**
+   * Whether this subscriber wants every frame of `camera`, motion or not (a live view, a
+   * recording). Frames nobody wants this way get no JPEG unless they show motion.
+   */
+  wantsEveryFrame?: (camera: string) => boolean;
 }
 
 /**
@@ -13,6 +18,8 @@ export interface SubscribeOptions {
  */
 export class Bus {
   #subs = new Set<Subscription>();
+  /** Cameras asked for one fresh frame (a snapshot), and who waits for it. */
+  #requests = new Map<string, (() => void)[]>();
 
   publish(msg: BusMessage): void {
     for (const sub of this.#subs) sub._offer(msg);
@@ -27,6 +34,44 @@ export class Bus {
   get size(): number {
     return this.#subs.size;
   }
+
+  /** Whether any subscriber wants every frame of `camera` (so each needs its JPEG). */
+  wantsEveryFrame(camera: string): boolean {
+    for (const sub of this.#subs) {
+      if (!sub.closedReason && sub.wantsEveryFrame?.(camera)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Asks `camera`'s pipeline for one frame with a JPEG soon (a snapshot); resolves once one
+   * was published, or after `timeoutMs`.
+   */
+  requestFrame(camera: string, timeoutMs = 2000): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const timer = setTimeout(resolve, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const waiting = this.#requests.get(camera);
+    if (waiting) waiting.push(done);
+    else this.#requests.set(camera, [done]);
+    return promise;
+  }
+
+  /** For the pipeline: whether a frame of `camera` was asked for (see requestFrame). */
+  frameRequested(camera: string): boolean {
+    return this.#requests.has(camera);
+  }
+
+  /** For the pipeline: a frame of `camera` with a JPEG was published; wakes its requesters. */
+  frameDelivered(camera: string): void {
+    const waiting = this.#requests.get(camera);
+    if (!waiting) return;
+    this.#requests.delete(camera);
+    for (const done of waiting) done();
+  }
 }
 
 export type CloseReason = "closed" | "overflow";
@@ -34,6 +79,7 @@ export type CloseReason = "closed" | "overflow";
 /** One subscriber's view of the bus; iterate it with `for await`. */
 export class Subscription implements AsyncIterable<BusMessage> {
   acceptFrame: (frame: FrameMessage) => boolean;
+  wantsEveryFrame: ((camera: string) => boolean) | undefined;
   closedReason: CloseReason | null = null;
   readonly #maxQueue: number;
   readonly #queue: BusMessage[] = [];
@@ -45,6 +91,7 @@ export class Subscription implements AsyncIterable<BusMessage> {
   constructor(options: SubscribeOptions, detach: () => void) {
     this.#maxQueue = options.maxQueue ?? 64;
     this.acceptFrame = options.acceptFrame ?? (() => true);
+    this.wantsEveryFrame = options.wantsEveryFrame;
     this.#detach = detach;
   }
 

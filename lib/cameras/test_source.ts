@@ -41,13 +41,18 @@ export async function testSource(
     restartMaxDelayMs: 3_600_000,
   });
   const { promise, resolve } = Promise.withResolvers<TestSourceResult>();
-  capture.onFrame = (frame) =>
-    resolve({
-      ok: true,
-      jpeg: frame.jpeg,
-      width: capture.sourceWidth,
-      height: capture.sourceHeight,
-    });
+  let asked = false;
+  capture.onFrame = (frame) => {
+    if (asked) return;
+    asked = true;
+    capture.jpegOf(frame).then((jpeg) =>
+      resolve(
+        jpeg
+          ? { ok: true, jpeg, width: capture.sourceWidth, height: capture.sourceHeight }
+          : { ok: false, error: "the picture could not be encoded as JPEG" },
+      )
+    );
+  };
   capture.onState = (state, message) => {
     if (state !== "failed" && state !== "stalled") return;
     const said = capture.errorLines.filter((l) =>

@@ -18,10 +18,15 @@ import { MkvDemuxer, type MkvTrack } from "./mkv_demuxer.ts";
 import { type CaptureProcess, type Clock, denoSpawn, realClock, type Spawner } from "./process.ts";
 import { listFormats, preferredInputFormat, type V4l2Format } from "./v4l2.ts";
 import { demoLoop } from "./demo.ts";
+import { JpegEncoder, yuv420pBytes } from "./jpeg_encoder.ts";
 
 export type CameraState = "starting" | "running" | "stalled" | "failed" | "stopped";
 
-/** One frame, in two forms made by the same ffmpeg from the same decoded picture. */
+/**
+ * One frame, in two forms made by the same ffmpeg from the same decoded picture: gray pixels
+ * for the detector, and either the camera's own JPEG (pass-through) or the full-size raw
+ * picture, which `CameraCapture.encodeJpeg` turns into a JPEG when someone needs this frame.
+ */
 export interface CapturedFrame {
   /** 0, 1, 2 … within one ffmpeg run (restarts begin at 0 again). */
   seq: number;
@@ -31,8 +36,13 @@ export interface CapturedFrame {
   pts: number;
   /** detectWidth*detectHeight gray bytes, row-major. A reused buffer: valid only during onFrame. */
   gray: Uint8Array;
-  /** The display JPEG of exactly this frame; the receiver owns it. */
-  jpeg: Uint8Array;
+  /** The display JPEG of exactly this frame (pass-through), the receiver owns it; else null. */
+  jpeg: Uint8Array | null;
+  /**
+   * When `jpeg` is null: the full-size yuv420p picture (sourceWidth x sourceHeight). A reused
+   * buffer: valid only during onFrame (hand it to encodeJpeg there).
+   */
+  raw?: Uint8Array;
 }
 
 export interface CaptureOptions {
@@ -184,6 +194,8 @@ interface Run {
   stderr: string[];
   /** Whether the JPEG size has been checked against the plan. */
   sized: boolean;
+  /** Track 2 carries raw yuv420p pictures of this size (not JPEGs). */
+  raw: { width: number; height: number } | null;
   demux: MkvDemuxer;
   done: Promise<void>;
 }
@@ -240,6 +252,13 @@ export class CameraCapture {
   #grayPts = new Float64Array(PENDING);
   #grayCount = 0;
   #jpegQ: { pts: number; data: Uint8Array }[] = [];
+  /** Reused buffers for raw pictures waiting for their gray frame. */
+  #rawFree: Uint8Array[] = [];
+  /** Makes JPEGs from raw pictures on demand (started on the first request). */
+  #encoder: JpegEncoder | null = null;
+  /** JPEGs made by earlier encoders (a size change replaces the encoder). */
+  #encodedBefore = 0;
+  #encodeDroppedBefore = 0;
   #frameTimes = new Float64Array(FPS_WINDOW);
   #frameCount = 0;
 
@@ -292,6 +311,45 @@ export class CameraCapture {
   get passthrough(): boolean {
     return this.#passthroughActive;
   }
+  /** JPEGs encoded on demand so far (pass-through JPEGs are not counted). */
+  get jpegsEncoded(): number {
+    return this.#encodedBefore + (this.#encoder?.encoded ?? 0);
+  }
+  /** JPEGs asked for but not made (the encoder was busy with too many, or failed). */
+  get jpegsDropped(): number {
+    return this.#encodeDroppedBefore + (this.#encoder?.dropped ?? 0);
+  }
+
+  /**
+   * The JPEG of a frame's raw picture (`frame.raw`, during onFrame: it is copied at once).
+   * Requests are answered in order; null when it could not be made.
+   */
+  encodeJpeg(raw: Uint8Array): Promise<Uint8Array | null> {
+    const w = this.#sourceWidth, h = this.#sourceHeight;
+    let enc = this.#encoder;
+    if (!enc || enc.width !== w || enc.height !== h) {
+      if (enc) {
+        this.#encodedBefore += enc.encoded;
+        this.#encodeDroppedBefore += enc.dropped;
+        void enc.close();
+      }
+      enc = this.#encoder = new JpegEncoder({
+        width: w,
+        height: h,
+        quality: this.options.jpegQuality ?? 5,
+        ffmpegPath: this.options.ffmpegPath,
+        log: (line) => console.error(`capture ${this.options.id}: ${line}`),
+      });
+    }
+    return enc.encode(raw);
+  }
+
+  /** A frame's JPEG, passed through or encoded (call during onFrame); null if none was made. */
+  jpegOf(frame: CapturedFrame): Promise<Uint8Array | null> {
+    if (frame.jpeg) return Promise.resolve(frame.jpeg);
+    return frame.raw ? this.encodeJpeg(frame.raw) : Promise.resolve(null);
+  }
+
   /** How many times ffmpeg has been started again after the first start. */
   get restarts(): number {
     return this.#restarts;
@@ -368,6 +426,13 @@ export class CameraCapture {
         await this.#end(run);
       }
       if (this.#listing) await this.#listing;
+      const enc = this.#encoder;
+      if (enc) {
+        this.#encodedBefore += enc.encoded;
+        this.#encodeDroppedBefore += enc.dropped;
+        this.#encoder = null;
+        await enc.close();
+      }
       this.#setState("stopped", "stopped");
     })();
     return this.#stopping;
@@ -497,6 +562,7 @@ export class CameraCapture {
       exited: false,
       stderr: [],
       sized: false,
+      raw: null,
       demux: new MkvDemuxer(),
       done: Promise.resolve(),
     };
@@ -552,6 +618,12 @@ export class CameraCapture {
 
   #onTracks(run: Run, tracks: MkvTrack[]): void {
     const jpeg = tracks.find((t) => t.number === JPEG_TRACK);
+    if (!run.plan.passthrough && jpeg?.codecId === "V_UNCOMPRESSED") {
+      run.raw = { width: jpeg.width, height: jpeg.height };
+      if (!this.#checkSizeOf(run, jpeg.width, jpeg.height)) return;
+      run.sized = true;
+      this.#rawFree.length = 0;
+    }
     if (run.plan.passthrough && jpeg && jpeg.codecId !== "V_MJPEG") {
       this.#passthroughBroken = true;
       this.#message = `${publicSource(this.options.source)} sends ${
@@ -574,6 +646,16 @@ export class CameraCapture {
       }
       this.#onGray(run, pts, data);
     } else if (track === JPEG_TRACK) {
+      if (run.raw) {
+        const want = yuv420pBytes(run.raw.width, run.raw.height);
+        if (data.length !== want) {
+          run.stderr.push(`vigil: raw picture of ${data.length} bytes, expected ${want}`);
+          this.#kill(run);
+          return;
+        }
+        this.#onJpeg(run, pts, data);
+        return;
+      }
       if (!run.sized && !this.#checkSize(run, data)) return;
       this.#onJpeg(run, pts, data.slice());
     }
@@ -584,11 +666,15 @@ export class CameraCapture {
     const size = jpegSize(data);
     run.sized = true;
     if (!size) return true;
-    this.#sourceWidth = size.width;
-    this.#sourceHeight = size.height;
+    return this.#checkSizeOf(run, size.width, size.height);
+  }
+
+  #checkSizeOf(run: Run, width: number, height: number): boolean {
+    this.#sourceWidth = width;
+    this.#sourceHeight = height;
     let d;
     try {
-      d = this.#detectFor(size.width, size.height);
+      d = this.#detectFor(width, height);
     } catch (err) {
       run.stderr.push(`vigil: ${(err as Error).message}`);
       this.#kill(run);
@@ -606,12 +692,14 @@ export class CameraCapture {
     const q = this.#jpegQ;
     // Drop JPEGs older than this gray frame: their gray frames never came.
     while (q.length > 0 && q[0].pts < pts) {
-      q.shift();
+      const old = q.shift()!;
+      if (run.raw) this.#rawFree.push(old.data);
       this.#dropped++;
     }
     if (q.length > 0 && q[0].pts === pts) {
-      const jpeg = q.shift()!.data;
-      this.#emit(run, pts, data, jpeg);
+      const shown = q.shift()!.data;
+      this.#emit(run, pts, data, shown);
+      if (run.raw) this.#rawFree.push(shown);
       return;
     }
     // Keep a copy until its JPEG arrives.
@@ -635,6 +723,7 @@ export class CameraCapture {
     this.#dropped++;
   }
 
+  /** A display form arrived: a JPEG (owned) or a raw picture (a view, copied if it must wait). */
   #onJpeg(run: Run, pts: number, jpeg: Uint8Array): void {
     while (this.#grayCount > 0 && this.#grayPts[0] < pts) this.#shiftGray();
     if (this.#grayCount > 0 && this.#grayPts[0] === pts) {
@@ -646,13 +735,19 @@ export class CameraCapture {
       return;
     }
     if (this.#jpegQ.length === PENDING) {
-      this.#jpegQ.shift();
+      const old = this.#jpegQ.shift()!;
+      if (run.raw) this.#rawFree.push(old.data);
       this.#dropped++;
+    }
+    if (run.raw) {
+      const copy = this.#rawFree.pop() ?? new Uint8Array(jpeg.length);
+      copy.set(jpeg);
+      jpeg = copy;
     }
     this.#jpegQ.push({ pts, data: jpeg });
   }
 
-  #emit(run: Run, pts: number, gray: Uint8Array, jpeg: Uint8Array): void {
+  #emit(run: Run, pts: number, gray: Uint8Array, shown: Uint8Array): void {
     const ts = this.#clock.now();
     this.#frameTimes[this.#frameCount % FPS_WINDOW] = ts;
     this.#frameCount++;
@@ -666,12 +761,15 @@ export class CameraCapture {
             ? "camera JPEGs passed through"
             : this.#passthroughBroken
             ? "JPEGs encoded by ffmpeg (the stream is not MJPEG, so no pass-through)"
-            : "JPEGs encoded by ffmpeg") +
+            : "JPEGs encoded by ffmpeg when someone needs them") +
           (this.#rtspUdp ? "; RTSP over UDP (the server offers no TCP)" : ""),
       );
     }
     try {
-      this.onFrame({ seq: run.seq++, ts, pts, gray, jpeg });
+      const frame: CapturedFrame = run.raw
+        ? { seq: run.seq++, ts, pts, gray, jpeg: null, raw: shown }
+        : { seq: run.seq++, ts, pts, gray, jpeg: shown };
+      this.onFrame(frame);
     } catch (err) {
       console.error(`capture ${this.options.id}: onFrame threw: ${(err as Error).message}`);
     }

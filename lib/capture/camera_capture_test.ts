@@ -87,7 +87,7 @@ function setup(opts: Record<string, unknown> = {}) {
 Deno.test("CameraCapture pairs gray and JPEG by frame time and drops a frame missing one form", async () => {
   const { cam, procs, states } = setup();
   const frames: { seq: number; pts: number; gray: number[]; tag: number }[] = [];
-  cam.onFrame = (f) => frames.push({ seq: f.seq, pts: f.pts, gray: [...f.gray], tag: f.jpeg[21] });
+  cam.onFrame = (f) => frames.push({ seq: f.seq, pts: f.pts, gray: [...f.gray], tag: f.jpeg![21] });
   cam.start();
   await flush();
   const p = procs[0];

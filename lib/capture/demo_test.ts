@@ -92,7 +92,7 @@ Deno.test("ffmpegArgs() plays the demo loop in a loop and passes its JPEGs throu
   assert.deepEqual(args.slice(i - 3, i + 2), ["-re", "-stream_loop", "-1", "-i", plan.demoLoop]);
   assert.ok(args.join(" ").includes("-c:v:1 copy"), "JPEGs copied");
   assert.ok(!args.includes("lavfi"));
-  // without a loop: the live graph, JPEGs encoded
+  // without a loop: the live graph, raw pictures out (JPEGs are encoded on demand)
   const live = ffmpegArgs({ ...plan, demoLoop: undefined });
-  assert.ok(live.includes("lavfi") && live.includes("mjpeg"));
+  assert.ok(live.includes("lavfi") && live.includes("rawvideo") && !live.includes("mjpeg"));
 });

@@ -1,7 +1,9 @@
 /**
  * Builds ffmpeg's command line for one camera: the input part per source kind, and one
  * Matroska output on stdout holding two video tracks of the same frames:
- * track 1 small gray rawvideo for the detector, track 2 JPEG for display.
+ * track 1 small gray rawvideo for the detector, track 2 for display: the camera's own JPEG
+ * (pass-through), or the full-size decoded picture as raw yuv420p, which Vigil turns into a
+ * JPEG (lib/capture/jpeg_encoder.ts) only when someone needs that frame.
  */
 
 /** What kind of source a `source` string names. */
@@ -178,9 +180,11 @@ export function ffmpegArgs(plan: FfmpegPlan): string[] {
     graph = `[0:v:0]${gray}[gray]`;
     jpegOut = ["-map", "0:v:0", "-c:v:1", "copy"];
   } else {
+    // No JPEG here: encoding every frame cost more than decoding it. The raw picture goes to
+    // Vigil, which keeps the last few and encodes only those someone asks for.
     const head = pre.length ? pre.join(",") + "," : "";
-    graph = `[0:v:0]${head}split=2[show][det];[det]${gray}[gray];[show]format=yuvj420p[jpeg]`;
-    jpegOut = ["-map", "[jpeg]", "-c:v:1", "mjpeg", "-q:v:1", String(plan.jpegQuality)];
+    graph = `[0:v:0]${head}split=2[show][det];[det]${gray}[gray];[show]format=yuv420p[raw]`;
+    jpegOut = ["-map", "[raw]", "-c:v:1", "rawvideo"];
   }
   return [
     "-hide_banner",

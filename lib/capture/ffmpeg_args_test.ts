@@ -30,7 +30,8 @@ Deno.test("ffmpegArgs() for RTSP uses TCP and a socket timeout, and re-encodes",
   const a = ffmpegArgs(plan({ source: "rtsp://cam/s", timeoutMs: 5000 })).join(" ");
   assert.match(a, /-rtsp_transport tcp -timeout 5000000 .*-i rtsp:\/\/cam\/s/);
   assert.match(a, /split=2\[show\]\[det\];\[det\]scale=320:240:flags=area,format=gray\[gray\]/);
-  assert.match(a, /-c:v:1 mjpeg -q:v:1 5/);
+  assert.match(a, /format=yuv420p\[raw\] .*-map \[raw\] -c:v:1 rawvideo/);
+  assert.doesNotMatch(a, /mjpeg/);
   assert.match(a, /-fps_mode passthrough -f matroska -live 1 .*pipe:1$/);
 });
 

@@ -24,6 +24,10 @@ export interface CaptureLike {
   readonly detectHeight: number;
   /** ffmpeg's last stderr lines, redacted (lib/capture's CameraCapture keeps them). */
   readonly errorLines?: readonly string[];
+  /** A frame's JPEG from its raw picture (frames with `jpeg: null`), in request order. */
+  encodeJpeg?(raw: Uint8Array): Promise<Uint8Array | null>;
+  /** JPEGs made by encodeJpeg so far. */
+  readonly jpegsEncoded?: number;
   start(): void;
   stop(): Promise<void>;
 }
@@ -60,12 +64,19 @@ export type GrayListener = (
   sourceHeight: number,
 ) => void;
 
+/**
+ * Without a live client, a frame's JPEG is still made this often, so snapshots (the viewer's
+ * picture before motion, the settings page) stay recent: a few per minute.
+ */
+export const SNAPSHOT_EVERY_MS = 15_000;
+
 /** What a frame is while detection is off (`detecting = false`): no motion, so open events end. */
 const NO_MOTION: FrameResult = { motion: false, score: 0, boxes: [], zones: [] };
 
 interface PendingFrame {
   ts: number;
-  jpeg: Uint8Array;
+  /** null when its JPEG could not be made: the motion is still reported, nothing is stored. */
+  jpeg: Uint8Array | null;
   boxes: Box[];
   score: number;
   zones: string[];
@@ -106,6 +117,15 @@ export class CameraPipeline {
   #applied: (() => void)[] = [];
   /** Who else sees each frame's gray pixels (the tuning view). */
   readonly #grayListeners = new Set<GrayListener>();
+  /** Frames analysed whose JPEG is still being made, and the work after them, in order. */
+  #backlog = 0;
+  #tail: Promise<void> = Promise.resolve();
+  /** Capture time of the last frame given a JPEG (for the periodic snapshot). */
+  #lastJpegTs = -Infinity;
+  /** Motion frames whose JPEG could not be made. */
+  #missingJpegs = 0;
+  /** Frames analysed since start. */
+  #analysed = 0;
 
   constructor(config: CameraConfig, deps: PipelineDeps) {
     this.#config = config;
@@ -187,6 +207,7 @@ export class CameraPipeline {
   async stop(): Promise<void> {
     clearInterval(this.#ticker);
     await this.#capture.stop();
+    await this.#tail;
     this.#settled();
     if (this.#eventId !== null) this.#endEvent(this.#lastMotion ?? this.#now());
   }
@@ -204,6 +225,9 @@ export class CameraPipeline {
       lastMotion: this.#lastMotion,
       error: [...(c.errorLines ?? [])],
       truncatedJpegs: this.#truncated,
+      jpegsEncoded: c.jpegsEncoded ?? 0,
+      missingJpegs: this.#missingJpegs,
+      framesAnalysed: this.#analysed,
     };
   }
 
@@ -262,13 +286,14 @@ export class CameraPipeline {
 
   #onFrame(frame: PipelineFrame): void {
     const arrivedAt = performance.now();
-    if (!jpegComplete(frame.jpeg)) { // cut short: neither stored nor shown
+    if (frame.jpeg ? !jpegComplete(frame.jpeg) : !frame.raw) { // cut short: neither stored nor shown
       this.#truncated++;
       return;
     }
     const result: FrameResult = this.detecting
       ? this.#detectorFor(frame).process(frame.gray)
       : NO_MOTION;
+    this.#analysed++;
     this.#settled();
     if (this.#grayListeners.size > 0) {
       const c = this.#capture;
@@ -278,6 +303,51 @@ export class CameraPipeline {
         } catch { /* a watcher's fault never stops detection */ }
       }
     }
+    const camera = this.config.id;
+    let jpeg: Uint8Array | null | Promise<Uint8Array | null> = frame.jpeg;
+    if (jpeg === null && frame.raw && this.#capture.encodeJpeg && this.#needsJpeg(frame, result)) {
+      // Only now, after detection: the raw picture is still this very frame's.
+      jpeg = this.#capture.encodeJpeg(frame.raw);
+    }
+    if (jpeg !== null) this.#lastJpegTs = frame.ts;
+    if (this.#backlog === 0 && !(jpeg instanceof Promise)) {
+      this.#afterDetection(frame.ts, arrivedAt, result, jpeg);
+      return;
+    }
+    // Later frames wait for this one's JPEG, so events, storage and the bus keep frame order.
+    this.#backlog++;
+    const ts = frame.ts;
+    this.#tail = this.#tail.then(async () => {
+      try {
+        this.#afterDetection(ts, arrivedAt, result, await jpeg);
+      } catch (err) {
+        this.#log(`vigil: camera ${camera}: ${(err as Error).message}`);
+      } finally {
+        this.#backlog--;
+      }
+    });
+  }
+
+  /**
+   * Whether anyone needs this frame's JPEG: motion (stored, sent, alerted), a live client or a
+   * recording (every frame), a snapshot asked for, or the periodic snapshot being due.
+   */
+  #needsJpeg(frame: PipelineFrame, result: FrameResult): boolean {
+    const camera = this.config.id;
+    return result.motion || this.#bus.wantsEveryFrame(camera) ||
+      this.#bus.frameRequested(camera) || frame.ts - this.#lastJpegTs >= SNAPSHOT_EVERY_MS;
+  }
+
+  #afterDetection(
+    ts: number,
+    arrivedAt: number,
+    result: FrameResult,
+    made: Uint8Array | null,
+  ): void {
+    const jpeg = made && jpegComplete(made) ? made : null;
+    if (made && !jpeg) this.#truncated++;
+    if (result.motion && !jpeg) this.#missingJpegs++;
+    const frame = { ts, jpeg };
     const step = this.#tracker.update(frame.ts, result.motion);
     const camera = this.config.id;
     const boxes = result.boxes.map((b) => [...b] as Box);
@@ -314,18 +384,21 @@ export class CameraPipeline {
     } else if (this.#eventId === null) {
       this.#pending = [];
     }
-    this.#bus.publish({
-      type: "frame",
-      camera,
-      ts: frame.ts,
-      jpeg: frame.jpeg,
-      boxes: inEvent ? boxes : [],
-      motion: inEvent,
-      eventId: this.#eventId,
-      score: result.score,
-      arrivedAt,
-      objects: inEvent ? this.#objects?.latestObjects(camera, this.#eventId) : undefined,
-    });
+    if (frame.jpeg) {
+      this.#bus.publish({
+        type: "frame",
+        camera,
+        ts: frame.ts,
+        jpeg: frame.jpeg,
+        boxes: inEvent ? boxes : [],
+        motion: inEvent,
+        eventId: this.#eventId,
+        score: result.score,
+        arrivedAt,
+        objects: inEvent ? this.#objects?.latestObjects(camera, this.#eventId) : undefined,
+      });
+      this.#bus.frameDelivered(camera);
+    }
     if (step.end) this.#endEvent(this.#lastMotion ?? frame.ts);
   }
 
@@ -343,13 +416,15 @@ export class CameraPipeline {
       zones: p.zones,
       ...(this.#objects ? { labels: this.#objects.labels(eventId) } : {}),
     });
+    const jpeg = p.jpeg;
+    if (!jpeg) return;
     if (eventId > 0) {
       this.#store(() =>
-        this.#recorder.addFrame(eventId, this.config.id, p.ts, p.jpeg, p.boxes, p.score)
+        this.#recorder.addFrame(eventId, this.config.id, p.ts, jpeg, p.boxes, p.score)
       );
     }
     // After the frame's row exists: the best object frame may become the event's picture.
-    this.#objects?.offer(this.config.id, eventId, p.ts, p.jpeg, p.boxes);
+    this.#objects?.offer(this.config.id, eventId, p.ts, jpeg, p.boxes);
   }
 
   #endEvent(ts: number): void {

@@ -79,7 +79,8 @@ Deno.test("CameraRecorder encodes the demo's JPEGs into indexed 1 s segments wit
   const fed: number[] = [];
   cap.onFrame = (f) => {
     fed.push(f.ts);
-    rec.feed(f.ts, f.jpeg);
+    const ts = f.ts;
+    cap.jpegOf(f).then((jpeg) => jpeg && rec.feed(ts, jpeg));
   };
   cap.onState = () => {};
   try {
@@ -238,7 +239,8 @@ Deno.test("CameraRecorder closes the open segment when the camera drops out, and
   cap.onFrame = (f) => {
     if (!feeding) return;
     lastFed = f.ts;
-    rec.feed(f.ts, f.jpeg);
+    const ts = f.ts;
+    cap.jpegOf(f).then((jpeg) => jpeg && rec.feed(ts, jpeg));
   };
   cap.onState = () => {};
   try {

@@ -197,6 +197,11 @@ export class Recordings {
       // Asked per frame: cameras come and go with settings changes.
       const sub = bus.subscribe({
         acceptFrame: (f) => this.#recorders.get(f.camera)?.enabled ?? false,
+        // A recorder that copies the camera's own stream needs no JPEGs.
+        wantsEveryFrame: (camera) => {
+          const r = this.#recorders.get(camera);
+          return r !== undefined && r.enabled && r.kind !== "copy";
+        },
         maxQueue: 1024,
       });
       this.#unsub = () => sub.close();

@@ -25,6 +25,10 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
         id: cam.id,
         fps: cam.fps,
         truncatedJpegs: cam.truncatedJpegs ?? 0,
+        // JPEGs made on demand (motion, live clients, snapshots); pass-through ones not counted
+        jpegsEncoded: cam.jpegsEncoded ?? 0,
+        missingJpegs: cam.missingJpegs ?? 0,
+        framesAnalysed: cam.framesAnalysed ?? 0,
       })),
       // the TCP front: open connections, refused, timed out, accept errors, and the limits
       connections: ctx.connections?.() ?? null,

@@ -10,9 +10,10 @@
  *   ffmpeg -f lavfi -i "$(cat g)" -t 22 -vf noise=alls=3:allf=t -c:v libx264 -preset veryfast \
  *     -g 30 -pix_fmt yuv420p demo_720p.mp4
  *
- * For each tree (this one, and --old), main.ts runs with `--source FILE`; after 4 s we read
+ * For each tree (this one, and --old), main.ts runs with one camera on FILE (object labels off,
+ * recording at its default: a copy of the stream); after 4 s we read
  * /proc utime+stime of the server and of all its ffmpeg children over `seconds`, three times:
- * no client, one live client, one detect client (a WebSocket reading every frame, in this
+ * no client, one detect client, one live client (a WebSocket reading every frame, in this
  * process, not counted). "bare" is `ffmpeg -re -i FILE -f null -` (decode only). "motion" is
  * Debian's motion 4.5 with `netcam_url file://FILE` and every output off.
  */
@@ -80,8 +81,13 @@ async function sample(pid: number): Promise<{ server: number; ffmpeg: number; n:
 async function vigil(tree: string, label: string): Promise<Record<string, unknown>[]> {
   const data = await Deno.makeTempDir({ prefix: "vigil_jpeg_bench_" });
   const password = crypto.randomUUID();
+  // Object labels off: they cost the same in both trees and would hide the capture's share.
+  await Deno.writeTextFile(
+    `${data}/vigil.json`,
+    JSON.stringify({ cameras: [{ id: "cam1", source: FILE }], objects: { enabled: false } }),
+  );
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", "--port", "0", "--data", data, "--source", FILE],
+    args: ["run", "-A", "main.ts", "--port", "0", "--data", data, "--config", `${data}/vigil.json`],
     cwd: tree,
     env: { VIGIL_ADMIN_PASSWORD: password },
     stdout: "piped",
@@ -115,7 +121,7 @@ async function vigil(tree: string, label: string): Promise<Record<string, unknow
     await login.body?.cancel();
     const cookie = (login.headers.getSetCookie?.() ?? []).map((c) => c.split(";")[0]).join("; ");
     await sleep(4000);
-    for (const mode of ["none", "live", "detect"]) {
+    for (const mode of ["none", "detect", "live"]) {
       let ws: WebSocket | null = null;
       let frames = 0, bytes = 0;
       if (mode !== "none") {
@@ -134,7 +140,8 @@ async function vigil(tree: string, label: string): Promise<Record<string, unknow
           ws!.onopen = r;
           ws!.onerror = j;
         });
-        await sleep(2000);
+        // past the switch to ffmpeg encoding every frame (EVERY_FRAME_AFTER_MS) and its restart
+        await sleep(mode === "live" ? 5000 : 2000);
       }
       const f0 = frames;
       const cpu = await sample(child.pid);
@@ -149,6 +156,7 @@ async function vigil(tree: string, label: string): Promise<Record<string, unknow
         ffmpegs: cpu.n,
         framesToClient: frames - f0,
         jpegsEncoded: stats?.cameras?.[0]?.jpegsEncoded ?? "-",
+        jpegMode: stats?.cameras?.[0]?.jpegMode ?? "-",
       });
       if (ws) {
         ws.close();

@@ -56,6 +56,11 @@ export interface CameraInfo extends CameraSummary {
   error?: string[];
   /** Frames dropped because their JPEG was cut short (no EOI, or shorter than its headers). */
   truncatedJpegs?: number;
+  /**
+   * Where display JPEGs come from: the camera's own (passthrough), ffmpeg for every frame
+   * (someone watches every frame), or made on demand from raw pictures.
+   */
+  jpegMode?: "passthrough" | "every-frame" | "on-demand";
   /** JPEGs encoded on demand (not passed through) since the camera started. */
   jpegsEncoded?: number;
   /** Motion frames whose JPEG could not be made (reported, not stored). */

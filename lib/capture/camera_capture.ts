@@ -106,6 +106,11 @@ export interface CaptureDeps {
   listFormats?: (device: string) => Promise<V4l2Format[]>;
 }
 
+/** Someone wants every frame this long before ffmpeg is restarted to encode every JPEG itself. */
+export const EVERY_FRAME_AFTER_MS = 2000;
+/** Nobody wants every frame this long before ffmpeg goes back to raw pictures (on demand). */
+export const ON_DEMAND_AFTER_MS = 30_000;
+
 const GRAY_TRACK = 1;
 const JPEG_TRACK = 2;
 const PENDING = 4;
@@ -254,6 +259,10 @@ export class CameraCapture {
   #jpegQ: { pts: number; data: Uint8Array }[] = [];
   /** Reused buffers for raw pictures waiting for their gray frame. */
   #rawFree: Uint8Array[] = [];
+  /** ffmpeg encodes every frame's JPEG (a live client or recording wants them all). */
+  #everyFrame = false;
+  /** Since when the wish (wantEveryFrame) differs from #everyFrame; null: it does not. */
+  #wishSince: number | null = null;
   /** Makes JPEGs from raw pictures on demand (started on the first request). */
   #encoder: JpegEncoder | null = null;
   /** JPEGs made by earlier encoders (a size change replaces the encoder). */
@@ -311,6 +320,33 @@ export class CameraCapture {
   get passthrough(): boolean {
     return this.#passthroughActive;
   }
+  /**
+   * Tells the capture whether someone wants every frame's JPEG (call it per frame). Held for
+   * EVERY_FRAME_AFTER_MS, ffmpeg is restarted to encode every JPEG itself, which costs less than
+   * raw pictures through Vigil; not wanted for ON_DEMAND_AFTER_MS, it goes back to raw pictures
+   * and JPEGs on demand. Each switch costs a restart (frames pause for well under a second on a
+   * local source), hence the delays. Pass-through sources never switch.
+   */
+  wantEveryFrame(want: boolean): void {
+    const run = this.#run;
+    if (!run || run.killed || run.plan.passthrough || want === this.#everyFrame) {
+      this.#wishSince = null;
+      return;
+    }
+    const now = this.#clock.now();
+    this.#wishSince ??= now;
+    if (now - this.#wishSince < (want ? EVERY_FRAME_AFTER_MS : ON_DEMAND_AFTER_MS)) return;
+    this.#wishSince = null;
+    this.#everyFrame = want;
+    run.endedBy = "relaunch";
+    this.#kill(run);
+  }
+
+  /** Whether ffmpeg now encodes every frame's JPEG (see wantEveryFrame). */
+  get jpegEveryFrame(): boolean {
+    return this.#everyFrame;
+  }
+
   /** JPEGs encoded on demand so far (pass-through JPEGs are not counted). */
   get jpegsEncoded(): number {
     return this.#encodedBefore + (this.#encoder?.encoded ?? 0);
@@ -473,6 +509,7 @@ export class CameraCapture {
       fps: o.fps,
       inputFormat: kind === "v4l2" ? this.#inputFormat : undefined,
       passthrough: false,
+      jpegEveryFrame: this.#everyFrame,
       detectWidth: this.#detectWidth,
       detectHeight: this.#detectHeight,
       jpegQuality: o.jpegQuality ?? 5,
@@ -761,6 +798,8 @@ export class CameraCapture {
             ? "camera JPEGs passed through"
             : this.#passthroughBroken
             ? "JPEGs encoded by ffmpeg (the stream is not MJPEG, so no pass-through)"
+            : p.jpegEveryFrame
+            ? "every frame's JPEG encoded by ffmpeg (someone watches every frame)"
             : "JPEGs encoded by ffmpeg when someone needs them") +
           (this.#rtspUdp ? "; RTSP over UDP (the server offers no TCP)" : ""),
       );

@@ -31,6 +31,11 @@ export interface FfmpegPlan {
   inputFormat?: string;
   /** Copy the source's JPEGs instead of encoding new ones (MJPEG sources only). */
   passthrough: boolean;
+  /**
+   * Without pass-through: ffmpeg encodes every frame's JPEG itself (someone watches every
+   * frame, and that is cheaper than raw pictures through Vigil), instead of sending raw ones.
+   */
+  jpegEveryFrame?: boolean;
   detectWidth: number;
   detectHeight: number;
   /** JPEG quality for re-encoding, ffmpeg's -q:v scale (2 best … 31 worst). */
@@ -179,6 +184,10 @@ export function ffmpegArgs(plan: FfmpegPlan): string[] {
   if (passthrough) {
     graph = `[0:v:0]${gray}[gray]`;
     jpegOut = ["-map", "0:v:0", "-c:v:1", "copy"];
+  } else if (plan.jpegEveryFrame) {
+    const head = pre.length ? pre.join(",") + "," : "";
+    graph = `[0:v:0]${head}split=2[show][det];[det]${gray}[gray];[show]format=yuvj420p[jpeg]`;
+    jpegOut = ["-map", "[jpeg]", "-c:v:1", "mjpeg", "-q:v:1", String(plan.jpegQuality)];
   } else {
     // No JPEG here: encoding every frame cost more than decoding it. The raw picture goes to
     // Vigil, which keeps the last few and encodes only those someone asks for.

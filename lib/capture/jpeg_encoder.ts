@@ -9,6 +9,8 @@ import { JpegStream } from "./jpeg_stream.ts";
 
 /** Frames waiting for their JPEG at most; past it a request is answered with null (dropped). */
 export const MAX_IN_FLIGHT = 6;
+/** An encoder that answers nothing for this long is killed (its requests get null). */
+export const ENCODER_STALL_MS = 5000;
 
 export interface JpegEncoderOptions {
   width: number;
@@ -22,6 +24,8 @@ export interface JpegEncoderOptions {
 
 interface Waiting {
   resolve: (jpeg: Uint8Array | null) => void;
+  /** performance.now() when asked. */
+  at: number;
 }
 
 /** Bytes of one yuv420p frame of this size. */
@@ -50,6 +54,7 @@ export class JpegEncoder {
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
   #stderr: string[] = [];
+  #watch: ReturnType<typeof setTimeout> | null = null;
 
   constructor(opts: JpegEncoderOptions) {
     this.#opts = opts;
@@ -81,7 +86,8 @@ export class JpegEncoder {
     const writer = this.#ensureRunning();
     const { promise, resolve } = Promise.withResolvers<Uint8Array | null>();
     const proc = this.#proc;
-    this.#waiting.push({ resolve });
+    this.#waiting.push({ resolve, at: performance.now() });
+    this.#watchStall();
     this.#writing = this.#writing.then(async () => {
       try {
         if (this.#proc === proc) await writer.write(buf);
@@ -118,6 +124,26 @@ export class JpegEncoder {
     }
     await this.#writing;
     this.#fail();
+  }
+
+  /** While requests wait: a hung ffmpeg (alive, answering nothing) is killed, not waited on. */
+  #watchStall(): void {
+    if (this.#watch !== null) return;
+    this.#watch = setTimeout(() => {
+      this.#watch = null;
+      const oldest = this.#waiting[0];
+      if (!oldest) return;
+      if (performance.now() - oldest.at > ENCODER_STALL_MS) {
+        this.#stderr.push("vigil: the JPEG encoder answered nothing for 5 s");
+        try {
+          this.#proc?.kill("SIGKILL");
+        } catch {
+          // gone
+        }
+        return;
+      }
+      this.#watchStall();
+    }, ENCODER_STALL_MS / 5);
   }
 
   #takeBuffer(): Uint8Array | null {
@@ -188,6 +214,8 @@ export class JpegEncoder {
 
   /** Answers every waiting request with null. */
   #fail(): void {
+    if (this.#watch !== null) clearTimeout(this.#watch);
+    this.#watch = null;
     const waiting = this.#waiting;
     this.#waiting = [];
     this.dropped += waiting.length;

@@ -28,6 +28,12 @@ export interface CaptureLike {
   encodeJpeg?(raw: Uint8Array): Promise<Uint8Array | null>;
   /** JPEGs made by encodeJpeg so far. */
   readonly jpegsEncoded?: number;
+  /** Whether someone wants every frame's JPEG (lets the capture pick the cheaper way). */
+  wantEveryFrame?(want: boolean): void;
+  /** Whether ffmpeg now encodes every frame's JPEG itself. */
+  readonly jpegEveryFrame?: boolean;
+  /** Whether the camera's own JPEGs are copied. */
+  readonly passthrough?: boolean;
   start(): void;
   stop(): Promise<void>;
 }
@@ -226,6 +232,7 @@ export class CameraPipeline {
       error: [...(c.errorLines ?? [])],
       truncatedJpegs: this.#truncated,
       jpegsEncoded: c.jpegsEncoded ?? 0,
+      jpegMode: c.passthrough ? "passthrough" : c.jpegEveryFrame ? "every-frame" : "on-demand",
       missingJpegs: this.#missingJpegs,
       framesAnalysed: this.#analysed,
     };
@@ -290,9 +297,16 @@ export class CameraPipeline {
       this.#truncated++;
       return;
     }
-    const result: FrameResult = this.detecting
+    const found: FrameResult = this.detecting
       ? this.#detectorFor(frame).process(frame.gray)
       : NO_MOTION;
+    // The detector reuses its result for the next frame; this frame's may be used later.
+    const result: FrameResult = {
+      motion: found.motion,
+      score: found.score,
+      boxes: found.boxes.map((b) => [...b] as Box),
+      zones: [...found.zones],
+    };
     this.#analysed++;
     this.#settled();
     if (this.#grayListeners.size > 0) {
@@ -304,6 +318,7 @@ export class CameraPipeline {
       }
     }
     const camera = this.config.id;
+    this.#capture.wantEveryFrame?.(this.#bus.wantsEveryFrame(camera));
     let jpeg: Uint8Array | null | Promise<Uint8Array | null> = frame.jpeg;
     if (jpeg === null && frame.raw && this.#capture.encodeJpeg && this.#needsJpeg(frame, result)) {
       // Only now, after detection: the raw picture is still this very frame's.

@@ -27,6 +27,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
         truncatedJpegs: cam.truncatedJpegs ?? 0,
         // JPEGs made on demand (motion, live clients, snapshots); pass-through ones not counted
         jpegsEncoded: cam.jpegsEncoded ?? 0,
+        jpegMode: cam.jpegMode ?? null,
         missingJpegs: cam.missingJpegs ?? 0,
         framesAnalysed: cam.framesAnalysed ?? 0,
       })),

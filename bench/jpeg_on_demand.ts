@@ -9,6 +9,10 @@
  *   deno eval 'import {demoGraph} from "./lib/capture/mod.ts"; console.log(demoGraph(1280,720,15))' > g
  *   ffmpeg -f lavfi -i "$(cat g)" -t 22 -vf noise=alls=3:allf=t -c:v libx264 -preset veryfast \
  *     -g 30 -pix_fmt yuv420p demo_720p.mp4
+ * and a still one (the empty room from 7 s in, one frame looped, with sensor noise):
+ *   ffmpeg -f lavfi -i "$(cat g)" -ss 7 -t 20 -vf \
+ *     "trim=end_frame=1,loop=loop=-1:size=1,setpts=N/(15*TB),noise=alls=3:allf=t" \
+ *     -c:v libx264 -preset veryfast -g 30 -pix_fmt yuv420p still_720p.mp4
  *
  * For each tree (this one, and --old), main.ts runs with one camera on FILE (object labels off,
  * recording at its default: a copy of the stream); after 4 s we read

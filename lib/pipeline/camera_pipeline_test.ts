@@ -40,7 +40,24 @@ class FakeCapture implements CaptureLike {
     }
     const seq = this.#seq++;
     this.squareAt[seq] = x;
+    if (this.onDemand) {
+      // like a raw picture: valid only during onFrame (overwritten right after)
+      this.#raw[0] = seq;
+      this.onFrame({ seq, ts, pts: seq * 66, gray, jpeg: null, raw: this.#raw });
+      this.#raw[0] = 255;
+      return;
+    }
     this.onFrame({ seq, ts, pts: seq * 66, gray, jpeg: this.jpegFor(seq) });
+  }
+  /** Frames come raw, and JPEGs are made on request, a little later (the encoder's way). */
+  onDemand = false;
+  #raw = new Uint8Array(1);
+  /** Sequence numbers of the frames whose JPEG was asked for. */
+  encodedSeqs: number[] = [];
+  encodeJpeg(raw: Uint8Array): Promise<Uint8Array | null> {
+    const seq = raw[0];
+    this.encodedSeqs.push(seq);
+    return new Promise((r) => setTimeout(() => r(this.jpegFor(seq)), 3));
   }
   /** A minimal whole JPEG carrying `seq` (SOI, a scan header, one data byte, EOI). */
   jpegFor = (seq: number) => new Uint8Array([0xff, 0xd8, 0xff, 0xda, 0, 2, seq, 0xff, 0xd9]);
@@ -125,6 +142,7 @@ function setup(
     await collected;
   };
   return {
+    bus,
     capture,
     recorder: recorder as FakeRecorder,
     pipeline,
@@ -185,6 +203,58 @@ Deno.test("CameraPipeline records each motion frame with the JPEG of the frame i
       `frame ${seq}: square at ${x * 4}, boxes ${JSON.stringify(boxes)}`,
     );
   }
+});
+
+Deno.test("CameraPipeline on demand: only motion frames (and the first, a snapshot) get a JPEG, each its own", async () => {
+  const { capture, recorder, pipeline, frames, drain } = setup();
+  capture.onDemand = true;
+  pipeline.start();
+  let ts = 0;
+  for (let i = 0; i < 40; i++) capture.push(ts += 66);
+  assert.deepEqual(capture.encodedSeqs, [0], "a still scene: the first frame's JPEG only");
+  for (let i = 0; i < 8; i++) capture.push(ts += 66, 10 + i * 12);
+  for (let i = 0; i < 5; i++) capture.push(ts += 66);
+  await pipeline.stop();
+  await drain();
+  const motionSeqs = capture.squareAt.flatMap((x, seq) => x === undefined ? [] : [seq]);
+  for (const seq of capture.encodedSeqs.slice(1)) {
+    assert.ok(motionSeqs.includes(seq), `frame ${seq} was encoded without motion`);
+  }
+  assert.ok(recorder.recorded.length >= 5, `frames recorded: ${recorder.recorded.length}`);
+  for (const { seq, boxes } of recorder.recorded) {
+    const x = capture.squareAt[seq];
+    assert.ok(x !== undefined, `frame ${seq} had no square but was recorded as motion`);
+    assert.ok(
+      boxes.some(([bx, , bw]) => Math.abs(bx - x * 4) <= 8 && Math.abs(bw - 120) <= 16),
+      `frame ${seq}: square at ${x * 4}, boxes ${JSON.stringify(boxes)}`,
+    );
+  }
+  assert.equal(frames.length, capture.encodedSeqs.length, "only frames with a JPEG are published");
+  assert.equal(pipeline.info().jpegMode, "on-demand");
+});
+
+Deno.test("CameraPipeline on demand: a subscriber wanting every frame gets every frame's JPEG, in order", async () => {
+  const { bus, capture, pipeline, drain } = setup();
+  capture.onDemand = true;
+  const seen: number[] = [];
+  const live = bus.subscribe({
+    wantsEveryFrame: (camera) => camera === "cam1",
+    acceptFrame: (f) => {
+      seen.push(f.jpeg[6]);
+      return false;
+    },
+  });
+  pipeline.start();
+  let ts = 0;
+  for (let i = 0; i < 20; i++) capture.push(ts += 66);
+  // their JPEGs come a little later; the frames are published as they do
+  for (let i = 0; i < 200 && seen.length < 20; i++) await new Promise((r) => setTimeout(r, 10));
+  live.close();
+  for (let i = 0; i < 10; i++) capture.push(ts += 66); // gone: no more JPEGs
+  await pipeline.stop();
+  await drain();
+  assert.deepEqual(seen, [...Array(20).keys()]);
+  assert.deepEqual(capture.encodedSeqs, [...Array(20).keys()]);
 });
 
 Deno.test("CameraPipeline splits motion that never stops into events of maxEventMs", async () => {

@@ -18,14 +18,16 @@ import { MkvDemuxer, type MkvTrack } from "./mkv_demuxer.ts";
 import { type CaptureProcess, type Clock, denoSpawn, realClock, type Spawner } from "./process.ts";
 import { listFormats, preferredInputFormat, type V4l2Format } from "./v4l2.ts";
 import { demoLoop } from "./demo.ts";
+import { JpegDecoder } from "./jpeg_decoder.ts";
 import { JpegEncoder, yuv420pBytes } from "./jpeg_encoder.ts";
 
 export type CameraState = "starting" | "running" | "stalled" | "failed" | "stopped";
 
 /**
- * One frame, in two forms made by the same ffmpeg from the same decoded picture: gray pixels
- * for the detector, and either the camera's own JPEG (pass-through) or the full-size raw
- * picture, which `CameraCapture.encodeJpeg` turns into a JPEG when someone needs this frame.
+ * One frame: gray pixels for the detector, and for display the camera's own JPEG
+ * (pass-through), or the full-size raw picture, or nothing yet: `CameraCapture.jpegOf` makes the
+ * JPEG of a raw picture, or decodes the camera's own packet of this frame (H.264 and the like),
+ * when someone needs this frame.
  */
 export interface CapturedFrame {
   /** 0, 1, 2 … within one ffmpeg run (restarts begin at 0 again). */
@@ -201,6 +203,10 @@ interface Run {
   sized: boolean;
   /** Track 2 carries raw yuv420p pictures of this size (not JPEGs). */
   raw: { width: number; height: number } | null;
+  /** Track 2 carries the camera's compressed packets (not JPEGs), decoded on demand. */
+  decoder: JpegDecoder | null;
+  /** Decoding on demand: the time of the gray frame in #grayBufs[0] waiting for its packet. */
+  heldGray: number | null;
   demux: MkvDemuxer;
   done: Promise<void>;
 }
@@ -242,8 +248,6 @@ export class CameraCapture {
   #formatsListed = false;
   /** A running format listing, awaited by stop() so no process outlives it. */
   #listing: Promise<unknown> | null = null;
-  /** Set when the stream turned out not to be MJPEG. */
-  #passthroughBroken = false;
   /** The demo's pre-rendered loop (null: rendering failed, the live graph runs). */
   #demoLoop: string | null | undefined;
   #passthroughActive = false;
@@ -266,9 +270,13 @@ export class CameraCapture {
   /** Makes JPEGs from raw pictures on demand (started on the first request). */
   #encoder: JpegEncoder | null = null;
   /** JPEGs made by earlier encoders (a size change replaces the encoder). */
+  /** Decoders of ended runs still closing. */
+  #decoderClosing: Promise<void> = Promise.resolve();
   #encodedBefore = 0;
   #encodeDroppedBefore = 0;
   #frameTimes = new Float64Array(FPS_WINDOW);
+  /** Time of the last frame passed on. */
+  #lastTs = 0;
   #frameCount = 0;
 
   constructor(opts: CaptureOptions, deps: CaptureDeps = {}) {
@@ -329,7 +337,8 @@ export class CameraCapture {
    */
   wantEveryFrame(want: boolean): void {
     const run = this.#run;
-    if (!run || run.killed || run.plan.passthrough || want === this.#everyFrame) {
+    const jpegsCopied = run?.plan.passthrough && !run.decoder;
+    if (!run || run.killed || jpegsCopied || want === this.#everyFrame) {
       this.#wishSince = null;
       return;
     }
@@ -349,11 +358,12 @@ export class CameraCapture {
 
   /** JPEGs encoded on demand so far (pass-through JPEGs are not counted). */
   get jpegsEncoded(): number {
-    return this.#encodedBefore + (this.#encoder?.encoded ?? 0);
+    return this.#encodedBefore + (this.#encoder?.encoded ?? 0) + (this.#run?.decoder?.encoded ?? 0);
   }
   /** JPEGs asked for but not made (the encoder was busy with too many, or failed). */
   get jpegsDropped(): number {
-    return this.#encodeDroppedBefore + (this.#encoder?.dropped ?? 0);
+    return this.#encodeDroppedBefore + (this.#encoder?.dropped ?? 0) +
+      (this.#run?.decoder?.dropped ?? 0);
   }
 
   /**
@@ -380,10 +390,22 @@ export class CameraCapture {
     return enc.encode(raw);
   }
 
-  /** A frame's JPEG, passed through or encoded (call during onFrame); null if none was made. */
-  jpegOf(frame: CapturedFrame): Promise<Uint8Array | null> {
+  /**
+   * A frame's JPEG, passed through, encoded from its raw picture or decoded from the camera's
+   * packets (call during onFrame); null if none could be made. `more`: more frames' JPEGs will
+   * likely be asked for soon (motion, a live client), so the decoder keeps going.
+   */
+  jpegOf(frame: CapturedFrame, more = false): Promise<Uint8Array | null> {
     if (frame.jpeg) return Promise.resolve(frame.jpeg);
-    return frame.raw ? this.encodeJpeg(frame.raw) : Promise.resolve(null);
+    if (frame.raw) return this.encodeJpeg(frame.raw);
+    const dec = this.#run?.decoder;
+    return dec ? dec.jpegOf(frame.pts, more) : Promise.resolve(null);
+  }
+
+  /** Whether a frame's JPEG is cheap now (for snapshots that can wait for a keyframe). */
+  jpegCheap(frame: CapturedFrame): boolean {
+    if (frame.jpeg || frame.raw) return true;
+    return this.#run?.decoder?.cheap(frame.pts) ?? false;
   }
 
   /** How many times ffmpeg has been started again after the first start. */
@@ -460,7 +482,9 @@ export class CameraCapture {
       if (run) {
         run.endedBy = "stop";
         await this.#end(run);
+        this.#retireDecoder(run);
       }
+      await this.#decoderClosing;
       if (this.#listing) await this.#listing;
       const enc = this.#encoder;
       if (enc) {
@@ -520,11 +544,13 @@ export class CameraCapture {
     };
     const want = o.passthrough ?? "auto";
     let pass: boolean;
-    if (this.#passthroughBroken || want === false) pass = false;
+    // Copying the camera's packets: JPEGs pass through; anything else (H.264…) is decoded only
+    // for the frames someone needs, unless someone watches every frame (then ffmpeg encodes).
+    if (want === false || this.#everyFrame) pass = false;
     else if (want === true) pass = true;
     else {
-      pass = kind === "http" || (kind === "v4l2" && base.inputFormat === "mjpeg") ||
-        base.demoLoop !== undefined;
+      pass = kind === "http" || kind === "rtsp" || kind === "file" ||
+        (kind === "v4l2" && base.inputFormat === "mjpeg") || base.demoLoop !== undefined;
     }
     base.passthrough = pass && canPassThrough(base);
     return base;
@@ -600,12 +626,14 @@ export class CameraCapture {
       stderr: [],
       sized: false,
       raw: null,
+      decoder: null,
+      heldGray: null,
       demux: new MkvDemuxer(),
       done: Promise.resolve(),
     };
     this.#run = run;
     run.demux.onTracks = (tracks) => this.#onTracks(run, tracks);
-    run.demux.onBlock = (track, pts, data) => this.#onBlock(run, track, pts, data);
+    run.demux.onBlock = (track, pts, data, key) => this.#onBlock(run, track, pts, data, key);
     run.done = Promise.all([this.#readStdout(run), this.#readStderr(run)]).then(async () => {
       const status = await proc.status;
       run.exited = true;
@@ -662,16 +690,32 @@ export class CameraCapture {
       this.#rawFree.length = 0;
     }
     if (run.plan.passthrough && jpeg && jpeg.codecId !== "V_MJPEG") {
-      this.#passthroughBroken = true;
-      this.#message = `${publicSource(this.options.source)} sends ${
-        jpeg.codecId || "an unknown codec"
-      }, not MJPEG: re-encoding JPEGs instead of passing them through`;
-      run.endedBy = "relaunch";
-      this.#kill(run);
+      // Not JPEGs: decode the frames someone needs from the camera's own packets.
+      this.#passthroughActive = false;
+      if (!this.#checkSizeOf(run, jpeg.width, jpeg.height)) return;
+      run.sized = true;
+      run.decoder = new JpegDecoder({
+        track: jpeg,
+        quality: this.options.jpegQuality ?? 5,
+        ffmpegPath: this.options.ffmpegPath,
+        log: (line) => console.error(`capture ${this.options.id}: ${line}`),
+      });
     }
   }
 
-  #onBlock(run: Run, track: number, pts: number, data: Uint8Array): void {
+  /** A run's decoder ends with it (stop() waits for that); its counts stay. */
+  #retireDecoder(run: Run): void {
+    const dec = run.decoder;
+    if (!dec) return;
+    run.decoder = null;
+    const closing = dec.close().then(() => {
+      this.#encodedBefore += dec.encoded;
+      this.#encodeDroppedBefore += dec.dropped;
+    });
+    this.#decoderClosing = Promise.all([this.#decoderClosing, closing]).then(() => {});
+  }
+
+  #onBlock(run: Run, track: number, pts: number, data: Uint8Array, keyframe: boolean): void {
     if (run.killed) return;
     if (track === GRAY_TRACK) {
       if (data.length !== run.plan.detectWidth * run.plan.detectHeight) {
@@ -681,8 +725,15 @@ export class CameraCapture {
         this.#kill(run);
         return;
       }
-      this.#onGray(run, pts, data);
+      if (!run.decoder) this.#onGray(run, pts, data);
+      else if (run.decoder.has(pts)) this.#emit(run, pts, data, null);
+      else this.#holdGray(run, pts, data);
     } else if (track === JPEG_TRACK) {
+      if (run.decoder) {
+        run.decoder.packet(pts, data, keyframe);
+        this.#releaseGray(run);
+        return;
+      }
       if (run.raw) {
         const want = yuv420pBytes(run.raw.width, run.raw.height);
         if (data.length !== want) {
@@ -696,6 +747,25 @@ export class CameraCapture {
       if (!run.sized && !this.#checkSize(run, data)) return;
       this.#onJpeg(run, pts, data.slice());
     }
+  }
+
+  /**
+   * Decoding on demand, a frame is passed on once its packet came (so a keyframe is known as
+   * one): a gray frame whose packet comes next (same time, written after it) waits for it.
+   */
+  #holdGray(run: Run, pts: number, data: Uint8Array): void {
+    this.#releaseGray(run);
+    let buf = this.#grayBufs[0];
+    if (!buf || buf.length !== data.length) buf = this.#grayBufs[0] = new Uint8Array(data.length);
+    buf.set(data);
+    run.heldGray = pts;
+  }
+
+  #releaseGray(run: Run): void {
+    const pts = run.heldGray;
+    if (pts === null) return;
+    run.heldGray = null;
+    this.#emit(run, pts, this.#grayBufs[0], null);
   }
 
   /** First JPEG of a run: learn the source size; relaunch when the detection size must change. */
@@ -784,8 +854,10 @@ export class CameraCapture {
     this.#jpegQ.push({ pts, data: jpeg });
   }
 
-  #emit(run: Run, pts: number, gray: Uint8Array, shown: Uint8Array): void {
-    const ts = this.#clock.now();
+  #emit(run: Run, pts: number, gray: Uint8Array, shown: Uint8Array | null): void {
+    // Frames are told apart by their time (stored frames are named by it): never the same twice.
+    const ts = Math.max(this.#clock.now(), this.#lastTs + 1);
+    this.#lastTs = ts;
     this.#frameTimes[this.#frameCount % FPS_WINDOW] = ts;
     this.#frameCount++;
     if (run.firstFrameAt === 0) run.firstFrameAt = ts;
@@ -794,10 +866,10 @@ export class CameraCapture {
       this.#setState(
         "running",
         `running: ${this.#sourceWidth}x${this.#sourceHeight}, detection ${p.detectWidth}x${p.detectHeight}, ` +
-          (p.passthrough
+          (run.decoder
+            ? "JPEGs decoded from the camera's own stream when someone needs them"
+            : p.passthrough
             ? "camera JPEGs passed through"
-            : this.#passthroughBroken
-            ? "JPEGs encoded by ffmpeg (the stream is not MJPEG, so no pass-through)"
             : p.jpegEveryFrame
             ? "every frame's JPEG encoded by ffmpeg (someone watches every frame)"
             : "JPEGs encoded by ffmpeg when someone needs them") +
@@ -805,7 +877,7 @@ export class CameraCapture {
       );
     }
     try {
-      const frame: CapturedFrame = run.raw
+      const frame: CapturedFrame = run.raw && shown
         ? { seq: run.seq++, ts, pts, gray, jpeg: null, raw: shown }
         : { seq: run.seq++, ts, pts, gray, jpeg: shown };
       this.onFrame(frame);
@@ -815,6 +887,7 @@ export class CameraCapture {
   }
 
   #onExit(run: Run, code: number, signal: string | null): void {
+    this.#retireDecoder(run);
     if (this.#run === run) this.#passthroughActive = false;
     if (run.gen !== this.#gen || !this.#active) return;
     // A camera that ran well for a while starts its backoff from the shortest delay again;

@@ -41,6 +41,8 @@ export interface MkvTrack {
   codecId: string;
   width: number;
   height: number;
+  /** The TrackEntry's body bytes (a copy), to describe this track to another ffmpeg. */
+  entry: Uint8Array;
 }
 
 /** Thrown when the bytes are not the Matroska stream this reader expects. */
@@ -60,9 +62,10 @@ export class MkvDemuxer {
   onTracks: (tracks: MkvTrack[]) => void = () => {};
   /**
    * Called for each frame: track number, presentation time in milliseconds (stream time),
-   * and the frame's bytes (a view into the reader's buffer, valid only during the call).
+   * the frame's bytes (a view into the reader's buffer, valid only during the call), and whether
+   * it is a keyframe (a SimpleBlock's flag; a decoder can start there).
    */
-  onBlock: (track: number, timeMs: number, data: Uint8Array) => void = () => {};
+  onBlock: (track: number, timeMs: number, data: Uint8Array, keyframe: boolean) => void = () => {};
 
   readonly #max: number;
   #buf: Uint8Array;
@@ -177,7 +180,8 @@ export class MkvDemuxer {
         const ticks = this.#clusterTime + rel;
         const timeMs = ticks * this.#timecodeScale / 1_000_000;
         const head = trackLen + 3;
-        this.onBlock(track, timeMs, buf.subarray(at + head, at + size));
+        const keyframe = id === ID_SIMPLE_BLOCK && (flags & 0x80) !== 0;
+        this.onBlock(track, timeMs, buf.subarray(at + head, at + size), keyframe);
         return;
       }
       case ID_INFO:
@@ -189,7 +193,13 @@ export class MkvDemuxer {
         const tracks: MkvTrack[] = [];
         this.#children(at, size, (cid, cat, csize) => {
           if (cid !== ID_TRACK_ENTRY) return;
-          const t: MkvTrack = { number: 0, codecId: "", width: 0, height: 0 };
+          const t: MkvTrack = {
+            number: 0,
+            codecId: "",
+            width: 0,
+            height: 0,
+            entry: buf.slice(cat, cat + csize),
+          };
           this.#children(cat, csize, (eid, eat, esize) => {
             if (eid === ID_TRACK_NUMBER) t.number = readUint(buf, eat, esize);
             else if (eid === ID_CODEC_ID) {

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { MkvDemuxer, MkvFormatError } from "./mkv_demuxer.ts";
 import { fakeJpeg, mkvCluster, mkvHeader } from "./_test_mkv.ts";
+import * as writer from "./mkv_writer.ts";
 
 function collect(d: MkvDemuxer) {
   const blocks: { track: number; time: number; bytes: number[] }[] = [];
   const tracks: unknown[] = [];
-  d.onTracks = (t) => tracks.push(...t);
+  d.onTracks = (t) => tracks.push(...t.map(({ entry: _, ...rest }) => rest));
   d.onBlock = (track, time, data) => blocks.push({ track, time, bytes: [...data] });
   return { blocks, tracks };
 }
@@ -47,4 +48,23 @@ Deno.test("MkvDemuxer gives the same blocks when bytes arrive one at a time", ()
 Deno.test("MkvDemuxer rejects bytes that are not Matroska", () => {
   const d = new MkvDemuxer();
   assert.throws(() => d.push(new TextEncoder().encode("Hello, not a video")), MkvFormatError);
+});
+
+Deno.test("mkv_writer's stream reads back: the track entry, each frame's time, keyframe flag and bytes", () => {
+  const source = new MkvDemuxer();
+  let entry: Uint8Array = new Uint8Array();
+  source.onTracks = (t) => entry = t[1].entry;
+  source.push(mkvHeader());
+  const d = new MkvDemuxer();
+  const tracks: { number: number; codecId: string }[] = [];
+  const blocks: unknown[] = [];
+  d.onTracks = (t) => tracks.push(...t);
+  d.onBlock = (track, time, data, key) => blocks.push([track, time, [...data], key]);
+  d.push(writer.mkvHeader(entry));
+  d.push(writer.mkvFrame(2, 0, true, new Uint8Array([1, 2])));
+  d.push(writer.mkvFrame(2, 70_000.4, false, new Uint8Array([3])));
+  assert.equal(tracks.length, 1);
+  assert.equal(tracks[0].number, 2);
+  assert.equal(tracks[0].codecId, "V_MJPEG");
+  assert.deepEqual(blocks, [[2, 0, [1, 2], true], [2, 70_000, [3], false]]);
 });

@@ -24,9 +24,14 @@ export interface CaptureLike {
   readonly detectHeight: number;
   /** ffmpeg's last stderr lines, redacted (lib/capture's CameraCapture keeps them). */
   readonly errorLines?: readonly string[];
-  /** A frame's JPEG from its raw picture (frames with `jpeg: null`), in request order. */
-  encodeJpeg?(raw: Uint8Array): Promise<Uint8Array | null>;
-  /** JPEGs made by encodeJpeg so far. */
+  /**
+   * A frame's JPEG when it came without one (`jpeg: null`), asked for during onFrame; `more`:
+   * more frames' JPEGs will likely follow. Answered in request order.
+   */
+  jpegOf?(frame: PipelineFrame, more: boolean): Promise<Uint8Array | null>;
+  /** Whether that JPEG is cheap now (a snapshot that can wait picks such a frame). */
+  jpegCheap?(frame: PipelineFrame): boolean;
+  /** JPEGs made by jpegOf so far. */
   readonly jpegsEncoded?: number;
   /** Whether someone wants every frame's JPEG (lets the capture pick the cheaper way). */
   wantEveryFrame?(want: boolean): void;
@@ -293,7 +298,7 @@ export class CameraPipeline {
 
   #onFrame(frame: PipelineFrame): void {
     const arrivedAt = performance.now();
-    if (frame.jpeg ? !jpegComplete(frame.jpeg) : !frame.raw) { // cut short: neither stored nor shown
+    if (frame.jpeg && !jpegComplete(frame.jpeg)) { // cut short: neither stored nor shown
       this.#truncated++;
       return;
     }
@@ -320,9 +325,10 @@ export class CameraPipeline {
     const camera = this.config.id;
     this.#capture.wantEveryFrame?.(this.#bus.wantsEveryFrame(camera));
     let jpeg: Uint8Array | null | Promise<Uint8Array | null> = frame.jpeg;
-    if (jpeg === null && frame.raw && this.#capture.encodeJpeg && this.#needsJpeg(frame, result)) {
-      // Only now, after detection: the raw picture is still this very frame's.
-      jpeg = this.#capture.encodeJpeg(frame.raw);
+    if (jpeg === null && this.#capture.jpegOf && this.#needsJpeg(frame, result)) {
+      // Only now, after detection, and still during onFrame: the frame's forms are its own.
+      const more = result.motion || this.#bus.wantsEveryFrame(camera);
+      jpeg = this.#capture.jpegOf(frame, more);
     }
     if (jpeg !== null) this.#lastJpegTs = frame.ts;
     if (this.#backlog === 0 && !(jpeg instanceof Promise)) {
@@ -345,12 +351,17 @@ export class CameraPipeline {
 
   /**
    * Whether anyone needs this frame's JPEG: motion (stored, sent, alerted), a live client or a
-   * recording (every frame), a snapshot asked for, or the periodic snapshot being due.
+   * recording (every frame), a snapshot asked for, or the periodic snapshot being due (on a
+   * frame whose JPEG is cheap, such as a keyframe, unless none came for another period).
    */
   #needsJpeg(frame: PipelineFrame, result: FrameResult): boolean {
     const camera = this.config.id;
-    return result.motion || this.#bus.wantsEveryFrame(camera) ||
-      this.#bus.frameRequested(camera) || frame.ts - this.#lastJpegTs >= SNAPSHOT_EVERY_MS;
+    if (result.motion || this.#bus.wantsEveryFrame(camera) || this.#bus.frameRequested(camera)) {
+      return true;
+    }
+    const since = frame.ts - this.#lastJpegTs;
+    return since >= 2 * SNAPSHOT_EVERY_MS ||
+      (since >= SNAPSHOT_EVERY_MS && (this.#capture.jpegCheap?.(frame) ?? true));
   }
 
   #afterDetection(

@@ -54,8 +54,8 @@ class FakeCapture implements CaptureLike {
   #raw = new Uint8Array(1);
   /** Sequence numbers of the frames whose JPEG was asked for. */
   encodedSeqs: number[] = [];
-  encodeJpeg(raw: Uint8Array): Promise<Uint8Array | null> {
-    const seq = raw[0];
+  jpegOf(frame: PipelineFrame): Promise<Uint8Array | null> {
+    const seq = frame.raw![0];
     this.encodedSeqs.push(seq);
     return new Promise((r) => setTimeout(() => r(this.jpegFor(seq)), 3));
   }

@@ -13,8 +13,11 @@ import { mkvFrame, mkvHeader } from "./mkv_writer.ts";
 
 /** Requests waiting at most; past it a request is answered with null. */
 export const MAX_WAITING = 8;
-/** Feeding goes on this long after the last request that said more would follow. */
-export const FEED_GRACE_MS = 1000;
+/**
+ * Feeding (and encoding) goes on this long after the last request that said more would follow:
+ * a short pause in motion costs a few JPEGs instead of decoding again from the keyframe.
+ */
+export const FEED_GRACE_MS = 300;
 /** A decoder that answers nothing for this long is killed (its requests get null). */
 export const DECODER_STALL_MS = 5000;
 /** Packets kept since the last keyframe at most (a longer GOP is fed from its next keyframe). */
@@ -139,12 +142,9 @@ export class JpegDecoder {
         return Promise.resolve(null);
       }
       this.#feeding = true;
-      // Frames before the one asked for are only decoded (references); from it on, encoded.
-      let wanted = false;
-      for (const p of from) {
-        wanted ||= p.pts === pts;
-        this.#feed(p, wanted);
-      }
+      // Frames shown before the one asked for are only decoded (references); from it on
+      // (in presentation order: with B-frames later ones may come first), encoded.
+      for (const p of from) this.#feed(p, p.pts >= pts);
     }
     if (more) this.#feedUntil = Math.max(this.#feedUntil, this.#now() + FEED_GRACE_MS);
     const { promise, resolve } = Promise.withResolvers<Uint8Array | null>();

@@ -63,9 +63,9 @@ export interface CaptureOptions {
   /** V4L2 input format ("mjpeg", "yuyv422", …) or "auto" (default): MJPEG when offered. */
   inputFormat?: string;
   /**
-   * Copy the camera's own JPEGs to the display path instead of re-encoding.
-   * "auto" (default): on for V4L2 MJPEG and HTTP MJPEG. Falls back to encoding when the
-   * stream turns out not to be MJPEG.
+   * Copy the camera's own packets to the display path: JPEGs pass through, other codecs
+   * (H.264…) are decoded only for the frames someone needs (jpeg_decoder.ts). "auto" (default):
+   * on for V4L2 MJPEG, HTTP, RTSP and files; off (raw pictures) when scaled or rate-limited.
    */
   passthrough?: boolean | "auto";
   /** Fixed detection size. Else from detectSize(sourceWidth, sourceHeight). */

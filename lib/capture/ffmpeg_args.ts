@@ -1,9 +1,10 @@
 /**
  * Builds ffmpeg's command line for one camera: the input part per source kind, and one
  * Matroska output on stdout holding two video tracks of the same frames:
- * track 1 small gray rawvideo for the detector, track 2 for display: the camera's own JPEG
- * (pass-through), or the full-size decoded picture as raw yuv420p, which Vigil turns into a
- * JPEG (lib/capture/jpeg_encoder.ts) only when someone needs that frame.
+ * track 1 small gray rawvideo for the detector, track 2 for display: the camera's own packets
+ * (JPEGs pass through; H.264 and the like are decoded by lib/capture/jpeg_decoder.ts), or the
+ * full-size decoded picture as raw yuv420p, which Vigil turns into a JPEG
+ * (lib/capture/jpeg_encoder.ts); either only when someone needs that frame.
  */
 
 /** What kind of source a `source` string names. */
@@ -29,7 +30,7 @@ export interface FfmpegPlan {
   fps?: number;
   /** V4L2 input format such as "mjpeg" or "yuyv422"; undefined lets the driver choose. */
   inputFormat?: string;
-  /** Copy the source's JPEGs instead of encoding new ones (MJPEG sources only). */
+  /** Copy the source's packets as track 2 (JPEGs pass through; other codecs are decoded on demand). */
   passthrough: boolean;
   /**
    * Without pass-through: ffmpeg encodes every frame's JPEG itself (someone watches every
@@ -165,7 +166,7 @@ function needsFilter(plan: FfmpegPlan): { scale: boolean; fps: boolean } {
   };
 }
 
-/** Whether this plan can copy the source's JPEGs (it still needs an MJPEG source). */
+/** Whether this plan can copy the source's packets (nothing to scale or rate-limit). */
 export function canPassThrough(plan: FfmpegPlan): boolean {
   const f = needsFilter(plan);
   return (sourceKind(plan.source) !== "demo" || plan.demoLoop !== undefined) && !f.scale && !f.fps;

@@ -419,7 +419,7 @@ const captureShape = {
   ),
   passthrough: key(
     z.union([z.boolean(), z.literal("auto")], { error: 'must be true, false or "auto"' }),
-    'Copy the camera\'s own JPEGs for display instead of re-encoding; "auto": on for MJPEG sources.',
+    'Copy the camera\'s own packets for display: JPEGs pass through, H.264 and the like are decoded only for the frames someone needs; false: ffmpeg decodes every frame for display; "auto": on for MJPEG, RTSP and file sources.',
     "auto",
   ),
   jpegQuality: key(

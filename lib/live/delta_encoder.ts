@@ -15,6 +15,7 @@ import {
   type Grid,
   gridFor,
   packAtlas,
+  type Pixels,
   psnrOf,
   TILE,
   tileErrors,
@@ -23,7 +24,7 @@ import {
 
 /** A decoded picture: RGBA, rows packed. */
 export interface Picture {
-  data: Uint8Array;
+  data: Pixels;
   width: number;
   height: number;
 }

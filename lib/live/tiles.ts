@@ -6,6 +6,9 @@
  * Pictures are RGBA, 4 bytes a pixel, rows packed; errors count R, G and B.
  */
 
+/** RGBA bytes, as decoders and canvases give them. */
+export type Pixels = Uint8Array | Uint8ClampedArray;
+
 /** Tile side in pixels: a multiple of the JPEG block (8), so atlas tiles never share a block. */
 export const TILE = 16;
 
@@ -27,7 +30,7 @@ export function atlasCols(n: number): number {
 }
 
 /** Sum of squared R, G, B differences per tile between `a` and `b` (same size). */
-export function tileErrors(a: Uint8Array, b: Uint8Array, grid: Grid): Float64Array {
+export function tileErrors(a: Pixels, b: Pixels, grid: Grid): Float64Array {
   const { width, height, cols } = grid;
   const out = new Float64Array(cols * grid.rows);
   for (let y = 0; y < height; y++) {
@@ -59,7 +62,7 @@ export function psnrOf(mse: number): number {
 }
 
 /** PSNR in dB between two RGBA pictures of the same size (R, G, B). */
-export function psnr(a: Uint8Array, b: Uint8Array): number {
+export function psnr(a: Pixels, b: Pixels): number {
   if (a.length !== b.length) throw new RangeError("psnr: pictures of different sizes");
   let s = 0;
   for (let p = 0; p < a.length; p += 4) {
@@ -71,7 +74,7 @@ export function psnr(a: Uint8Array, b: Uint8Array): number {
 
 /** Copies the listed tiles of `frame` into a new atlas picture, in order, `cols` per row. */
 export function packAtlas(
-  frame: Uint8Array,
+  frame: Pixels,
   grid: Grid,
   tiles: readonly number[],
   cols: number,
@@ -102,11 +105,11 @@ export function packAtlas(
  * RangeError when a tile index is outside the grid or the atlas is too small for the list.
  */
 export function applyAtlas(
-  picture: Uint8Array,
+  picture: Pixels,
   grid: Grid,
   tiles: readonly number[],
   cols: number,
-  atlas: { data: Uint8Array; width: number; height: number },
+  atlas: { data: Pixels; width: number; height: number },
 ): void {
   const total = grid.cols * grid.rows;
   if (atlas.width < cols * TILE || atlas.height < Math.ceil(tiles.length / cols) * TILE) {

@@ -47,6 +47,13 @@ export interface DeltaEncoderOptions {
   targetPsnr?: number;
   /** A tile whose own mean squared error is above this is always sent (no ghosts). Default 40. */
   tileMse?: number;
+  /**
+   * A tile with at least `outlierPixels` pixels off by more than `outlierDiff` (in R, G or B)
+   * is always sent too: a thin edge left behind by a moving object has a small mean error but
+   * shows. Defaults 24 and 4 (sensor noise seldom puts 4 pixels of a tile that far off).
+   */
+  outlierDiff?: number;
+  outlierPixels?: number;
   /** More than this share of the tiles changed: a keyframe instead (0..1). Default 0.35. */
   maxChangedShare?: number;
   /** JPEG decoder (default imagescript's WebAssembly one). */
@@ -87,6 +94,8 @@ export class DeltaEncoder {
   readonly #targetMse: number;
   readonly #tileMse: number;
   readonly #maxChangedShare: number;
+  readonly #outlierDiff: number;
+  readonly #outlierPixels: number;
   readonly #decode: (jpeg: Uint8Array) => Promise<Picture>;
   /** What the clients show now. */
   #shown: Picture | null = null;
@@ -102,6 +111,8 @@ export class DeltaEncoder {
     this.#targetMse = 255 * 255 / 10 ** ((opts.targetPsnr ?? 36.5) / 10);
     this.#tileMse = opts.tileMse ?? 40;
     this.#maxChangedShare = opts.maxChangedShare ?? 0.35;
+    this.#outlierDiff = opts.outlierDiff ?? 24;
+    this.#outlierPixels = opts.outlierPixels ?? 4;
     this.#decode = opts.decode ?? decodeJpeg;
   }
 
@@ -130,8 +141,8 @@ export class DeltaEncoder {
     if (reason) return this.#key(frame, jpeg, now, reason);
 
     const grid = this.#grid!;
-    const errors = tileErrors(frame.data, shown!.data, grid);
-    const tiles = this.#choose(errors, grid);
+    const { sse: errors, outliers } = tileErrors(frame.data, shown!.data, grid, this.#outlierDiff);
+    const tiles = this.#choose(errors, outliers, grid);
     if (tiles.length > this.#maxChangedShare * errors.length) {
       return this.#key(frame, jpeg, now, "large");
     }
@@ -148,7 +159,7 @@ export class DeltaEncoder {
     // What the clients will show: the atlas as they decode it, pasted on what they show.
     const next = new Uint8Array(shown!.data);
     applyAtlas(next, grid, tiles, cols, await this.#decode(atlasJpeg));
-    const after = tileErrors(frame.data, next, grid);
+    const after = tileErrors(frame.data, next, grid).sse;
     for (const t of tiles) residual += after[t];
     const quality = this.#psnr(residual, grid);
     if (quality < this.#minPsnr) return this.#key(frame, jpeg, now, "quality");
@@ -156,8 +167,11 @@ export class DeltaEncoder {
     return this.#delta(grid, tiles, cols, atlasJpeg, quality);
   }
 
-  /** The tiles to send: every tile above `tileMse`, then the worst until the target is met. */
-  #choose(errors: Float64Array, grid: Grid): number[] {
+  /**
+   * The tiles to send: every tile above `tileMse` or with `outlierPixels`, then the worst until
+   * the target is met.
+   */
+  #choose(errors: Float64Array, outliers: Uint16Array, grid: Grid): number[] {
     const order = [...errors.keys()].filter((i) => errors[i] > 0)
       .sort((a, b) => errors[b] - errors[a]);
     let left = 0;
@@ -165,9 +179,12 @@ export class DeltaEncoder {
     const budget = this.#targetMse * grid.width * grid.height * 3;
     const out: number[] = [];
     for (const i of order) {
-      if (left <= budget && errors[i] <= this.#tileMse * tileSamples(i, grid)) break;
-      out.push(i);
-      left -= errors[i];
+      const must = errors[i] > this.#tileMse * tileSamples(i, grid) ||
+        outliers[i] >= this.#outlierPixels;
+      if (left > budget || must) {
+        out.push(i);
+        left -= errors[i];
+      }
     }
     return out.sort((a, b) => a - b);
   }

@@ -29,24 +29,38 @@ export function atlasCols(n: number): number {
   return Math.max(1, Math.ceil(Math.sqrt(n)));
 }
 
-/** Sum of squared R, G, B differences per tile between `a` and `b` (same size). */
-export function tileErrors(a: Pixels, b: Pixels, grid: Grid): Float64Array {
+/**
+ * Per tile: the sum of squared R, G, B differences between `a` and `b` (same size), and how many
+ * pixels differ by more than `outlierDiff` in some channel (a thin edge left behind has a small
+ * mean error but such pixels).
+ */
+export function tileErrors(
+  a: Pixels,
+  b: Pixels,
+  grid: Grid,
+  outlierDiff = 255,
+): { sse: Float64Array; outliers: Uint16Array } {
   const { width, height, cols } = grid;
-  const out = new Float64Array(cols * grid.rows);
+  const sse = new Float64Array(cols * grid.rows);
+  const outliers = new Uint16Array(cols * grid.rows);
+  const limit = outlierDiff * outlierDiff;
   for (let y = 0; y < height; y++) {
     const rowBase = Math.floor(y / TILE) * cols;
     let p = y * width * 4;
     for (let tx = 0; tx < cols; tx++) {
       const end = Math.min(width, (tx + 1) * TILE);
-      let s = 0;
+      let s = 0, n = 0;
       for (let x = tx * TILE; x < end; x++, p += 4) {
         const dr = a[p] - b[p], dg = a[p + 1] - b[p + 1], db = a[p + 2] - b[p + 2];
-        s += dr * dr + dg * dg + db * db;
+        const r2 = dr * dr, g2 = dg * dg, b2 = db * db;
+        s += r2 + g2 + b2;
+        if (r2 > limit || g2 > limit || b2 > limit) n++;
       }
-      out[rowBase + tx] += s;
+      sse[rowBase + tx] += s;
+      outliers[rowBase + tx] += n;
     }
   }
-  return out;
+  return { sse, outliers };
 }
 
 /** Pixels (times 3 channels) in tile `i`: edge tiles are cut by the picture's border. */

@@ -4,7 +4,8 @@
  * changed tiles on a `<canvas>` in the order they came, each decoded by the browser. A delta
  * that does not follow the last drawn message (a gap, a canvas of another size) is dropped, and
  * so is everything after it until the next keyframe: the picture may be late, never wrong.
- * The canvas carries `data-ts` and `data-seq` of the frame it shows (tests compare it).
+ * The canvas carries `data-ts`, `data-seq` and `data-key` of the message it shows last (tests
+ * compare it with the full frame).
  */
 import type { FrameHeader } from "../protocol.ts";
 
@@ -79,6 +80,7 @@ export class DeltaCanvas {
       this.#seq = d.seq;
       canvas.dataset.ts = String(header.ts);
       canvas.dataset.seq = String(d.seq);
+      canvas.dataset.key = d.key ? "1" : "0";
       return true;
     } finally {
       bitmap?.close();

@@ -109,14 +109,16 @@ async function measure(label: string, source: string): Promise<void> {
     const values = await psnrs(d.frames, p.frames);
     const keys = d.frames.filter((m) => parseFrame(m).header.delta?.key).length;
     const fullRate = plainAlone.bytes / seconds / 1000, deltaRate = d.bytes / seconds / 1000;
-    // Keyframes are the full frame itself (infinite PSNR): the mean is over the deltas.
+    // Keyframes (the full frame itself) and unchanged frames have an infinite PSNR: left out.
     const finite = values.filter(Number.isFinite);
     const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
     console.log(
       `${label}: full ${fullRate.toFixed(1)} kB/s (${plainAlone.frames.length} frames), ` +
         `delta ${deltaRate.toFixed(1)} kB/s (${d.frames.length} frames, ${keys} keyframes) = ` +
         `${(deltaRate / fullRate).toFixed(3)}×; PSNR min ${Math.min(...values).toFixed(1)} dB, ` +
-        `mean ${mean.toFixed(1)} dB over ${values.length} frames (${finite.length} deltas); ` +
+        `mean ${
+          mean.toFixed(1)
+        } dB over ${values.length} frames (${finite.length} not identical); ` +
         `server CPU ` +
         `${cpuPlain.toFixed(1)} % (full) → ${cpuBoth.toFixed(1)} % (full + delta), ` +
         `delta costs ${(cpuBoth - cpuPlain).toFixed(1)} % of a core`,

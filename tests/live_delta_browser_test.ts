@@ -58,28 +58,32 @@ Deno.test({
       const samples: Sample[] = [];
       for (let i = 0; i < 32; i++) {
         await page.waitForTimeout(400);
-        samples.push(await page.evaluate(async () => {
-          const c = document.querySelector<HTMLCanvasElement>('[data-testid="live-canvas"]')!;
-          // Read synchronously: the canvas and its data-ts change together.
-          const ts = Number(c.dataset.ts), key = c.dataset.key === "1";
-          const shown = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
-          const full = (globalThis as unknown as { fullFrames: Map<number, Blob> }).fullFrames;
-          for (let t = 0; t < 20 && !full.has(ts); t++) await new Promise((r) => setTimeout(r, 50));
-          const blob = full.get(ts);
-          if (!blob) return { ts, key, psnr: null };
-          const bmp = await createImageBitmap(blob);
-          const off = new OffscreenCanvas(bmp.width, bmp.height);
-          const ctx = off.getContext("2d")!;
-          ctx.drawImage(bmp, 0, 0);
-          const real = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
-          if (real.length !== shown.length) return { ts, key, psnr: -1 };
-          let sse = 0;
-          for (let p = 0; p < real.length; p += 4) {
-            for (let k = 0; k < 3; k++) sse += (real[p + k] - shown[p + k]) ** 2;
-          }
-          const mse = sse / (real.length / 4 * 3);
-          return { ts, key, psnr: mse === 0 ? 999 : 10 * Math.log10(255 * 255 / mse) };
-        }));
+        samples.push(
+          await page.evaluate(async () => {
+            const c = document.querySelector<HTMLCanvasElement>('[data-testid="live-canvas"]')!;
+            // Read synchronously: the canvas and its data-ts change together.
+            const ts = Number(c.dataset.ts), key = c.dataset.key === "1";
+            const shown = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+            const full = (globalThis as unknown as { fullFrames: Map<number, Blob> }).fullFrames;
+            for (let t = 0; t < 20 && !full.has(ts); t++) {
+              await new Promise((r) => setTimeout(r, 50));
+            }
+            const blob = full.get(ts);
+            if (!blob) return { ts, key, psnr: null };
+            const bmp = await createImageBitmap(blob);
+            const off = new OffscreenCanvas(bmp.width, bmp.height);
+            const ctx = off.getContext("2d")!;
+            ctx.drawImage(bmp, 0, 0);
+            const real = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
+            if (real.length !== shown.length) return { ts, key, psnr: -1 };
+            let sse = 0;
+            for (let p = 0; p < real.length; p += 4) {
+              for (let k = 0; k < 3; k++) sse += (real[p + k] - shown[p + k]) ** 2;
+            }
+            const mse = sse / (real.length / 4 * 3);
+            return { ts, key, psnr: mse === 0 ? 999 : 10 * Math.log10(255 * 255 / mse) };
+          }),
+        );
       }
       const compared = samples.filter((s) => s.psnr !== null);
       const deltas = compared.filter((s) => !s.key);

@@ -8,6 +8,7 @@
  * of an atlas never bleeds into its neighbour when decoded.
  */
 
+// deno-fmt-ignore
 const ZIGZAG = new Uint8Array([
   0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27,
   20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58,
@@ -15,11 +16,13 @@ const ZIGZAG = new Uint8Array([
 ]);
 
 // ITU T.81 Annex K tables: quantisation (natural order) and the typical Huffman tables.
+// deno-fmt-ignore
 const LUMA_Q = [
   16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
   14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113,
   92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
 ];
+// deno-fmt-ignore
 const CHROMA_Q = [
   17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99,
   47, 66, 99, 99, 99, 99, 99, 99, ...new Array(32).fill(99),
@@ -29,6 +32,7 @@ const DC_LUMA_VALUES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 const DC_CHROMA_COUNTS = [0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0];
 const DC_CHROMA_VALUES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 const AC_LUMA_COUNTS = [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d];
+// deno-fmt-ignore
 const AC_LUMA_VALUES = [
   0x01, 0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12, 0x21, 0x31, 0x41, 0x06, 0x13, 0x51, 0x61, 0x07,
   0x22, 0x71, 0x14, 0x32, 0x81, 0x91, 0xa1, 0x08, 0x23, 0x42, 0xb1, 0xc1, 0x15, 0x52, 0xd1, 0xf0,
@@ -43,6 +47,7 @@ const AC_LUMA_VALUES = [
   0xf9, 0xfa,
 ];
 const AC_CHROMA_COUNTS = [0, 2, 1, 2, 4, 4, 3, 4, 7, 5, 4, 4, 0, 1, 2, 0x77];
+// deno-fmt-ignore
 const AC_CHROMA_VALUES = [
   0x00, 0x01, 0x02, 0x03, 0x11, 0x04, 0x05, 0x21, 0x31, 0x06, 0x12, 0x41, 0x51, 0x07, 0x61, 0x71,
   0x13, 0x22, 0x32, 0x81, 0x08, 0x14, 0x42, 0x91, 0xa1, 0xb1, 0xc1, 0x09, 0x23, 0x33, 0x52, 0xf0,
@@ -285,8 +290,10 @@ export function encodeJpeg(
   w.byte(3);
   w.bytes([1, 0x11, 0, 2, 0x11, 1, 3, 0x11, 1]);
   w.word(0xffc4);
-  w.word(2 + 4 * 17 + DC_LUMA_VALUES.length + AC_LUMA_VALUES.length + DC_CHROMA_VALUES.length +
-    AC_CHROMA_VALUES.length);
+  w.word(
+    2 + 4 * 17 + DC_LUMA_VALUES.length + AC_LUMA_VALUES.length + DC_CHROMA_VALUES.length +
+      AC_CHROMA_VALUES.length,
+  );
   writeHuffman(w, 0, 0, DC_LUMA_COUNTS, DC_LUMA_VALUES);
   writeHuffman(w, 1, 0, AC_LUMA_COUNTS, AC_LUMA_VALUES);
   writeHuffman(w, 0, 1, DC_CHROMA_COUNTS, DC_CHROMA_VALUES);

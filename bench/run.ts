@@ -11,6 +11,7 @@
  *   timings   what tests must not time: a fresh build's skip, addFrame() (deno bench)
  *   notify    motion frame → WebSocket, MQTT, webhook and Web Push latency (50 events)
  *   config    PUT /api/config → the detector using the new mask (20 runs)
+ *   live      live mode's bytes/s, full JPEGs vs delta frames, PSNR and server CPU (vtest, demo)
  */
 const ROOT = new URL("../", import.meta.url);
 
@@ -24,6 +25,7 @@ const BENCHES: Record<string, string[]> = {
   timings: [Deno.execPath(), "bench", "-A", "bench/timings_bench.ts"],
   notify: [Deno.execPath(), "run", "-A", "--lock=tests/deno.lock", "bench/notify_latency.ts"],
   config: [Deno.execPath(), "run", "-A", "--lock=tests/deno.lock", "bench/config_apply.ts"],
+  live: [Deno.execPath(), "run", "-A", "--lock=tests/deno.lock", "bench/live_bytes.ts"],
 };
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHES);

@@ -6,6 +6,9 @@ import { BoxOverlay } from "./BoxOverlay.tsx";
 
 export interface CameraStageProps {
   img: Ref<HTMLImageElement>;
+  /** A canvas for the live delta stream, shown instead of the image while `onCanvas`. */
+  canvas?: Ref<HTMLCanvasElement>;
+  onCanvas?: boolean;
   alt: string;
   /** The camera's size (the boxes' pixel space); the stage takes its aspect ratio. */
   width: number;
@@ -81,8 +84,19 @@ export function CameraStage(props: CameraStageProps) {
         ref={props.img}
         class="frame"
         alt={props.alt}
+        hidden={props.onCanvas}
         onLoad={(e) => props.onLoad?.(e.currentTarget as HTMLImageElement)}
       />
+      {props.canvas && (
+        <canvas
+          ref={props.canvas}
+          class="frame"
+          role="img"
+          aria-label={props.alt}
+          hidden={!props.onCanvas}
+          data-testid="live-canvas"
+        />
+      )}
       <BoxOverlay
         boxes={props.boxes}
         objects={props.objects}

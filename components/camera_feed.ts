@@ -10,6 +10,7 @@ import { useEffect, useRef } from "preact/hooks";
 import type { Box, CameraState, CameraSummary, Mode, ObjectBox } from "../lib/protocol.ts";
 import { LiveSocket, socketUrl } from "../lib/web/live_socket.ts";
 import { BlobImage, fetchSnapshot } from "../lib/web/snapshot.ts";
+import { DeltaCanvas } from "../lib/web/delta_canvas.ts";
 
 /** The picture on screen: a frame pushed over the socket, or a snapshot. */
 export interface ShownFrame {
@@ -39,6 +40,8 @@ export interface FeedOptions {
   onSessionEnded?: () => void;
   /** The camera list from `hello` (the viewer keeps it for its camera switch). */
   onCameras?: (cameras: CameraSummary[]) => void;
+  /** Live frames as keyframes and changed tiles, drawn on `canvas` (far fewer bytes). */
+  delta?: boolean;
 }
 
 export interface Feed {
@@ -63,6 +66,9 @@ export interface Feed {
   /** Ticks every second (for ages and countdowns). */
   now: Signal<number>;
   img: RefObject<HTMLImageElement>;
+  /** The live delta stream's picture (shown instead of `img` while `onCanvas`). */
+  canvas: RefObject<HTMLCanvasElement>;
+  onCanvas: Signal<boolean>;
   setMode(mode: Mode): void;
   setCamera(camera: CameraSummary): void;
   clearFrame(): void;
@@ -90,6 +96,9 @@ export function useCameraFeed(opts: FeedOptions): Feed {
   const natural = useSignal<[number, number] | null>(null);
   const now = useSignal(Date.now());
   const img = useRef<HTMLImageElement>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const onCanvas = useSignal(false);
+  const deltaCanvas = useRef(new DeltaCanvas(() => canvas.current));
   const blob = useRef(new BlobImage());
   const sock = useRef<LiveSocket | null>(null);
   /** The camera whose snapshot is being fetched, if any. */
@@ -114,6 +123,7 @@ export function useCameraFeed(opts: FeedOptions): Feed {
       // The camera or the mode may have changed while it came.
       if (!snap || camera.value !== id || (mode.value as Mode) === "off" || holding()) return;
       blob.current.show(img.current, snap.jpeg);
+      onCanvas.value = false;
       frame.value = { kind: "snapshot", ts: snap.ts, at: Date.now() - snap.ageMs, boxes: [] };
     } finally {
       if (fetching.current === id) fetching.current = null;
@@ -131,7 +141,10 @@ export function useCameraFeed(opts: FeedOptions): Feed {
     document.addEventListener("visibilitychange", visible);
     refreshSnapshot();
     const s = new LiveSocket({
-      url: () => socketUrl(location, camera.value, mode.value),
+      url: () => {
+        deltaCanvas.current.reset(); // a new connection starts with a keyframe
+        return socketUrl(location, camera.value, mode.value, opts.delta);
+      },
       onSessionEnded: opts.onSessionEnded,
       onOnline: (on) => {
         online.value = on;
@@ -172,15 +185,28 @@ export function useCameraFeed(opts: FeedOptions): Feed {
       },
       onFrame: (header, jpeg) => {
         if (header.camera !== camera.value || mode.value === "off") return;
-        blob.current.show(img.current, jpeg);
-        frame.value = {
-          kind: "socket",
-          ts: header.ts,
-          at: Date.now(),
-          boxes: header.boxes,
-          objects: header.objects,
+        const shown = (h: typeof header) => {
+          // The mode or camera may have changed while a delta was decoded.
+          if (h.camera !== camera.value || mode.value === "off") return;
+          frame.value = {
+            kind: "socket",
+            ts: h.ts,
+            at: Date.now(),
+            boxes: h.boxes,
+            objects: h.objects,
+          };
+          if (h.boxes.length) lastMotion.value = Math.max(lastMotion.value ?? 0, h.ts);
         };
-        if (header.boxes.length) lastMotion.value = Math.max(lastMotion.value ?? 0, header.ts);
+        if (header.delta) {
+          deltaCanvas.current.push(header, jpeg, (h) => {
+            onCanvas.value = true;
+            shown(h);
+          });
+          return;
+        }
+        blob.current.show(img.current, jpeg);
+        onCanvas.value = false;
+        shown(header);
       },
     });
     sock.current = s;
@@ -197,6 +223,8 @@ export function useCameraFeed(opts: FeedOptions): Feed {
 
   const clearFrame = () => {
     frame.value = null;
+    onCanvas.value = false;
+    deltaCanvas.current.reset();
     blob.current.clear(img.current);
   };
 
@@ -216,9 +244,12 @@ export function useCameraFeed(opts: FeedOptions): Feed {
     natural,
     now,
     img,
+    canvas,
+    onCanvas,
     setMode(m) {
       if (m === mode.value) return;
       mode.value = m;
+      deltaCanvas.current.reset(); // entering live again starts with a keyframe
       if (!sock.current?.send({ type: "mode", mode: m })) sock.current?.reconnect();
       if (m === "off") clearFrame();
       else if (!frame.value || frame.value.kind === "snapshot") refreshSnapshot();

@@ -83,6 +83,7 @@ export default function Viewer(props: ViewerProps) {
     camera: toSummary(initial),
     mode: props.mode,
     snapshotMs: SNAPSHOT_MS,
+    delta: true,
     // Logged out (here or elsewhere): back to the login page, then here again.
     onSessionEnded: () =>
       location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`),
@@ -189,6 +190,8 @@ export default function Viewer(props: ViewerProps) {
 
       <CameraStage
         img={feed.img}
+        canvas={feed.canvas}
+        onCanvas={feed.onCanvas.value}
         alt={c ? `Camera ${c.name || c.id}` : "Camera"}
         width={w}
         height={h}

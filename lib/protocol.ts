@@ -146,6 +146,8 @@ export type ServerMessage =
 export interface ModeMessage {
   type: "mode";
   mode: Mode;
+  /** Extension: live frames as keyframes and changed tiles (`DeltaInfo`) from now on, or not. */
+  delta?: boolean;
 }
 
 /** Largest message a client may send; past it the server closes the socket with 1009. */
@@ -178,7 +180,11 @@ export function parseClientMessage(text: string): ModeMessage | { error: string 
         "use live, detect or off",
     };
   }
-  return { type: "mode", mode };
+  const { delta } = msg as Record<string, unknown>;
+  if (delta !== undefined && typeof delta !== "boolean") {
+    return { error: "delta must be true or false" };
+  }
+  return delta === undefined ? { type: "mode", mode } : { type: "mode", mode, delta };
 }
 
 // ---- server → client, binary frames ----
@@ -196,6 +202,40 @@ export interface FrameHeader {
   motion?: boolean;
   /** The objects of the camera's latest classified frame of this event (while recent). */
   objects?: ObjectBox[];
+  /** Only for clients that asked for delta frames (`delta=1`): what the JPEG is. */
+  delta?: DeltaInfo;
+}
+
+/**
+ * A live delta frame's place in its stream. `key: true`: the JPEG is the whole frame. Else the
+ * JPEG is an atlas of `tile`×`tile` squares, `cols` per row, in the order of `tiles`; each
+ * index `i` of `tiles` is the square at column `i % ceil(width/tile)`, row
+ * `floor(i / ceil(width/tile))` of the frame (edge squares cut to the frame), to be pasted on
+ * the picture left by the previous message, whose `seq` is this one's minus 1. A client that
+ * misses one waits for the next keyframe. No tile: no JPEG bytes.
+ */
+export interface DeltaInfo {
+  seq: number;
+  key: boolean;
+  width?: number;
+  height?: number;
+  tile?: number;
+  cols?: number;
+  tiles?: number[];
+}
+
+const isCount = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0;
+
+/** Whether `d` is a well-formed `DeltaInfo` (tile indices inside the frame's grid). */
+export function isDeltaInfo(d: unknown): d is DeltaInfo {
+  if (typeof d !== "object" || d === null) return false;
+  const { seq, key, width, height, tile, cols, tiles } = d as Record<string, unknown>;
+  if (!Number.isInteger(seq) || typeof key !== "boolean") return false;
+  if (key) return true;
+  if (!isCount(width) || !isCount(height) || !isCount(tile) || !isCount(cols)) return false;
+  const total = Math.ceil(width / tile) * Math.ceil(height / tile);
+  return Array.isArray(tiles) &&
+    tiles.every((t) => Number.isInteger(t) && t >= 0 && t < total);
 }
 
 const encoder = new TextEncoder();
@@ -253,5 +293,8 @@ export function parseFrame(
     throw new TypeError("Frame header lacks camera, ts or boxes ([x,y,w,h] numbers)");
   }
   if (header.objects !== undefined && !isObjectList(header.objects)) delete header.objects;
+  if (header.delta !== undefined && !isDeltaInfo(header.delta)) {
+    throw new TypeError("Frame header has a malformed delta");
+  }
   return { header, jpeg: bytes.subarray(4 + n) };
 }

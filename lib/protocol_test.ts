@@ -128,3 +128,39 @@ Deno.test("isMode() and CAMERA_ID accept exactly the contract's values", () => {
     assert.ok(!CAMERA_ID.test(id), JSON.stringify(id));
   }
 });
+
+Deno.test("delta frames: parseFrame() keeps a valid delta and refuses a malformed one", () => {
+  const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]);
+  const base = { camera: "c", ts: 1, boxes: [] };
+  const key = parseFrame(encodeFrame({ ...base, delta: { seq: 1, key: true } }, jpeg));
+  assert.deepEqual(key.header.delta, { seq: 1, key: true });
+  const tiles = { seq: 2, key: false, width: 40, height: 20, tile: 16, cols: 2, tiles: [0, 5] };
+  assert.deepEqual(parseFrame(encodeFrame({ ...base, delta: tiles }, jpeg)).header.delta, tiles);
+  for (
+    const bad of [
+      { seq: 2, key: false }, // no grid
+      { ...tiles, tiles: [6] }, // 3×2 tiles: 6 is outside
+      { ...tiles, tiles: [1.5] },
+      { ...tiles, cols: 0 },
+      { ...tiles, seq: "2" },
+      "key",
+    ]
+  ) {
+    const msg = encodeFrame({ ...base, delta: bad as never }, jpeg);
+    assert.throws(() => parseFrame(msg), TypeError, JSON.stringify(bad));
+  }
+});
+
+Deno.test("parseClientMessage() takes an optional delta switch with the mode", () => {
+  assert.deepEqual(parseClientMessage('{"type":"mode","mode":"live","delta":true}'), {
+    type: "mode",
+    mode: "live",
+    delta: true,
+  });
+  assert.deepEqual(parseClientMessage('{"type":"mode","mode":"live"}'), {
+    type: "mode",
+    mode: "live",
+  });
+  const r = parseClientMessage('{"type":"mode","mode":"live","delta":1}');
+  assert.ok("error" in r && /delta must be true or false/.test(r.error));
+});

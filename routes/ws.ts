@@ -13,6 +13,7 @@ import {
 } from "../lib/auth/mod.ts";
 import type { AppContext, AppEnv } from "../lib/context.ts";
 import { StallWatch } from "../lib/clients/mod.ts";
+import { type DeltaClient, type DeltaHubOptions, DeltaHubs } from "../lib/live/delta_hub.ts";
 import type { BusMessage, FrameMessage, Subscription } from "../lib/bus/mod.ts";
 import {
   type CameraInfo,
@@ -49,6 +50,8 @@ export interface WsOptions {
    * WebSocket ping timeout: a client that answers no ping for this long is closed. Default 10000.
    */
   stallMs?: number;
+  /** The live delta streams' settings (lib/live/delta_hub.ts); defaults there. */
+  delta?: DeltaHubOptions;
 }
 
 /** The TCP front's handle on the client's connection (lib/net's GuardedInfo), when served by it. */
@@ -102,8 +105,16 @@ export function frameBytes(f: FrameMessage): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** The frames a client of `camera` in `mode` wants. */
-export function acceptFrameFor(mode: Mode, camera: string): (f: FrameMessage) => boolean {
+/**
+ * The frames a client of `camera` in `mode` wants from its own bus subscription. A live client
+ * that asked for deltas gets its frames from the camera's delta hub instead.
+ */
+export function acceptFrameFor(
+  mode: Mode,
+  camera: string,
+  delta = false,
+): (f: FrameMessage) => boolean {
+  if (mode === "live" && delta) return () => false;
   if (mode === "live") return (f) => f.camera === camera;
   if (mode === "detect") return (f) => f.camera === camera && f.motion;
   return () => false;
@@ -163,9 +174,12 @@ function summaries(cameras: CameraInfo[]): CameraSummary[] {
 }
 
 /** One connected client: its bus subscription, heartbeat timer and message handling. */
-class Connection {
+class Connection implements DeltaClient {
   readonly id = crypto.randomUUID();
   #mode: Mode;
+  /** Live frames as keyframes and changed tiles (`delta=1`), from the camera's delta hub. */
+  #delta: boolean;
+  readonly #hubs: DeltaHubs;
   readonly #camera: string;
   readonly #socket: WebSocket;
   readonly #ctx: AppContext;
@@ -189,9 +203,11 @@ class Connection {
     socket: WebSocket,
     ctx: AppContext,
     opts: Required<WsOptions>,
+    hubs: DeltaHubs,
     info: {
       camera: string;
       mode: Mode;
+      delta: boolean;
       user: string;
       address: string;
       userAgent: string;
@@ -206,6 +222,8 @@ class Connection {
     this.#opts = opts;
     this.#camera = info.camera;
     this.#mode = info.mode;
+    this.#delta = info.delta;
+    this.#hubs = hubs;
     this.#user = info.user;
     this.#sessionAlive = info.sessionAlive;
     this.#release = info.release;
@@ -235,7 +253,8 @@ class Connection {
     if (this.#closed) return;
     this.#sub = this.#ctx.bus.subscribe({
       maxQueue: this.#opts.maxQueue,
-      acceptFrame: acceptFrameFor(this.#mode, this.#camera),
+      acceptFrame: acceptFrameFor(this.#mode, this.#camera, this.#delta),
+      // Live deltas come from the camera's hub, made from every frame's JPEG all the same.
       wantsEveryFrame: wantsEveryFrameFor(this.#mode, this.#camera),
     });
     this.#sendHello();
@@ -271,6 +290,34 @@ class Connection {
       }
     }, beat);
     this.#pump();
+    this.#followHub();
+  }
+
+  /** Joins the camera's delta hub while live with deltas; leaves it otherwise. */
+  #followHub(): void {
+    if (!this.#closed && this.#mode === "live" && this.#delta) {
+      this.#hubs.join(this.#camera, this);
+    } else this.#hubs.leave(this.#camera, this);
+  }
+
+  /** A delta hub's message: sent unless the client reads too slowly (then skipped). */
+  sendDelta(bytes: Uint8Array<ArrayBuffer>, frame: FrameMessage): boolean {
+    if (this.#closed) return false;
+    const buffered = this.#socket.bufferedAmount;
+    if (buffered > this.#opts.dropAboveBytes) {
+      this.#close(1013, "client too slow: too much data unsent");
+      return false;
+    }
+    if (buffered > this.#opts.skipFramesAboveBytes) {
+      this.#framesSkipped++;
+      return false;
+    }
+    this.#send(bytes);
+    if (frame.arrivedAt !== undefined) {
+      this.#ctx.clients.sendLatency.record(performance.now() - frame.arrivedAt);
+    }
+    this.#framesSent++;
+    return true;
   }
 
   #sendHello(): void {
@@ -331,15 +378,17 @@ class Connection {
     }
     const msg = parseClientMessage(data);
     if ("error" in msg) return this.#error(msg.error);
-    this.#setMode(msg.mode);
+    this.#setMode(msg.mode, msg.delta);
   }
 
-  #setMode(mode: Mode): void {
+  #setMode(mode: Mode, delta = this.#delta): void {
     this.#mode = mode;
+    this.#delta = delta;
     if (this.#sub) {
-      this.#sub.acceptFrame = acceptFrameFor(mode, this.#camera);
+      this.#sub.acceptFrame = acceptFrameFor(mode, this.#camera, delta);
       this.#sub.wantsEveryFrame = wantsEveryFrameFor(mode, this.#camera);
       this.#sub.dropFrames();
+      this.#followHub();
     }
     this.#ctx.clients.update(this.id, { mode });
     this.#sendMessage({ type: "mode", camera: this.#camera, mode });
@@ -388,6 +437,7 @@ class Connection {
     this.#closed = true;
     this.#release();
     clearInterval(this.#timer);
+    this.#hubs.leave(this.#camera, this);
     this.#sub?.close();
     this.#ctx.clients.remove(this.id);
   }
@@ -407,8 +457,10 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
     maxPerSession: options.maxPerSession ?? 16,
     maxPerUser: options.maxPerUser ?? 32,
     stallMs: options.stallMs ?? 10_000,
+    delta: options.delta ?? {},
   };
   const sockets = new SocketCounter();
+  const hubs = new DeltaHubs(ctx.bus, opts.delta);
   app.get("/ws", (c) => {
     const user = c.get("user");
     if (!user) throw new HTTPException(401, { message: "log in first (no valid session)" });
@@ -455,9 +507,14 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
     }
     // Everything about the request is read before the upgrade (the request is closed after it).
     const token = sessionToken(c);
+    const delta = c.req.query("delta");
+    if (delta !== undefined && delta !== "1" && delta !== "0") {
+      throw new HTTPException(400, { message: "delta must be 1 or 0" });
+    }
     const info = {
       camera,
       mode,
+      delta: delta === "1",
       user: user.username,
       address: clientAddress(c),
       userAgent: (c.req.header("user-agent") ?? "").slice(0, 300),
@@ -482,7 +539,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
     }
     sockets.add(sessionKey);
     sockets.add(userKey);
-    new Connection(upgraded.socket, ctx, opts, info);
+    new Connection(upgraded.socket, ctx, opts, hubs, info);
     return upgraded.response;
   });
 }

@@ -7,12 +7,18 @@
  */
 import { type FrameHeader, type Mode, parseFrame, type ServerMessage } from "../protocol.ts";
 
-/** The `/ws` URL on the page's own origin. */
-export function socketUrl(loc: { protocol: string; host: string }, camera: string, mode: Mode) {
+/** The `/ws` URL on the page's own origin; `delta`: live frames as keyframes and tiles. */
+export function socketUrl(
+  loc: { protocol: string; host: string },
+  camera: string,
+  mode: Mode,
+  delta = false,
+) {
   const proto = loc.protocol === "https:" ? "wss:" : "ws:";
   const q = new URLSearchParams();
   if (camera) q.set("camera", camera);
   q.set("mode", mode);
+  if (delta) q.set("delta", "1");
   return `${proto}//${loc.host}/ws?${q}`;
 }
 

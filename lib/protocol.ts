@@ -58,6 +58,9 @@ export interface CameraInfo extends CameraSummary {
   truncatedJpegs?: number;
 }
 
+import { isVideoMode, type VideoMessage, type VideoMode } from "./live/mse_protocol.ts";
+export type { VideoMessage, VideoMode };
+
 // ---- server → client, text ----
 
 export interface HelloMessage {
@@ -112,6 +115,8 @@ export interface ModeAckMessage {
   type: "mode";
   camera: string;
   mode: Mode;
+  /** The client's video choice, when it made one (lib/live/mse_protocol.ts). */
+  video?: VideoMode;
 }
 
 export interface ErrorMessage {
@@ -127,6 +132,7 @@ export type ServerMessage =
   | EventMessage
   | StatusMessage
   | ModeAckMessage
+  | VideoMessage
   | ErrorMessage;
 
 // ---- client → server ----
@@ -135,6 +141,8 @@ export type ServerMessage =
 export interface ModeMessage {
   type: "mode";
   mode: Mode;
+  /** Extension: live pictures as JPEG frames (default) or the camera's H.264 (`mse`). */
+  video?: VideoMode;
 }
 
 /** Largest message a client may send; past it the server closes the socket with 1009. */
@@ -154,7 +162,7 @@ export function parseClientMessage(text: string): ModeMessage | { error: string 
   if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
     return { error: 'message must be a JSON object like {"type":"mode","mode":"live"}' };
   }
-  const { type, mode } = msg as Record<string, unknown>;
+  const { type, mode, video } = msg as Record<string, unknown>;
   if (type !== "mode") {
     return {
       error: `unknown message type ${JSON.stringify(type)?.slice(0, 40) ?? "(none)"}: ` +
@@ -167,7 +175,12 @@ export function parseClientMessage(text: string): ModeMessage | { error: string 
         "use live, detect or off",
     };
   }
-  return { type: "mode", mode };
+  if (video !== undefined && !isVideoMode(video)) {
+    return {
+      error: `unknown video ${JSON.stringify(video)?.slice(0, 40) ?? "(none)"}: use jpeg or mse`,
+    };
+  }
+  return video === undefined ? { type: "mode", mode } : { type: "mode", mode, video };
 }
 
 // ---- server → client, binary frames ----

@@ -1,6 +1,6 @@
 /**
  * @module
- * `GET /ws?camera=ID&mode=detect|live|off`: the browser's live feed over a native Deno WebSocket.
+ * `GET /ws?camera=ID&mode=detect|live|off[&video=mse]`: the browser's live feed over a native Deno WebSocket.
  * The protocol is in docs/api.md (CONTRACT.md's, plus documented extensions).
  */
 import type { Hono } from "hono";
@@ -24,6 +24,8 @@ import {
   parseClientMessage,
   type ServerMessage,
 } from "../lib/protocol.ts";
+import { MseClientFeed } from "../lib/live/mse_client.ts";
+import { isVideoMode, type VideoMode } from "../lib/live/mse_protocol.ts";
 
 export { MAX_CLIENT_MESSAGE_BYTES };
 
@@ -179,6 +181,10 @@ class Connection {
   readonly #link: FrontLink | null;
   readonly #stall: StallWatch;
   #sessionChecked = Date.now();
+  /** The client's choice for live pictures; `mse`: the camera's H.264 (lib/live). */
+  #video: VideoMode;
+  #videoFeed: MseClientFeed | null = null;
+  #leaveVideo: (() => void) | null = null;
 
   constructor(
     socket: WebSocket,
@@ -187,6 +193,7 @@ class Connection {
     info: {
       camera: string;
       mode: Mode;
+      video: VideoMode;
       user: string;
       address: string;
       userAgent: string;
@@ -201,6 +208,7 @@ class Connection {
     this.#opts = opts;
     this.#camera = info.camera;
     this.#mode = info.mode;
+    this.#video = info.video;
     this.#user = info.user;
     this.#sessionAlive = info.sessionAlive;
     this.#release = info.release;
@@ -230,7 +238,7 @@ class Connection {
     if (this.#closed) return;
     this.#sub = this.#ctx.bus.subscribe({
       maxQueue: this.#opts.maxQueue,
-      acceptFrame: acceptFrameFor(this.#mode, this.#camera),
+      acceptFrame: this.#acceptFrame(),
     });
     this.#sendHello();
     const cam = this.#ctx.cameras.get(this.#camera);
@@ -243,6 +251,7 @@ class Connection {
         ts: Date.now(),
       });
     }
+    this.#syncVideo();
     const beat = Math.max(10, Math.min(250, this.#opts.heartbeatMs / 4));
     this.#timer = setInterval(() => {
       const now = Date.now();
@@ -325,17 +334,48 @@ class Connection {
     }
     const msg = parseClientMessage(data);
     if ("error" in msg) return this.#error(msg.error);
-    this.#setMode(msg.mode);
+    if (msg.video) this.#video = msg.video;
+    this.#setMode(msg.mode, msg.video);
   }
 
-  #setMode(mode: Mode): void {
+  #setMode(mode: Mode, video?: VideoMode): void {
     this.#mode = mode;
     if (this.#sub) {
-      this.#sub.acceptFrame = acceptFrameFor(mode, this.#camera);
+      this.#sub.acceptFrame = this.#acceptFrame();
       this.#sub.dropFrames();
     }
     this.#ctx.clients.update(this.id, { mode });
-    this.#sendMessage({ type: "mode", camera: this.#camera, mode });
+    this.#sendMessage({ type: "mode", camera: this.#camera, mode, ...(video ? { video } : {}) });
+    this.#syncVideo();
+  }
+
+  /** The mode's frames, but none while the camera's H.264 video flows to this client. */
+  #acceptFrame(): (f: FrameMessage) => boolean {
+    const wanted = acceptFrameFor(this.#mode, this.#camera);
+    return (f) => wanted(f) && !this.#videoFeed?.playing;
+  }
+
+  /** Joins or leaves the camera's video relay as the mode and video choice say (lib/live). */
+  #syncVideo(): void {
+    const want = this.#mode === "live" && this.#video === "mse" && !this.#closed;
+    if (!want && this.#videoFeed) {
+      this.#leaveVideo?.();
+      this.#leaveVideo = null;
+      this.#videoFeed = null;
+    }
+    if (!want || this.#videoFeed) return;
+    const feed = new MseClientFeed(this.#camera, {
+      send: (data) => this.#send(data),
+      bufferedAmount: () => this.#socket.bufferedAmount,
+      close: (code, reason) => this.#close(code, reason),
+    }, {
+      skipAboveBytes: this.#opts.skipFramesAboveBytes,
+      dropAboveBytes: this.#opts.dropAboveBytes,
+    });
+    this.#videoFeed = feed;
+    const relays = this.#ctx.videoRelays;
+    if (!relays) return feed.unavailable("this server has no video relay: JPEG frames instead");
+    this.#leaveVideo = relays.join(this.#camera, feed);
   }
 
   #error(message: string): void {
@@ -381,6 +421,7 @@ class Connection {
     this.#closed = true;
     this.#release();
     clearInterval(this.#timer);
+    this.#leaveVideo?.();
     this.#sub?.close();
     this.#ctx.clients.remove(this.id);
   }
@@ -426,6 +467,12 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
         message: `mode must be live, detect or off, got ${JSON.stringify(mode.slice(0, 40))}`,
       });
     }
+    const video = c.req.query("video") ?? "jpeg";
+    if (!isVideoMode(video)) {
+      throw new HTTPException(400, {
+        message: `video must be jpeg or mse, got ${JSON.stringify(video.slice(0, 40))}`,
+      });
+    }
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new HTTPException(426, {
         message: "this is a WebSocket endpoint: connect with new WebSocket(url)",
@@ -451,6 +498,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
     const info = {
       camera,
       mode,
+      video,
       user: user.username,
       address: clientAddress(c),
       userAgent: (c.req.header("user-agent") ?? "").slice(0, 300),

@@ -84,8 +84,14 @@ Deno.test("the segmenter gives the same segments however the stream is cut", () 
   // random cuts, replayable from the seed
   for (let seed = 1; seed <= 100; seed++) {
     const r = rng(seed);
-    const cuts = [...new Set(Array.from({ length: 1 + Math.floor(r() * 60) }, () =>
-      1 + Math.floor(r() * (stream.length - 1))))].sort((a, b) => a - b);
+    const cuts = [
+      ...new Set(
+        Array.from(
+          { length: 1 + Math.floor(r() * 60) },
+          () => 1 + Math.floor(r() * (stream.length - 1)),
+        ),
+      ),
+    ].sort((a, b) => a - b);
     same(segmentsOf(cut(stream, cuts)), whole);
   }
 });
@@ -97,9 +103,18 @@ Deno.test("the splitter refuses boxes that cannot be streamed", () => {
     b.set(new TextEncoder().encode("mdat"), 4);
     return b;
   };
-  assert.throws(() => new Mp4BoxSplitter().push(box(0)), { name: "RangeError", message: /unknown size/ });
-  assert.throws(() => new Mp4BoxSplitter().push(box(4)), { name: "RangeError", message: /smaller than its header/ });
-  assert.throws(() => new Mp4BoxSplitter(1000).push(box(5000)), { name: "RangeError", message: /too large/ });
+  assert.throws(() => new Mp4BoxSplitter().push(box(0)), {
+    name: "RangeError",
+    message: /unknown size/,
+  });
+  assert.throws(() => new Mp4BoxSplitter().push(box(4)), {
+    name: "RangeError",
+    message: /smaller than its header/,
+  });
+  assert.throws(() => new Mp4BoxSplitter(1000).push(box(5000)), {
+    name: "RangeError",
+    message: /too large/,
+  });
   const s = new Mp4BoxSplitter();
   assert.deepEqual(s.push(box(16).subarray(0, 10)), []);
   assert.deepEqual(s.buffered, 10);

@@ -10,6 +10,7 @@ import { useEffect, useRef } from "preact/hooks";
 import type { Box, CameraState, CameraSummary, Mode, ObjectBox } from "../lib/protocol.ts";
 import { LiveSocket, socketUrl } from "../lib/web/live_socket.ts";
 import { BlobImage, fetchSnapshot } from "../lib/web/snapshot.ts";
+import type { VideoHooks } from "./mse_feed.ts";
 
 /** The picture on screen: a frame pushed over the socket, or a snapshot. */
 export interface ShownFrame {
@@ -39,6 +40,8 @@ export interface FeedOptions {
   onSessionEnded?: () => void;
   /** The camera list from `hello` (the viewer keeps it for its camera switch). */
   onCameras?: (cameras: CameraSummary[]) => void;
+  /** Live H.264 video where wanted (components/mse_feed.ts); absent: JPEG frames only. */
+  video?: VideoHooks;
 }
 
 export interface Feed {
@@ -65,6 +68,8 @@ export interface Feed {
   img: RefObject<HTMLImageElement>;
   setMode(mode: Mode): void;
   setCamera(camera: CameraSummary): void;
+  /** The video choice changed (opts.video's query()): tell the server. */
+  videoChanged(): void;
   clearFrame(): void;
 }
 
@@ -130,8 +135,13 @@ export function useCameraFeed(opts: FeedOptions): Feed {
     };
     document.addEventListener("visibilitychange", visible);
     refreshSnapshot();
+    const video = opts.video;
     const s = new LiveSocket({
-      url: () => socketUrl(location, camera.value, mode.value),
+      url: () => {
+        video?.reset(); // a new connection: the server starts the stream again
+        return socketUrl(location, camera.value, mode.value, video?.query());
+      },
+      onVideo: video?.onVideo,
       onSessionEnded: opts.onSessionEnded,
       onOnline: (on) => {
         online.value = on;
@@ -146,6 +156,7 @@ export function useCameraFeed(opts: FeedOptions): Feed {
         now.value = Date.now();
       },
       onMessage: (msg) => {
+        video?.onMessage(msg);
         switch (msg.type) {
           case "hello":
             if (Array.isArray(msg.cameras)) {
@@ -184,6 +195,7 @@ export function useCameraFeed(opts: FeedOptions): Feed {
       },
     });
     sock.current = s;
+    video?.bind(() => s.send({ type: "mode", mode: mode.value, video: "jpeg" }));
     s.start();
     return () => {
       clearInterval(tick);
@@ -219,7 +231,10 @@ export function useCameraFeed(opts: FeedOptions): Feed {
     setMode(m) {
       if (m === mode.value) return;
       mode.value = m;
-      if (!sock.current?.send({ type: "mode", mode: m })) sock.current?.reconnect();
+      const video = opts.video?.query();
+      if (!sock.current?.send({ type: "mode", mode: m, ...(video ? { video } : {}) })) {
+        sock.current?.reconnect();
+      }
       if (m === "off") clearFrame();
       else if (!frame.value || frame.value.kind === "snapshot") refreshSnapshot();
     },
@@ -234,6 +249,11 @@ export function useCameraFeed(opts: FeedOptions): Feed {
       clearFrame();
       sock.current?.reconnect();
       refreshSnapshot();
+    },
+    videoChanged() {
+      const video = opts.video?.query();
+      if (!video) return;
+      if (!sock.current?.send({ type: "mode", mode: mode.value, video })) sock.current?.reconnect();
     },
     clearFrame,
   };

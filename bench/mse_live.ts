@@ -224,6 +224,8 @@ await Deno.writeTextFile(
   config,
   JSON.stringify({
     record: { mode: "off" },
+    // no object labels: the live paths are measured, not the classifier
+    objects: { enabled: false },
     cameras: [{ id: "cam", name: "Bench", source: rtsp.url }],
   }),
 );

@@ -53,6 +53,7 @@ export async function startH264Vigil(): Promise<{ vigil: VigilProcess; dir: stri
     config,
     JSON.stringify({
       record: { mode: "off" },
+      objects: { enabled: false },
       cameras: [
         { id: "h264", name: "H.264 file", source: file },
         { id: "demo", name: "Demo", source: "demo" },

@@ -2,7 +2,7 @@
  * Live view cost and latency: JPEG frames (`/ws` live) against the camera's own H.264 relayed
  * to the browser with Media Source Extensions (`/ws?video=mse`), in one run, one server:
  *
- *   deno run -A bench/mse_live.ts [--seconds 20]
+ *   deno run -A --lock=tests/deno.lock bench/mse_live.ts [--seconds 20]
  *
  * The camera is an RTSP stream (tests/capture_rtsp_server.ts) of a 1280×720 15 fps H.264
  * scene (libx264 ultrafast, zerolatency, a keyframe each 2 s) with each frame's number drawn

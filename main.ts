@@ -20,6 +20,7 @@ import { Notifications } from "./lib/notify/mod.ts";
 import { Store, StoreError, Thumbnails } from "./lib/store/mod.ts";
 import { startObjects } from "./lib/objects/start.ts"; // not mod.ts: the model loads in its Worker
 import { Recordings } from "./lib/record/mod.ts";
+import { VideoRelays } from "./lib/live/mse_relays.ts";
 
 const HOUR = 3_600_000;
 /** How often retention runs: often enough that a day of motion cannot fill the disk between runs. */
@@ -170,6 +171,8 @@ async function startServing(
     },
     live: cameras,
   };
+  // Live H.264 video without transcoding (lib/live), started per camera when a client asks.
+  ctx.videoRelays = new VideoRelays({ cameras: () => ctx.config.cameras });
   serveApp(createApp(ctx));
 
   const { hostname, port } = server.addr;
@@ -195,7 +198,7 @@ async function startServing(
   const stop = () =>
     stopping ??= (async () => {
       clearInterval(retentionTimer);
-      await Promise.all([cameras.stop(), recordings.stop()]);
+      await Promise.all([cameras.stop(), recordings.stop(), ctx.videoRelays?.stop()]);
       objects.close();
       await cameras.close();
       await server.shutdown();

@@ -23,6 +23,9 @@ export interface CameraStageProps {
   /** Shown over the stage while there is no picture. */
   empty?: ComponentChildren;
   onLoad?: (img: HTMLImageElement) => void;
+  /** A `<video>` for live H.264 (components/mse_feed.ts), shown instead of the image. */
+  video?: Ref<HTMLVideoElement>;
+  showVideo?: boolean;
 }
 
 /** Whether this browser lets a page put an element in full screen. */
@@ -84,7 +87,7 @@ export function CameraStage(props: CameraStageProps) {
         ref={props.img}
         class="frame"
         alt={props.alt}
-        hidden={props.onCanvas}
+        hidden={props.onCanvas === true || props.showVideo === true}
         onLoad={(e) => props.onLoad?.(e.currentTarget as HTMLImageElement)}
       />
       {props.canvas && (
@@ -93,8 +96,20 @@ export function CameraStage(props: CameraStageProps) {
           class="frame"
           role="img"
           aria-label={props.alt}
-          hidden={!props.onCanvas}
+          hidden={props.onCanvas !== true || props.showVideo === true}
           data-testid="live-canvas"
+        />
+      )}
+      {props.video && (
+        <video
+          ref={props.video}
+          class="frame"
+          aria-label={props.alt}
+          muted
+          playsInline
+          autoplay
+          hidden={props.showVideo !== true}
+          data-testid="live-video"
         />
       )}
       <BoxOverlay

@@ -11,6 +11,7 @@ import type { Box, CameraState, CameraSummary, Mode, ObjectBox } from "../lib/pr
 import { LiveSocket, socketUrl } from "../lib/web/live_socket.ts";
 import { BlobImage, fetchSnapshot } from "../lib/web/snapshot.ts";
 import { DeltaCanvas } from "../lib/web/delta_canvas.ts";
+import type { VideoHooks } from "./mse_feed.ts";
 
 /** The picture on screen: a frame pushed over the socket, or a snapshot. */
 export interface ShownFrame {
@@ -42,6 +43,8 @@ export interface FeedOptions {
   onCameras?: (cameras: CameraSummary[]) => void;
   /** Live frames as keyframes and changed tiles, drawn on `canvas` (far fewer bytes). */
   delta?: boolean;
+  /** Live H.264 video where wanted (components/mse_feed.ts); absent: JPEG frames only. */
+  video?: VideoHooks;
 }
 
 export interface Feed {
@@ -71,6 +74,8 @@ export interface Feed {
   onCanvas: Signal<boolean>;
   setMode(mode: Mode): void;
   setCamera(camera: CameraSummary): void;
+  /** The video choice changed (opts.video's query()): tell the server. */
+  videoChanged(): void;
   clearFrame(): void;
 }
 
@@ -140,11 +145,14 @@ export function useCameraFeed(opts: FeedOptions): Feed {
     };
     document.addEventListener("visibilitychange", visible);
     refreshSnapshot();
+    const video = opts.video;
     const s = new LiveSocket({
       url: () => {
         deltaCanvas.current.reset(); // a new connection starts with a keyframe
-        return socketUrl(location, camera.value, mode.value, opts.delta);
+        video?.reset(); // a new connection: the server starts the stream again
+        return socketUrl(location, camera.value, mode.value, opts.delta, video?.query());
       },
+      onVideo: video?.onVideo,
       onSessionEnded: opts.onSessionEnded,
       onOnline: (on) => {
         online.value = on;
@@ -159,6 +167,7 @@ export function useCameraFeed(opts: FeedOptions): Feed {
         now.value = Date.now();
       },
       onMessage: (msg) => {
+        video?.onMessage(msg);
         switch (msg.type) {
           case "hello":
             if (Array.isArray(msg.cameras)) {
@@ -210,6 +219,7 @@ export function useCameraFeed(opts: FeedOptions): Feed {
       },
     });
     sock.current = s;
+    video?.bind(() => s.send({ type: "mode", mode: mode.value, video: "jpeg" }));
     s.start();
     return () => {
       clearInterval(tick);
@@ -250,7 +260,10 @@ export function useCameraFeed(opts: FeedOptions): Feed {
       if (m === mode.value) return;
       mode.value = m;
       deltaCanvas.current.reset(); // entering live again starts with a keyframe
-      if (!sock.current?.send({ type: "mode", mode: m })) sock.current?.reconnect();
+      const video = opts.video?.query();
+      if (!sock.current?.send({ type: "mode", mode: m, ...(video ? { video } : {}) })) {
+        sock.current?.reconnect();
+      }
       if (m === "off") clearFrame();
       else if (!frame.value || frame.value.kind === "snapshot") refreshSnapshot();
     },
@@ -265,6 +278,11 @@ export function useCameraFeed(opts: FeedOptions): Feed {
       clearFrame();
       sock.current?.reconnect();
       refreshSnapshot();
+    },
+    videoChanged() {
+      const video = opts.video?.query();
+      if (!video) return;
+      if (!sock.current?.send({ type: "mode", mode: mode.value, video })) sock.current?.reconnect();
     },
     clearFrame,
   };

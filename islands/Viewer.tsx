@@ -7,6 +7,8 @@ import { CameraStage } from "../components/CameraStage.tsx";
 import { ConnectionPill, LostConnection } from "../components/Connection.tsx";
 import { formatAgo, formatClock } from "../components/format.ts";
 import { StorageBanner } from "../components/StorageBanner.tsx";
+import { useMseVideo } from "../components/mse_feed.ts";
+import type { VideoMode } from "../lib/live/mse_protocol.ts";
 
 export type ViewerCamera = Omit<CameraSummary, "fps"> & { fps?: number };
 
@@ -14,14 +16,16 @@ export interface ViewerProps {
   cameras: ViewerCamera[];
   camera: string;
   mode: Mode;
+  /** `?video=`: live pictures as JPEG or the camera's H.264; null: this browser's last choice. */
+  video?: VideoMode | null;
 }
 
 const MODE_LABEL: Record<Mode, string> = { detect: "Detect", live: "Live", off: "Off" };
 /** The snapshot's refresh period in detect mode while nothing moves. */
 const SNAPSHOT_MS = 3000;
 
-function href(camera: string, mode: Mode): string {
-  return `/?${new URLSearchParams({ camera, mode })}`;
+function href(camera: string, mode: Mode, video = false): string {
+  return `/?${new URLSearchParams({ camera, mode, ...(video ? { video: "mse" } : {}) })}`;
 }
 
 /** States in which the camera gives no picture, with advice on what to do. */
@@ -79,7 +83,9 @@ export default function Viewer(props: ViewerProps) {
     });
   };
 
+  const mse = useMseVideo(props.video ?? null);
   const feed = useCameraFeed({
+    video: mse.hooks,
     camera: toSummary(initial),
     mode: props.mode,
     snapshotMs: SNAPSHOT_MS,
@@ -105,14 +111,20 @@ export default function Viewer(props: ViewerProps) {
   const setMode = (m: Mode, e: Event) => {
     e.preventDefault();
     feed.setMode(m);
-    history.replaceState(null, "", href(feed.camera.value, m));
+    history.replaceState(null, "", href(feed.camera.value, m, mse.wanted.value));
   };
 
   const setCamera = (id: string) => {
     const c = cameras.value.find((x) => x.id === id);
     if (!c) return;
     feed.setCamera(toSummary(c));
-    history.replaceState(null, "", href(id, feed.mode.value));
+    history.replaceState(null, "", href(id, feed.mode.value, mse.wanted.value));
+  };
+
+  const toggleVideo = () => {
+    mse.setWanted(!mse.wanted.value);
+    feed.videoChanged();
+    history.replaceState(null, "", href(feed.camera.value, feed.mode.value, mse.wanted.value));
   };
 
   const c = cam.value;
@@ -123,7 +135,11 @@ export default function Viewer(props: ViewerProps) {
   const online = feed.online.value;
   const lost = !online && !feed.connecting.value;
   const state = feed.state.value;
-  const old = isOld(frame, now, SNAPSHOT_MS);
+  const live = feed.mode.value === "live";
+  // the camera's H.264 on screen (components/mse_feed.ts), its boxes at the frame's time
+  const videoShown = live && mse.playing.value;
+  const videoFrame = videoShown ? mse.shown.value : null;
+  const old = !videoShown && isOld(frame, now, SNAPSHOT_MS);
   const problem = !lost && needsHelp(state);
   const stageClass = [
     feed.inEvent.value && !lost ? "stage-motion" : "",
@@ -169,6 +185,18 @@ export default function Viewer(props: ViewerProps) {
             </a>
           ))}
         </div>
+        {live && mse.supported.value && (
+          <button
+            type="button"
+            class="btn btn-ghost video-toggle"
+            aria-pressed={mse.wanted.value ? "true" : "false"}
+            title="Play the camera's own H.264 video instead of JPEG frames (H.264 cameras)"
+            data-testid="video-toggle"
+            onClick={toggleVideo}
+          >
+            H.264
+          </button>
+        )}
       </div>
 
       {lost && (
@@ -195,11 +223,13 @@ export default function Viewer(props: ViewerProps) {
         alt={c ? `Camera ${c.name || c.id}` : "Camera"}
         width={w}
         height={h}
-        boxes={frame ? frame.boxes : []}
-        objects={frame?.objects}
+        boxes={videoShown ? videoFrame?.boxes ?? [] : frame ? frame.boxes : []}
+        objects={videoShown ? undefined : frame?.objects}
         class={stageClass}
         badge={badge}
-        empty={frame ? null : emptyText(feed)}
+        empty={frame || videoShown ? null : emptyText(feed)}
+        video={mse.video}
+        showVideo={videoShown}
         onLoad={(el) => feed.natural.value = [el.naturalWidth, el.naturalHeight]}
       />
 
@@ -240,7 +270,15 @@ export default function Viewer(props: ViewerProps) {
         <div>
           <dt>Picture</dt>
           <dd data-testid="frame-time">
-            {frame
+            {videoFrame
+              ? (
+                <>
+                  {formatClock(videoFrame.ts)} · H.264 video
+                  {videoFrame.boxes.length > 0 &&
+                    ` · ${videoFrame.boxes.length} box${videoFrame.boxes.length > 1 ? "es" : ""}`}
+                </>
+              )
+              : frame
               ? (
                 <>
                   {formatClock(frame.ts)}
@@ -252,6 +290,19 @@ export default function Viewer(props: ViewerProps) {
               : "—"}
           </dd>
         </div>
+        {live && (mse.wanted.value || mse.note.value) && (
+          <div>
+            <dt>Video</dt>
+            <dd data-testid="video-state" data-video={videoShown ? "mse" : "jpeg"}>
+              {videoShown ? `H.264 from the camera (${mse.codec.value}), not re-encoded` : (
+                <>
+                  JPEG frames
+                  {mse.note.value && <span class="state-msg">{mse.note.value}</span>}
+                </>
+              )}
+            </dd>
+          </div>
+        )}
       </dl>
     </section>
   );

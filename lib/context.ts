@@ -14,6 +14,7 @@ import type { ObjectService } from "./objects/service.ts";
 import type { RecorderInfo, Recordings } from "./record/mod.ts";
 import type { CameraInfo as WireCameraInfo } from "./protocol.ts";
 import type { Notifications } from "./notify/mod.ts";
+import type { VideoRelays } from "./live/mse_relays.ts";
 
 /** What the UI and `/api/health` show about one camera: the wire protocol's, and more. */
 export interface CameraInfo extends WireCameraInfo {
@@ -60,6 +61,8 @@ export interface AppContext {
   recordings?: Recordings;
   /** MQTT, webhooks, Web Push and the armed switch (lib/notify); absent in most tests. */
   notify?: Notifications;
+  /** Live H.264 video for `/ws?video=mse` (lib/live); absent: such clients get JPEG frames. */
+  videoRelays?: VideoRelays;
   /** Settings changed live (PUT /api/config, tuning); absent in tests that need none. */
   live?: LiveSettings;
 }

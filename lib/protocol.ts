@@ -69,6 +69,9 @@ export interface CameraInfo extends CameraSummary {
   framesAnalysed?: number;
 }
 
+import { isVideoMode, type VideoMessage, type VideoMode } from "./live/mse_protocol.ts";
+export type { VideoMessage, VideoMode };
+
 // ---- server → client, text ----
 
 export interface HelloMessage {
@@ -123,6 +126,8 @@ export interface ModeAckMessage {
   type: "mode";
   camera: string;
   mode: Mode;
+  /** The client's video choice, when it made one (lib/live/mse_protocol.ts). */
+  video?: VideoMode;
 }
 
 export interface ErrorMessage {
@@ -138,6 +143,7 @@ export type ServerMessage =
   | EventMessage
   | StatusMessage
   | ModeAckMessage
+  | VideoMessage
   | ErrorMessage;
 
 // ---- client → server ----
@@ -148,6 +154,8 @@ export interface ModeMessage {
   mode: Mode;
   /** Extension: live frames as keyframes and changed tiles (`DeltaInfo`) from now on, or not. */
   delta?: boolean;
+  /** Extension: live pictures as JPEG frames (default) or the camera's H.264 (`mse`). */
+  video?: VideoMode;
 }
 
 /** Largest message a client may send; past it the server closes the socket with 1009. */
@@ -167,7 +175,7 @@ export function parseClientMessage(text: string): ModeMessage | { error: string 
   if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
     return { error: 'message must be a JSON object like {"type":"mode","mode":"live"}' };
   }
-  const { type, mode } = msg as Record<string, unknown>;
+  const { type, mode, video } = msg as Record<string, unknown>;
   if (type !== "mode") {
     return {
       error: `unknown message type ${JSON.stringify(type)?.slice(0, 40) ?? "(none)"}: ` +
@@ -184,7 +192,17 @@ export function parseClientMessage(text: string): ModeMessage | { error: string 
   if (delta !== undefined && typeof delta !== "boolean") {
     return { error: "delta must be true or false" };
   }
-  return delta === undefined ? { type: "mode", mode } : { type: "mode", mode, delta };
+  if (video !== undefined && !isVideoMode(video)) {
+    return {
+      error: `unknown video ${JSON.stringify(video)?.slice(0, 40) ?? "(none)"}: use jpeg or mse`,
+    };
+  }
+  return {
+    type: "mode",
+    mode,
+    ...(delta === undefined ? {} : { delta }),
+    ...(video === undefined ? {} : { video }),
+  };
 }
 
 // ---- server → client, binary frames ----

@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { AppContext, AppEnv } from "../lib/context.ts";
 import { island, renderPage } from "../lib/web/mod.ts";
 import { isMode, type Mode } from "../lib/protocol.ts";
+import { isVideoMode } from "../lib/live/mse_protocol.ts";
 import ViewerIsland from "../islands/Viewer.tsx";
 import CameraGridIsland from "../islands/CameraGrid.tsx";
 
@@ -11,7 +12,8 @@ const CameraGrid = island(CameraGridIsland, "CameraGrid");
 /**
  * `GET /`: with one camera, the viewer; with several, a grid of them all, each tile a link to
  * `/?camera=ID`, the viewer of that camera alone. `?mode=detect|live|off` picks the viewer's
- * start mode.
+ * start mode; `&video=mse` asks for the camera's H.264 video in live mode (else this
+ * browser's last choice).
  */
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get("/", (c) => {
@@ -47,9 +49,15 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
     const camera = chosen ?? cameras[0];
     const m = c.req.query("mode");
     const mode: Mode = isMode(m) ? m : "detect";
+    const v = c.req.query("video");
     return renderPage(
       c,
-      <Viewer cameras={cameras} camera={camera.id} mode={mode} />,
+      <Viewer
+        cameras={cameras}
+        camera={camera.id}
+        mode={mode}
+        video={isVideoMode(v) ? v : null}
+      />,
       { title: cameras.length > 1 ? camera.name || camera.id : "Live" },
     );
   });

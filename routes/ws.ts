@@ -1,6 +1,6 @@
 /**
  * @module
- * `GET /ws?camera=ID&mode=detect|live|off`: the browser's live feed over a native Deno WebSocket.
+ * `GET /ws?camera=ID&mode=detect|live|off[&video=mse]`: the browser's live feed over a native Deno WebSocket.
  * The protocol is in docs/api.md (CONTRACT.md's, plus documented extensions).
  */
 import type { Hono } from "hono";
@@ -25,6 +25,8 @@ import {
   parseClientMessage,
   type ServerMessage,
 } from "../lib/protocol.ts";
+import { MseClientFeed } from "../lib/live/mse_client.ts";
+import { isVideoMode, type VideoMode } from "../lib/live/mse_protocol.ts";
 
 export { MAX_CLIENT_MESSAGE_BYTES };
 
@@ -198,6 +200,10 @@ class Connection implements DeltaClient {
   readonly #link: FrontLink | null;
   readonly #stall: StallWatch;
   #sessionChecked = Date.now();
+  /** The client's choice for live pictures; `mse`: the camera's H.264 (lib/live). */
+  #video: VideoMode;
+  #videoFeed: MseClientFeed | null = null;
+  #leaveVideo: (() => void) | null = null;
 
   constructor(
     socket: WebSocket,
@@ -208,6 +214,7 @@ class Connection implements DeltaClient {
       camera: string;
       mode: Mode;
       delta: boolean;
+      video: VideoMode;
       user: string;
       address: string;
       userAgent: string;
@@ -224,6 +231,7 @@ class Connection implements DeltaClient {
     this.#mode = info.mode;
     this.#delta = info.delta;
     this.#hubs = hubs;
+    this.#video = info.video;
     this.#user = info.user;
     this.#sessionAlive = info.sessionAlive;
     this.#release = info.release;
@@ -253,9 +261,9 @@ class Connection implements DeltaClient {
     if (this.#closed) return;
     this.#sub = this.#ctx.bus.subscribe({
       maxQueue: this.#opts.maxQueue,
-      acceptFrame: acceptFrameFor(this.#mode, this.#camera, this.#delta),
+      acceptFrame: this.#acceptFrame(),
       // Live deltas come from the camera's hub, made from every frame's JPEG all the same.
-      wantsEveryFrame: wantsEveryFrameFor(this.#mode, this.#camera),
+      wantsEveryFrame: this.#wantsEveryFrame(),
     });
     this.#sendHello();
     const cam = this.#ctx.cameras.get(this.#camera);
@@ -268,6 +276,7 @@ class Connection implements DeltaClient {
         ts: Date.now(),
       });
     }
+    this.#syncVideo();
     const beat = Math.max(10, Math.min(250, this.#opts.heartbeatMs / 4));
     this.#timer = setInterval(() => {
       const now = Date.now();
@@ -302,7 +311,7 @@ class Connection implements DeltaClient {
 
   /** A delta hub's message: sent unless the client reads too slowly (then skipped). */
   sendDelta(bytes: Uint8Array<ArrayBuffer>, frame: FrameMessage): boolean {
-    if (this.#closed) return false;
+    if (this.#closed || this.#videoFeed?.playing) return false;
     const buffered = this.#socket.bufferedAmount;
     if (buffered > this.#opts.dropAboveBytes) {
       this.#close(1013, "client too slow: too much data unsent");
@@ -378,20 +387,57 @@ class Connection implements DeltaClient {
     }
     const msg = parseClientMessage(data);
     if ("error" in msg) return this.#error(msg.error);
-    this.#setMode(msg.mode, msg.delta);
+    if (msg.video) this.#video = msg.video;
+    this.#setMode(msg.mode, msg.delta, msg.video);
   }
 
-  #setMode(mode: Mode, delta = this.#delta): void {
+  #setMode(mode: Mode, delta = this.#delta, video?: VideoMode): void {
     this.#mode = mode;
     this.#delta = delta;
     if (this.#sub) {
-      this.#sub.acceptFrame = acceptFrameFor(mode, this.#camera, delta);
-      this.#sub.wantsEveryFrame = wantsEveryFrameFor(mode, this.#camera);
+      this.#sub.acceptFrame = this.#acceptFrame();
+      this.#sub.wantsEveryFrame = this.#wantsEveryFrame();
       this.#sub.dropFrames();
       this.#followHub();
     }
     this.#ctx.clients.update(this.id, { mode });
-    this.#sendMessage({ type: "mode", camera: this.#camera, mode });
+    this.#sendMessage({ type: "mode", camera: this.#camera, mode, ...(video ? { video } : {}) });
+    this.#syncVideo();
+  }
+
+  /** The mode's frames, but none while the camera's H.264 video flows to this client. */
+  #acceptFrame(): (f: FrameMessage) => boolean {
+    const wanted = acceptFrameFor(this.#mode, this.#camera, this.#delta);
+    return (f) => wanted(f) && !this.#videoFeed?.playing;
+  }
+
+  /** Every frame's JPEG in live mode, but none needed while the H.264 video flows. */
+  #wantsEveryFrame(): (camera: string) => boolean {
+    const wants = wantsEveryFrameFor(this.#mode, this.#camera);
+    return (c) => wants(c) && !this.#videoFeed?.playing;
+  }
+
+  /** Joins or leaves the camera's video relay as the mode and video choice say (lib/live). */
+  #syncVideo(): void {
+    const want = this.#mode === "live" && this.#video === "mse" && !this.#closed;
+    if (!want && this.#videoFeed) {
+      this.#leaveVideo?.();
+      this.#leaveVideo = null;
+      this.#videoFeed = null;
+    }
+    if (!want || this.#videoFeed) return;
+    const feed = new MseClientFeed(this.#camera, {
+      send: (data) => this.#send(data),
+      bufferedAmount: () => this.#socket.bufferedAmount,
+      close: (code, reason) => this.#close(code, reason),
+    }, {
+      skipAboveBytes: this.#opts.skipFramesAboveBytes,
+      dropAboveBytes: this.#opts.dropAboveBytes,
+    });
+    this.#videoFeed = feed;
+    const relays = this.#ctx.videoRelays;
+    if (!relays) return feed.unavailable("this server has no video relay: JPEG frames instead");
+    this.#leaveVideo = relays.join(this.#camera, feed);
   }
 
   #error(message: string): void {
@@ -438,6 +484,7 @@ class Connection implements DeltaClient {
     this.#release();
     clearInterval(this.#timer);
     this.#hubs.leave(this.#camera, this);
+    this.#leaveVideo?.();
     this.#sub?.close();
     this.#ctx.clients.remove(this.id);
   }
@@ -485,6 +532,12 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
         message: `mode must be live, detect or off, got ${JSON.stringify(mode.slice(0, 40))}`,
       });
     }
+    const video = c.req.query("video") ?? "jpeg";
+    if (!isVideoMode(video)) {
+      throw new HTTPException(400, {
+        message: `video must be jpeg or mse, got ${JSON.stringify(video.slice(0, 40))}`,
+      });
+    }
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
       throw new HTTPException(426, {
         message: "this is a WebSocket endpoint: connect with new WebSocket(url)",
@@ -515,6 +568,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext, options: WsOptions 
       camera,
       mode,
       delta: delta === "1",
+      video,
       user: user.username,
       address: clientAddress(c),
       userAgent: (c.req.header("user-agent") ?? "").slice(0, 300),

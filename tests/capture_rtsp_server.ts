@@ -14,21 +14,33 @@ export interface TestRtspServer {
   close(): Promise<void>;
 }
 
+/** A running encoder: `stop()` ends it. */
+export interface RtspEncoder {
+  stop(): Promise<void>;
+}
+
 export async function startRtspServer(
-  opts: { user?: string; password?: string } = {},
+  opts: {
+    user?: string;
+    password?: string;
+    /** Starts the encoder given its RTP output arguments (default: LIVE_H264_ARGS + them). */
+    encoder?: (rtpOutput: string[]) => RtspEncoder;
+  } = {},
 ): Promise<TestRtspServer> {
   const dir = await Deno.makeTempDir();
   const udp = dgram.createSocket("udp4");
   await new Promise<void>((res) => udp.bind(0, "127.0.0.1", () => res()));
   const udpPort = udp.address().port;
-  const encoder = background([
-    ...LIVE_H264_ARGS,
+  const rtpOutput = [
     "-f",
     "rtp",
     "-sdp_file",
     `${dir}/stream.sdp`,
     `rtp://127.0.0.1:${udpPort}?pkt_size=1200`,
-  ]);
+  ];
+  const encoder = opts.encoder
+    ? opts.encoder(rtpOutput)
+    : background([...LIVE_H264_ARGS, ...rtpOutput]);
   let sdp = "";
   for (let i = 0; i < 100 && !sdp; i++) {
     await new Promise((r) => setTimeout(r, 50));

@@ -6,19 +6,25 @@
  * Used by the Viewer and Alarm islands; free of Preact so it can be tested on its own.
  */
 import { type FrameHeader, type Mode, parseFrame, type ServerMessage } from "../protocol.ts";
+import { parseVideoChunk, type VideoChunkHeader, type VideoMode } from "../live/mse_protocol.ts";
 
-/** The `/ws` URL on the page's own origin; `delta`: live frames as keyframes and tiles. */
+/**
+ * The `/ws` URL on the page's own origin; `delta`: live frames as keyframes and tiles; `video`
+ * only when it asks for H.264.
+ */
 export function socketUrl(
   loc: { protocol: string; host: string },
   camera: string,
   mode: Mode,
   delta = false,
+  video?: VideoMode,
 ) {
   const proto = loc.protocol === "https:" ? "wss:" : "ws:";
   const q = new URLSearchParams();
   if (camera) q.set("camera", camera);
   q.set("mode", mode);
   if (delta) q.set("delta", "1");
+  if (video === "mse") q.set("video", video);
   return `${proto}//${loc.host}/ws?${q}`;
 }
 
@@ -27,6 +33,8 @@ export interface LiveSocketOptions {
   url: () => string;
   onMessage?: (msg: ServerMessage) => void;
   onFrame?: (header: FrameHeader, jpeg: Uint8Array) => void;
+  /** Binary video messages (`video=mse`, lib/live/mse_protocol.ts). */
+  onVideo?: (header: VideoChunkHeader, bytes: Uint8Array) => void;
   onOnline?: (online: boolean) => void;
   /**
    * A reconnect is scheduled for `at` (epoch ms, `Date.now()`'s clock), or `null`: a connection
@@ -144,6 +152,8 @@ export class LiveSocket {
         }
         this.#opts.onMessage?.(msg);
       } else if (e.data instanceof ArrayBuffer) {
+        const video = this.#opts.onVideo ? parseVideoChunk(e.data) : null;
+        if (video) return this.#opts.onVideo!(video.header, video.bytes);
         let frame;
         try {
           frame = parseFrame(e.data);

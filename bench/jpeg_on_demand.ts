@@ -168,6 +168,9 @@ async function vigil(tree: string, label: string): Promise<Record<string, unknow
       }
       void bytes;
     }
+  } catch (err) {
+    console.error(`${label}: the server's output:\n${text.slice(-4000)}`);
+    throw err;
   } finally {
     try {
       child.kill("SIGTERM");

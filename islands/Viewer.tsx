@@ -269,7 +269,7 @@ export default function Viewer(props: ViewerProps) {
         </div>
         <div>
           <dt>Picture</dt>
-          <dd data-testid="frame-time">
+          <dd data-testid="frame-time" data-ts={videoFrame?.ts ?? frame?.ts}>
             {videoFrame
               ? (
                 <>

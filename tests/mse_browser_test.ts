@@ -37,11 +37,14 @@ async function open(
 }
 
 /** The live JPEG picture is showing frames (the image has loaded one). */
+/** JPEG pictures on screen: a full frame in the image, or keyframes and tiles on the canvas. */
 async function jpegShowing(page: Page): Promise<void> {
   await page.waitForFunction(
     () => {
       const img = document.querySelector(".stage img.frame") as HTMLImageElement | null;
-      return img !== null && !img.hidden && img.naturalWidth > 0;
+      const canvas = document.querySelector(".stage canvas.frame") as HTMLCanvasElement | null;
+      return (img !== null && !img.hidden && img.naturalWidth > 0) ||
+        (canvas !== null && !canvas.hidden && canvas.width > 0);
     },
     undefined,
     { timeout: 30_000 },

@@ -254,7 +254,7 @@ try {
 
   for (const video of ["jpeg", "mse"] as const) {
     const page = await context.newPage();
-    await page.goto(`${vigil.url}/?camera=cam&mode=live&video=${video}`);
+    await page.goto(`${vigil.url}/?camera=cam&mode=live&video=${video}&delta=0`);
     if (video === "mse") {
       await page.waitForSelector("[data-testid=video-state][data-video=mse]", { timeout: 30_000 });
     } else await page.waitForSelector(".stage img.frame[src]", { timeout: 30_000 });

@@ -18,6 +18,8 @@ export interface ViewerProps {
   mode: Mode;
   /** `?video=`: live pictures as JPEG or the camera's H.264; null: this browser's last choice. */
   video?: VideoMode | null;
+  /** Live frames as keyframes and changed tiles (default), or every frame whole (`?delta=0`). */
+  delta?: boolean;
 }
 
 const MODE_LABEL: Record<Mode, string> = { detect: "Detect", live: "Live", off: "Off" };
@@ -89,7 +91,7 @@ export default function Viewer(props: ViewerProps) {
     camera: toSummary(initial),
     mode: props.mode,
     snapshotMs: SNAPSHOT_MS,
-    delta: true,
+    delta: props.delta ?? true,
     // Logged out (here or elsewhere): back to the login page, then here again.
     onSessionEnded: () =>
       location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`),

@@ -41,8 +41,11 @@ export interface FeedOptions {
   onSessionEnded?: () => void;
   /** The camera list from `hello` (the viewer keeps it for its camera switch). */
   onCameras?: (cameras: CameraSummary[]) => void;
-  /** Live frames as keyframes and changed tiles, drawn on `canvas` (far fewer bytes). */
-  delta?: boolean;
+  /**
+   * Whether live frames come as keyframes and changed tiles, drawn on `canvas` (far fewer bytes,
+   * more work for the server); asked on every connect.
+   */
+  delta?: () => boolean;
   /** Live H.264 video where wanted (components/mse_feed.ts); absent: JPEG frames only. */
   video?: VideoHooks;
 }
@@ -76,6 +79,8 @@ export interface Feed {
   setCamera(camera: CameraSummary): void;
   /** The video choice changed (opts.video's query()): tell the server. */
   videoChanged(): void;
+  /** The delta choice changed (opts.delta()): tell the server. */
+  deltaChanged(): void;
   clearFrame(): void;
 }
 
@@ -150,7 +155,7 @@ export function useCameraFeed(opts: FeedOptions): Feed {
       url: () => {
         deltaCanvas.current.reset(); // a new connection starts with a keyframe
         video?.reset(); // a new connection: the server starts the stream again
-        return socketUrl(location, camera.value, mode.value, opts.delta, video?.query());
+        return socketUrl(location, camera.value, mode.value, opts.delta?.(), video?.query());
       },
       onVideo: video?.onVideo,
       onSessionEnded: opts.onSessionEnded,
@@ -278,6 +283,11 @@ export function useCameraFeed(opts: FeedOptions): Feed {
       clearFrame();
       sock.current?.reconnect();
       refreshSnapshot();
+    },
+    deltaChanged() {
+      const delta = opts.delta?.() ?? false;
+      deltaCanvas.current.reset(); // deltas start again with a keyframe
+      if (!sock.current?.send({ type: "mode", mode: mode.value, delta })) sock.current?.reconnect();
     },
     videoChanged() {
       const video = opts.video?.query();

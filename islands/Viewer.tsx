@@ -1,4 +1,4 @@
-import { useComputed, useSignal } from "@preact/signals";
+import { type Signal, useComputed, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { MODES } from "../lib/protocol.ts";
 import type { CameraSummary, Mode } from "../lib/protocol.ts";
@@ -18,8 +18,11 @@ export interface ViewerProps {
   mode: Mode;
   /** `?video=`: live pictures as JPEG or the camera's H.264; null: this browser's last choice. */
   video?: VideoMode | null;
-  /** Live frames as keyframes and changed tiles (default), or every frame whole (`?delta=0`). */
-  delta?: boolean;
+  /**
+   * `?delta=1|0`: live frames as keyframes and changed tiles (the data saver), or every frame
+   * whole; null: this browser's last choice (whole frames at first).
+   */
+  delta?: boolean | null;
 }
 
 const MODE_LABEL: Record<Mode, string> = { detect: "Detect", live: "Live", off: "Off" };
@@ -64,6 +67,23 @@ function emptyText(feed: Feed): string {
     : "Waiting for the first frame…";
 }
 
+const SAVER_KEY = "vigil.dataSaver";
+
+/**
+ * The data saver (live deltas): what the URL says, else this browser's last choice, read once
+ * mounted (before the feed's socket connects: the effect is declared first).
+ */
+function useDataSaver(initial: boolean | null): Signal<boolean> {
+  const on = useSignal(initial ?? false);
+  useEffect(() => {
+    if (initial !== null) return;
+    try {
+      on.value = localStorage.getItem(SAVER_KEY) === "1";
+    } catch { /* private mode */ }
+  }, []);
+  return on;
+}
+
 /**
  * One camera: its picture (a snapshot at once, motion frames with their boxes as they come, or
  * every frame in live mode), the connection to Vigil, the camera's state, the last motion, and
@@ -86,12 +106,13 @@ export default function Viewer(props: ViewerProps) {
   };
 
   const mse = useMseVideo(props.video ?? null);
+  const saver = useDataSaver(props.delta ?? null);
   const feed = useCameraFeed({
     video: mse.hooks,
     camera: toSummary(initial),
     mode: props.mode,
     snapshotMs: SNAPSHOT_MS,
-    delta: props.delta ?? true,
+    delta: () => saver.value,
     // Logged out (here or elsewhere): back to the login page, then here again.
     onSessionEnded: () =>
       location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`),
@@ -121,6 +142,14 @@ export default function Viewer(props: ViewerProps) {
     if (!c) return;
     feed.setCamera(toSummary(c));
     history.replaceState(null, "", href(id, feed.mode.value, mse.wanted.value));
+  };
+
+  const toggleSaver = () => {
+    saver.value = !saver.value;
+    try {
+      localStorage.setItem(SAVER_KEY, saver.value ? "1" : "0");
+    } catch { /* private mode: not remembered */ }
+    feed.deltaChanged();
   };
 
   const toggleVideo = () => {
@@ -187,6 +216,18 @@ export default function Viewer(props: ViewerProps) {
             </a>
           ))}
         </div>
+        {live && (
+          <button
+            type="button"
+            class="btn btn-ghost video-toggle"
+            aria-pressed={saver.value ? "true" : "false"}
+            title="Data saver: after a whole frame, send only the parts of the picture that change (about a tenth of the bytes; more work for the server)"
+            data-testid="delta-toggle"
+            onClick={toggleSaver}
+          >
+            Saver
+          </button>
+        )}
         {live && mse.supported.value && (
           <button
             type="button"

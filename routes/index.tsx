@@ -13,7 +13,8 @@ const CameraGrid = island(CameraGridIsland, "CameraGrid");
  * `GET /`: with one camera, the viewer; with several, a grid of them all, each tile a link to
  * `/?camera=ID`, the viewer of that camera alone. `?mode=detect|live|off` picks the viewer's
  * start mode; `&video=mse` asks for the camera's H.264 video in live mode (else this
- * browser's last choice); `&delta=0` asks for every live frame whole instead of changed areas.
+ * browser's last choice); `&delta=1|0` turns the data saver (live frames as changed areas) on
+ * or off (else this browser's last choice).
  */
 export function register(app: Hono<AppEnv>, ctx: AppContext): void {
   app.get("/", (c) => {
@@ -57,7 +58,7 @@ export function register(app: Hono<AppEnv>, ctx: AppContext): void {
         camera={camera.id}
         mode={mode}
         video={isVideoMode(v) ? v : null}
-        delta={c.req.query("delta") !== "0"}
+        delta={c.req.query("delta") === "1" ? true : c.req.query("delta") === "0" ? false : null}
       />,
       { title: cameras.length > 1 ? camera.name || camera.id : "Live" },
     );

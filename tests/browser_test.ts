@@ -188,20 +188,26 @@ Deno.test({
         assert.match(await page.textContent('[data-testid="last-motion"]') ?? "", /\d\d:\d\d:\d\d/);
         await shot(page, "viewer");
         await page.setViewportSize(PHONE);
-        // live mode: every frame arrives (the demo runs at 15 fps), with or without motion, drawn
-        // on the canvas as keyframes and changed tiles (the viewer asks for deltas)
+        // live mode: every frame arrives (the demo runs at 15 fps), with or without motion, whole
+        // in the image; with the data saver, as keyframes and changed tiles on the canvas
         await page.click('[data-mode="live"]');
-        const seen = new Set<string>();
-        for (let i = 0; i < 100 && seen.size < 10; i++) {
-          seen.add(await page.getAttribute('[data-testid="frame-time"]', "data-ts") ?? "");
-          await page.waitForTimeout(50);
+        for (const saver of [false, true]) {
+          const seen = new Set<string>();
+          for (let i = 0; i < 100 && seen.size < 10; i++) {
+            seen.add(await page.getAttribute('[data-testid="frame-time"]', "data-ts") ?? "");
+            await page.waitForTimeout(50);
+          }
+          assert.ok(seen.size >= 10, `live frames keep coming (${seen.size} seen)`);
+          assert.equal(await page.isVisible('[data-testid="live-canvas"]'), saver, "the canvas");
+          assert.equal(await page.isVisible("img.frame"), !saver, "the image");
+          if (!saver) {
+            await page.click('[data-testid="delta-toggle"]');
+            const pressed = await page.getAttribute('[data-testid="delta-toggle"]', "aria-pressed");
+            assert.equal(pressed, "true");
+            await page.waitForSelector('[data-testid="live-canvas"]:not([hidden])');
+          }
         }
-        assert.ok(seen.size >= 10, `live frames keep coming (${seen.size} seen)`);
-        assert.equal(
-          await page.isVisible('[data-testid="live-canvas"]'),
-          true,
-          "drawn on the canvas",
-        );
+        await page.click('[data-testid="delta-toggle"]'); // off again (the browser remembers it)
         await page.click('[data-mode="detect"]');
         assert.equal(await page.getAttribute('[data-mode="detect"]', "aria-pressed"), "true");
       });

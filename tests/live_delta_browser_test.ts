@@ -33,7 +33,7 @@ Deno.test({
       await context.addCookies([{ name, value, domain: new URL(vigil.url).hostname, path: "/" }]);
       const page = await context.newPage();
       const errors = watchErrors(page, /status of 503/);
-      await page.goto(`${vigil.url}/?mode=live`);
+      await page.goto(`${vigil.url}/?mode=live&delta=1`);
       // The real frames, by capture time: a plain live connection, as an old client has.
       await page.evaluate(() => {
         const full = new Map<number, Blob>();

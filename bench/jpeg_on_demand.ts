@@ -3,7 +3,7 @@
  * ffmpeg decode and Motion, all in the same run on the same H.264 file.
  *
  *   deno run -A bench/jpeg_on_demand.ts --file clip.mp4 [--old /path/to/old/tree]
- *        [--seconds 15] [--rounds 1] [--motion]
+ *        [--seconds 15] [--rounds 1] [--motion] [--no-record]
  *
  * Make a 1280x720 15 fps H.264 file first, e.g. the demo scene (moving object 4 s of 11):
  *   deno eval 'import {demoGraph} from "./lib/capture/mod.ts"; console.log(demoGraph(1280,720,15))' > g
@@ -15,7 +15,7 @@
  *     -c:v libx264 -preset veryfast -g 30 -pix_fmt yuv420p still_720p.mp4
  *
  * For each tree (this one, and --old), main.ts runs with one camera on FILE (object labels off,
- * recording at its default: a copy of the stream); after 4 s we read
+ * recording at its default, a copy of the stream, or off with --no-record); after 4 s we read
  * /proc utime+stime of the server and of all its ffmpeg children over `seconds`, three times:
  * no client, one detect client, one live client (a WebSocket reading every frame, in this
  * process, not counted). "bare" is `ffmpeg -re -i FILE -f null -` (decode only). "motion" is
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "15" },
     rounds: { type: "string", default: "1" },
     motion: { type: "boolean", default: false },
+    // Recording off in both trees: like Motion with its outputs off.
+    "no-record": { type: "boolean", default: false },
   },
 });
 if (!values.file) throw new Error("--file clip.mp4 is required");
@@ -88,7 +90,11 @@ async function vigil(tree: string, label: string): Promise<Record<string, unknow
   // Object labels off: they cost the same in both trees and would hide the capture's share.
   await Deno.writeTextFile(
     `${data}/vigil.json`,
-    JSON.stringify({ cameras: [{ id: "cam1", source: FILE }], objects: { enabled: false } }),
+    JSON.stringify({
+      cameras: [{ id: "cam1", source: FILE }],
+      objects: { enabled: false },
+      ...(values["no-record"] ? { record: { mode: "off" } } : {}),
+    }),
   );
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "main.ts", "--port", "0", "--data", data, "--config", `${data}/vigil.json`],

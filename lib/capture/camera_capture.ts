@@ -269,9 +269,9 @@ export class CameraCapture {
   #wishSince: number | null = null;
   /** Makes JPEGs from raw pictures on demand (started on the first request). */
   #encoder: JpegEncoder | null = null;
-  /** JPEGs made by earlier encoders (a size change replaces the encoder). */
   /** Decoders of ended runs still closing. */
   #decoderClosing: Promise<void> = Promise.resolve();
+  /** JPEGs made by earlier encoders and decoders (a size change or a new run replaces them). */
   #encodedBefore = 0;
   #encodeDroppedBefore = 0;
   #frameTimes = new Float64Array(FPS_WINDOW);
@@ -708,9 +708,13 @@ export class CameraCapture {
     const dec = run.decoder;
     if (!dec) return;
     run.decoder = null;
+    const [encoded, dropped] = [dec.encoded, dec.dropped];
+    this.#encodedBefore += encoded;
+    this.#encodeDroppedBefore += dropped;
     const closing = dec.close().then(() => {
-      this.#encodedBefore += dec.encoded;
-      this.#encodeDroppedBefore += dec.dropped;
+      // Requests still waiting when it closed are dropped too.
+      this.#encodedBefore += dec.encoded - encoded;
+      this.#encodeDroppedBefore += dec.dropped - dropped;
     });
     this.#decoderClosing = Promise.all([this.#decoderClosing, closing]).then(() => {});
   }

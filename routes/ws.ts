@@ -411,10 +411,13 @@ class Connection implements DeltaClient {
     return (f) => wanted(f) && !this.#videoFeed?.playing;
   }
 
-  /** Every frame's JPEG in live mode, but none needed while the H.264 video flows. */
+  /**
+   * Every frame's JPEG in live mode, but none needed while the H.264 video flows or starts (else
+   * a video slow to start would switch the capture to encoding every frame).
+   */
   #wantsEveryFrame(): (camera: string) => boolean {
     const wants = wantsEveryFrameFor(this.#mode, this.#camera);
-    return (c) => wants(c) && !this.#videoFeed?.playing;
+    return (c) => wants(c) && !this.#videoFeed?.playing && !this.#videoFeed?.starting;
   }
 
   /** Joins or leaves the camera's video relay as the mode and video choice say (lib/live). */

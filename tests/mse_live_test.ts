@@ -50,6 +50,12 @@ Deno.test("/ws?video=mse relays an H.264 camera's own video as fragmented MP4, n
     const times = media.map((m) => m.kind === "video" ? m.header.t! : NaN);
     for (let i = 1; i < times.length; i++) assert.ok(times[i] > times[i - 1], `${times}`);
     assert.equal(c.received.slice(index).filter((m) => m.kind === "jpeg").length, 0);
+    // a video client wants no JPEG of every frame: the capture stays on demand (a JPEG live
+    // client switches it to every frame after 2 s)
+    await new Promise((r) => setTimeout(r, 4000));
+    const stats = await (await fetch(`${vigil.url}/api/stats`, { headers: { cookie } })).json();
+    const h264 = stats.cameras.find((cam: { id: string }) => cam.id === "h264");
+    assert.equal(h264.jpegMode, "on-demand");
     // ffmpeg copies the stream: -c:v copy, no encoder
     const relays = relayProcesses(vigil.pid);
     assert.equal(relays.size, 1, "one relay ffmpeg");

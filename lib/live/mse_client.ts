@@ -18,6 +18,8 @@ export interface FeedSocket {
 export class MseClientFeed implements RelaySink {
   /** Video is flowing to this client: it gets no JPEG frames meanwhile. */
   playing = false;
+  /** Asked for and not yet playing or refused: JPEG frames may come, but need not all be made. */
+  starting = true;
   sent = 0;
   skipped = 0;
   #waitKey = false;
@@ -47,6 +49,7 @@ export class MseClientFeed implements RelaySink {
     });
     this.#socket.send(init.wire);
     this.playing = true;
+    this.starting = false;
     this.#waitKey = true; // a new init: start at a keyframe
     for (const f of backlog) this.media(f);
   }
@@ -70,6 +73,7 @@ export class MseClientFeed implements RelaySink {
 
   stopped(message: string, final: boolean): void {
     this.playing = false;
+    this.starting = false;
     this.#message({
       type: "video",
       camera: this.#camera,

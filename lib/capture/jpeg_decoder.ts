@@ -7,7 +7,7 @@
  * come out in presentation order, so each is paired with the smallest such time not yet out.
  */
 
-import { JpegStream } from "./jpeg_stream.ts";
+import { JpegProcess } from "./jpeg_process.ts";
 import type { MkvTrack } from "./mkv_demuxer.ts";
 import { mkvFrame, mkvHeader } from "./mkv_writer.ts";
 
@@ -65,12 +65,9 @@ export class JpegDecoder {
   /** Times of the frames fed and not yet out of ffmpeg, ascending. */
   #fed: number[] = [];
   #waiting: Waiter[] = [];
-  #proc: Deno.ChildProcess | null = null;
-  #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
-  #writing: Promise<void> = Promise.resolve();
+  #proc: JpegProcess | null = null;
   #lastOutput = 0;
   #watch: ReturnType<typeof setTimeout> | null = null;
-  #stderr: string[] = [];
   #closed = false;
 
   constructor(opts: JpegDecoderOptions) {
@@ -158,38 +155,17 @@ export class JpegDecoder {
   async close(): Promise<void> {
     this.#closed = true;
     this.#feeding = false;
-    const proc = this.#proc;
-    if (proc) {
-      try {
-        await this.#writer?.close();
-      } catch {
-        // already broken
-      }
-      const t = setTimeout(() => kill(proc), 2000);
-      try {
-        await proc.status;
-      } finally {
-        clearTimeout(t);
-      }
-      await this.#writing;
-    }
+    await this.#proc?.close();
     this.#fail();
   }
 
   /** Sends a packet to ffmpeg; only `wanted` frames come out as JPEGs (odd times, see below). */
   #feed(p: Packet, wanted: boolean): void {
-    const writer = this.#ensureRunning();
-    const proc = this.#proc;
+    const proc = this.#ensureRunning();
     const time = Math.round(p.pts) * 2 + (wanted ? 1 : 0);
-    const bytes = mkvFrame(this.#opts.track.number, time, p.keyframe, p.data);
     if (wanted) insertSorted(this.#fed, p.pts);
-    this.#writing = this.#writing.then(async () => {
-      try {
-        if (this.#proc === proc) await writer.write(bytes);
-      } catch {
-        // ffmpeg is gone: its exit answers the waiting requests
-      }
-    });
+    // If ffmpeg is gone, its exit answers the waiting requests.
+    void proc.write(mkvFrame(this.#opts.track.number, time, p.keyframe, p.data));
   }
 
   /** A JPEG came out: it is the earliest frame fed and not yet out. */
@@ -215,66 +191,33 @@ export class JpegDecoder {
       this.#watch = null;
       if (this.#waiting.length === 0) return;
       if (this.#now() - this.#lastOutput > DECODER_STALL_MS) {
-        this.#stderr.push("vigil: the JPEG decoder answered nothing for 5 s");
-        if (this.#proc) kill(this.#proc);
+        this.#proc?.note("vigil: the JPEG decoder answered nothing for 5 s");
+        this.#proc?.kill();
         return;
       }
       this.#watchStall();
     }, DECODER_STALL_MS / 5);
   }
 
-  #ensureRunning(): WritableStreamDefaultWriter<Uint8Array> {
-    if (this.#proc && this.#writer) return this.#writer;
+  #ensureRunning(): JpegProcess {
+    if (this.#proc) return this.#proc;
     const o = this.#opts;
-    const proc = new Deno.Command(o.ffmpegPath ?? "ffmpeg", {
-      args: decoderArgs(o.quality),
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const proc = new JpegProcess(o.ffmpegPath ?? "ffmpeg", decoderArgs(o.quality), (data) => {
+      this.#onJpeg(data);
+    });
     this.#proc = proc;
-    this.#stderr = [];
     this.#fed = [];
-    const writer = proc.stdin.getWriter();
-    this.#writer = writer;
-    const header = mkvHeader(o.track.entry);
-    this.#writing = this.#writing.then(() => writer.write(header)).catch(() => {});
-    const jpegs = new JpegStream();
-    jpegs.onImage = (data) => this.#onJpeg(data);
-    const out = (async () => {
-      try {
-        for await (const chunk of proc.stdout) jpegs.push(chunk);
-      } catch (err) {
-        this.#stderr.push(`vigil: cannot read the JPEG decoder: ${(err as Error).message}`);
-        kill(proc);
-      }
-    })();
-    const err = (async () => {
-      const text = new TextDecoder();
-      try {
-        for await (const chunk of proc.stderr) {
-          this.#stderr.push(text.decode(chunk));
-          if (this.#stderr.length > 10) this.#stderr.shift();
-        }
-      } catch {
-        // gone
-      }
-    })();
-    Promise.all([out, err, proc.status]).then(([, , status]) => {
+    void proc.write(mkvHeader(o.track.entry));
+    proc.exited.then((code) => {
       if (this.#proc !== proc) return;
       this.#proc = null;
-      this.#writer = null;
       this.#feeding = false;
       if (!this.#closed) {
-        (o.log ?? console.error)(
-          `vigil: JPEG decoder exited (${status.code}): ${
-            this.#stderr.join("").trim().slice(-300)
-          }`,
-        );
+        (o.log ?? console.error)(`vigil: JPEG decoder exited (${code}): ${proc.stderr}`);
       }
       this.#fail();
     });
-    return writer;
+    return proc;
   }
 
   /** Answers every waiting request with null. */
@@ -285,14 +228,6 @@ export class JpegDecoder {
     this.#waiting = [];
     this.dropped += waiting.length;
     for (const w of waiting) w.resolve(null);
-  }
-}
-
-function kill(proc: Deno.ChildProcess): void {
-  try {
-    proc.kill("SIGKILL");
-  } catch {
-    // gone
   }
 }
 

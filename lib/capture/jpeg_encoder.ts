@@ -5,7 +5,7 @@
  * stays up; memory is bounded: at most MAX_IN_FLIGHT frames wait, each in a reused buffer.
  */
 
-import { JpegStream } from "./jpeg_stream.ts";
+import { JpegProcess } from "./jpeg_process.ts";
 
 /** Frames waiting for their JPEG at most; past it a request is answered with null (dropped). */
 export const MAX_IN_FLIGHT = 6;
@@ -43,17 +43,13 @@ export class JpegEncoder {
   /** Requests answered with null: too many in flight, or the encoder failed. */
   dropped = 0;
   readonly #opts: JpegEncoderOptions;
-  #proc: Deno.ChildProcess | null = null;
-  #writer: WritableStreamDefaultWriter<Uint8Array> | null = null;
+  #proc: JpegProcess | null = null;
   /** Resolvers in the order their frames were written. */
   #waiting: Waiting[] = [];
   /** Buffers free for the next frame (each returns once ffmpeg has taken its bytes). */
   readonly #free: Uint8Array[] = [];
   #buffers = 0;
-  /** Writes are chained so frames reach ffmpeg whole and in order. */
-  #writing: Promise<void> = Promise.resolve();
   #closed = false;
-  #stderr: string[] = [];
   #watch: ReturnType<typeof setTimeout> | null = null;
 
   constructor(opts: JpegEncoderOptions) {
@@ -83,20 +79,12 @@ export class JpegEncoder {
       return Promise.resolve(null);
     }
     buf.set(raw);
-    const writer = this.#ensureRunning();
+    const proc = this.#ensureRunning();
     const { promise, resolve } = Promise.withResolvers<Uint8Array | null>();
-    const proc = this.#proc;
     this.#waiting.push({ resolve, at: performance.now() });
     this.#watchStall();
-    this.#writing = this.#writing.then(async () => {
-      try {
-        if (this.#proc === proc) await writer.write(buf);
-      } catch {
-        // ffmpeg is gone: #onExit answers the waiting requests
-      } finally {
-        this.#free.push(buf);
-      }
-    });
+    // If ffmpeg is gone, its exit answers the waiting requests.
+    proc.write(buf).finally(() => this.#free.push(buf));
     return promise;
   }
 
@@ -105,24 +93,7 @@ export class JpegEncoder {
     this.#closed = true;
     const proc = this.#proc;
     if (!proc) return;
-    try {
-      await this.#writer?.close();
-    } catch {
-      // already broken
-    }
-    const t = setTimeout(() => {
-      try {
-        proc.kill("SIGKILL");
-      } catch {
-        // gone
-      }
-    }, 2000);
-    try {
-      await proc.status;
-    } finally {
-      clearTimeout(t);
-    }
-    await this.#writing;
+    await proc.close();
     this.#fail();
   }
 
@@ -134,12 +105,8 @@ export class JpegEncoder {
       const oldest = this.#waiting[0];
       if (!oldest) return;
       if (performance.now() - oldest.at > ENCODER_STALL_MS) {
-        this.#stderr.push("vigil: the JPEG encoder answered nothing for 5 s");
-        try {
-          this.#proc?.kill("SIGKILL");
-        } catch {
-          // gone
-        }
+        this.#proc?.note("vigil: the JPEG encoder answered nothing for 5 s");
+        this.#proc?.kill();
         return;
       }
       this.#watchStall();
@@ -154,62 +121,27 @@ export class JpegEncoder {
     return new Uint8Array(this.frameBytes);
   }
 
-  #ensureRunning(): WritableStreamDefaultWriter<Uint8Array> {
-    if (this.#proc && this.#writer) return this.#writer;
+  #ensureRunning(): JpegProcess {
+    if (this.#proc) return this.#proc;
     const o = this.#opts;
-    const proc = new Deno.Command(o.ffmpegPath ?? "ffmpeg", {
-      args: encoderArgs(o.width, o.height, o.quality),
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const proc = new JpegProcess(
+      o.ffmpegPath ?? "ffmpeg",
+      encoderArgs(o.width, o.height, o.quality),
+      (data) => {
+        this.encoded++;
+        this.#waiting.shift()?.resolve(data.slice());
+      },
+    );
     this.#proc = proc;
-    this.#stderr = [];
-    const writer = proc.stdin.getWriter();
-    this.#writer = writer;
-    const demux = new JpegStream();
-    demux.onImage = (data) => {
-      const w = this.#waiting.shift();
-      this.encoded++;
-      w?.resolve(data.slice());
-    };
-    const out = (async () => {
-      try {
-        for await (const chunk of proc.stdout) demux.push(chunk);
-      } catch (err) {
-        this.#stderr.push(`vigil: cannot read the JPEG encoder: ${(err as Error).message}`);
-        try {
-          proc.kill("SIGKILL");
-        } catch {
-          // gone
-        }
-      }
-    })();
-    const err = (async () => {
-      const text = new TextDecoder();
-      try {
-        for await (const chunk of proc.stderr) {
-          this.#stderr.push(text.decode(chunk));
-          if (this.#stderr.length > 10) this.#stderr.shift();
-        }
-      } catch {
-        // gone
-      }
-    })();
-    Promise.all([out, err, proc.status]).then(([, , status]) => {
+    proc.exited.then((code) => {
       if (this.#proc !== proc) return;
       this.#proc = null;
-      this.#writer = null;
       if (!this.#closed) {
-        (o.log ?? console.error)(
-          `vigil: JPEG encoder exited (${status.code}): ${
-            this.#stderr.join("").trim().slice(-300)
-          }`,
-        );
+        (o.log ?? console.error)(`vigil: JPEG encoder exited (${code}): ${proc.stderr}`);
       }
       this.#fail();
     });
-    return writer;
+    return proc;
   }
 
   /** Answers every waiting request with null. */

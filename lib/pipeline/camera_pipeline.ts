@@ -305,13 +305,6 @@ export class CameraPipeline {
     const found: FrameResult = this.detecting
       ? this.#detectorFor(frame).process(frame.gray)
       : NO_MOTION;
-    // The detector reuses its result for the next frame; this frame's may be used later.
-    const result: FrameResult = {
-      motion: found.motion,
-      score: found.score,
-      boxes: found.boxes.map((b) => [...b] as Box),
-      zones: [...found.zones],
-    };
     this.#analysed++;
     this.#settled();
     if (this.#grayListeners.size > 0) {
@@ -325,17 +318,24 @@ export class CameraPipeline {
     const camera = this.config.id;
     this.#capture.wantEveryFrame?.(this.#bus.wantsEveryFrame(camera));
     let jpeg: Uint8Array | null | Promise<Uint8Array | null> = frame.jpeg;
-    if (jpeg === null && this.#capture.jpegOf && this.#needsJpeg(frame, result)) {
+    if (jpeg === null && this.#capture.jpegOf && this.#needsJpeg(frame, found)) {
       // Only now, after detection, and still during onFrame: the frame's forms are its own.
-      const more = result.motion || this.#bus.wantsEveryFrame(camera);
+      const more = found.motion || this.#bus.wantsEveryFrame(camera);
       jpeg = this.#capture.jpegOf(frame, more);
     }
     if (jpeg !== null) this.#lastJpegTs = frame.ts;
     if (this.#backlog === 0 && !(jpeg instanceof Promise)) {
-      this.#afterDetection(frame.ts, arrivedAt, result, jpeg);
+      this.#afterDetection(frame.ts, arrivedAt, found, jpeg);
       return;
     }
     // Later frames wait for this one's JPEG, so events, storage and the bus keep frame order.
+    // The detector reuses its result for the next frame: this one's is kept as a copy.
+    const result: FrameResult = {
+      motion: found.motion,
+      score: found.score,
+      boxes: found.boxes.map((b) => [...b] as Box),
+      zones: [...found.zones],
+    };
     this.#backlog++;
     const ts = frame.ts;
     this.#tail = this.#tail.then(async () => {

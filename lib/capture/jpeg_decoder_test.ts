@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { FEED_GRACE_MS, JpegDecoder } from "./jpeg_decoder.ts";
 import { MkvDemuxer, type MkvTrack } from "./mkv_demuxer.ts";
+import { ffmpeg } from "../../tests/capture_helpers.ts";
 
 const FRAMES = 36;
 
@@ -15,26 +16,9 @@ interface Packet {
   keyframe: boolean;
 }
 
-async function run(args: string[], stdin?: Uint8Array): Promise<Uint8Array> {
-  const proc = new Deno.Command("ffmpeg", {
-    args: ["-hide_banner", "-loglevel", "error", ...args],
-    stdin: stdin ? "piped" : "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin) {
-    const w = proc.stdin.getWriter();
-    await w.write(stdin);
-    await w.close();
-  }
-  const out = await proc.output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  return out.stdout;
-}
-
 /** The stream as the capture's ffmpeg copies it: its track and packets in decode order. */
 async function h264Packets(): Promise<{ track: MkvTrack; packets: Packet[] }> {
-  const mkv = await run([
+  const mkv = await ffmpeg([
     "-f",
     "lavfi",
     "-i",
@@ -71,7 +55,7 @@ async function h264Packets(): Promise<{ track: MkvTrack; packets: Packet[] }> {
 
 /** The frame number a JPEG shows (its mean brightness). */
 async function frameOf(jpeg: Uint8Array): Promise<number> {
-  const px = await run(
+  const px = await ffmpeg(
     ["-f", "mjpeg", "-i", "pipe:0", "-vf", "scale=1:1,format=gray", "-f", "rawvideo", "pipe:1"],
     jpeg,
   );
